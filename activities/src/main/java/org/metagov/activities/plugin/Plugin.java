@@ -1,0 +1,39 @@
+package org.metagov.activities.plugin;
+
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A platform integration. A plugin is one package: its config schema, its actions, its processes and
+ * (where the platform sends them) its webhook handling. Implementations are Spring components and are
+ * found by the {@link PluginRegistry}; adding a platform touches nothing else.
+ */
+public interface Plugin {
+
+  /** The name Drivers use, as in {@code sourcecred.user-cred}. */
+  String name();
+
+  String description();
+
+  /**
+   * The JSON Schema of the plugin's community config. Fields marked {@code "writeOnly": true} are
+   * secrets: stored, never returned. {@code "default"} values are filled in before the config is stored.
+   */
+  JsonNode configSchema();
+
+  List<ActionSpec> actions();
+
+  default List<ProcessSpec> processes() {
+    return List.of();
+  }
+
+  /** Event types this plugin emits to the Driver. */
+  default List<String> eventTypes() {
+    return List.of();
+  }
+
+  /** Whether the platform sends webhooks to {@code /api/hooks/{community}/{plugin}}. */
+  default boolean receivesWebhooks() {
+    return false;
+  }
+}

@@ -1,0 +1,11 @@
+package org.metagov.activities.plugin;
+
+import tools.jackson.databind.JsonNode;
+
+/** A plugin's small key-value state for one community, kept in PostgreSQL beside its config. */
+public interface PluginState {
+
+  JsonNode get(String key);
+
+  void set(String key, JsonNode value);
+}

@@ -1,0 +1,165 @@
+package org.metagov.activities.plugin;
+
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.metagov.activities.json.Json;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * JSON Schema support for plugin configs, action parameters and process parameters: validation with
+ * field paths, default filling, and the handling of secret ({@code writeOnly}) fields.
+ */
+public final class Schemas {
+
+  /** What a secret field reads as; sending it back in a PUT keeps the stored value. */
+  public static final String SECRET_PLACEHOLDER = "********";
+
+  private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+  private static final Map<JsonNode, Schema> COMPILED = new IdentityHashMap<>();
+
+  private Schemas() {}
+
+  /** Parses a schema written as JSON text in a plugin. */
+  public static JsonNode schema(String json) {
+    return Json.parse(json);
+  }
+
+  /**
+   * Validates {@code instance} and returns every failure, each with a path that starts with
+   * {@code pathPrefix} (for example {@code plugins[2].config}).
+   */
+  public static List<FieldError> validate(JsonNode schema, JsonNode instance, String pathPrefix) {
+    List<FieldError> errors = new ArrayList<>();
+    for (Error error : compiled(schema).validate(instance)) {
+      errors.add(new FieldError(path(pathPrefix, error), message(error)));
+    }
+    return errors;
+  }
+
+  /** Validates and throws {@link InvalidInputException} listing every failing field. */
+  public static void requireValid(JsonNode schema, JsonNode instance, String pathPrefix, String what) {
+    List<FieldError> errors = validate(schema, instance, pathPrefix);
+    if (!errors.isEmpty()) {
+      throw new InvalidInputException(what + " failed validation: " + errors.get(0).path() + " " + errors.get(0).message()
+          + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""), errors);
+    }
+  }
+
+  /** A copy of {@code instance} with the schema's {@code default} values filled in where a property is absent. */
+  public static ObjectNode withDefaults(JsonNode schema, ObjectNode instance) {
+    ObjectNode filled = instance.deepCopy();
+    fillDefaults(schema, filled);
+    return filled;
+  }
+
+  private static void fillDefaults(JsonNode schema, ObjectNode instance) {
+    JsonNode properties = schema.path("properties");
+    for (Map.Entry<String, JsonNode> property : properties.properties()) {
+      JsonNode propertySchema = property.getValue();
+      JsonNode value = instance.get(property.getKey());
+      if (value == null && propertySchema.has("default")) {
+        instance.set(property.getKey(), propertySchema.get("default").deepCopy());
+      } else if (value instanceof ObjectNode nested && propertySchema.has("properties")) {
+        fillDefaults(propertySchema, nested);
+      }
+    }
+  }
+
+  /** Names of the top-level secret fields of a config schema. */
+  public static Set<String> secretFields(JsonNode schema) {
+    Set<String> secrets = new LinkedHashSet<>();
+    for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
+      if (property.getValue().path("writeOnly").asBoolean(false)) {
+        secrets.add(property.getKey());
+      }
+    }
+    return secrets;
+  }
+
+  /** A copy of a config with every secret that is set replaced by the placeholder. */
+  public static ObjectNode redact(JsonNode schema, JsonNode config) {
+    ObjectNode redacted = config.deepCopy() instanceof ObjectNode o ? o : Json.object();
+    for (String secret : secretFields(schema)) {
+      if (redacted.has(secret) && !redacted.get(secret).isNull()) {
+        redacted.put(secret, SECRET_PLACEHOLDER);
+      }
+    }
+    return redacted;
+  }
+
+  /**
+   * Replaces each secret that holds the placeholder with the stored value. A placeholder with nothing
+   * stored behind it is an error: the Driver sent back a value it never set.
+   */
+  public static ObjectNode restoreSecrets(JsonNode schema, ObjectNode submitted, JsonNode stored, String pathPrefix) {
+    ObjectNode restored = submitted.deepCopy();
+    List<FieldError> errors = new ArrayList<>();
+    for (String secret : secretFields(schema)) {
+      JsonNode value = restored.get(secret);
+      if (value != null && value.isString() && SECRET_PLACEHOLDER.equals(value.asString())) {
+        JsonNode previous = stored == null ? null : stored.get(secret);
+        if (previous == null || previous.isNull()) {
+          errors.add(new FieldError(pathPrefix + "." + secret,
+              "is the redaction placeholder but no value is stored for it; send the real value"));
+        } else {
+          restored.set(secret, previous.deepCopy());
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new InvalidInputException(errors.get(0).path() + " " + errors.get(0).message(), errors);
+    }
+    return restored;
+  }
+
+  private static Schema compiled(JsonNode schema) {
+    synchronized (COMPILED) {
+      return COMPILED.computeIfAbsent(schema, REGISTRY::getSchema);
+    }
+  }
+
+  private static String path(String prefix, Error error) {
+    StringBuilder path = new StringBuilder(prefix == null ? "" : prefix);
+    String location = error.getInstanceLocation() == null ? "" : error.getInstanceLocation().toString();
+    if (location.startsWith("$")) {
+      location = location.substring(1);
+      path.append(path.length() == 0 && location.startsWith(".") ? location.substring(1) : location);
+    } else {
+      for (String token : location.split("/")) {
+        if (token.isEmpty()) {
+          continue;
+        }
+        String name = token.replace("~1", "/").replace("~0", "~");
+        if (name.chars().allMatch(Character::isDigit)) {
+          path.append('[').append(name).append(']');
+        } else {
+          path.append(path.length() == 0 ? "" : ".").append(name);
+        }
+      }
+    }
+    String keyword = error.getKeyword();
+    if (error.getProperty() != null && ("required".equals(keyword) || "additionalProperties".equals(keyword))) {
+      path.append(path.length() == 0 ? "" : ".").append(error.getProperty());
+    }
+    return path.length() == 0 ? "$" : path.toString();
+  }
+
+  private static String message(Error error) {
+    String message = error.getMessage();
+    // The library prefixes some messages with the instance location, which the path already says.
+    int colon = message.indexOf(": ");
+    if (message.startsWith("$") && colon > 0) {
+      message = message.substring(colon + 2);
+    }
+    return message;
+  }
+}

@@ -1,0 +1,15 @@
+package org.metagov.api;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** The Metagov orchestrator: the Driver API, webhook receivers, and the Temporal client and workers. */
+@SpringBootApplication(scanBasePackages = "org.metagov")
+@ConfigurationPropertiesScan
+public class MetagovApplication {
+
+  public static void main(String[] args) {
+    SpringApplication.run(MetagovApplication.class, args);
+  }
+}

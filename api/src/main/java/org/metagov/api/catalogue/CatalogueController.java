@@ -1,0 +1,52 @@
+package org.metagov.api.catalogue;
+
+import java.util.List;
+import java.util.Map;
+import org.metagov.activities.plugin.Plugin;
+import org.metagov.activities.plugin.PluginRegistry;
+import org.metagov.api.problem.ApiException;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/** What each plugin offers: config schema, actions, processes and events. */
+@RestController
+public class CatalogueController {
+
+  private final PluginRegistry registry;
+
+  public CatalogueController(PluginRegistry registry) {
+    this.registry = registry;
+  }
+
+  public record ActionMetadata(String name, String description, JsonNode input_schema, JsonNode output_schema) {}
+
+  public record ProcessMetadata(String name, String description, JsonNode input_schema, JsonNode outcome_schema,
+      boolean closable_early) {}
+
+  public record PluginMetadata(String name, String description, JsonNode config_schema, List<ActionMetadata> actions,
+      List<ProcessMetadata> processes, List<String> event_types, boolean receives_webhooks) {
+
+    static PluginMetadata of(Plugin plugin) {
+      return new PluginMetadata(plugin.name(), plugin.description(), plugin.configSchema(),
+          plugin.actions().stream().map(a -> new ActionMetadata(a.name(), a.description(), a.inputSchema(), a.outputSchema())).toList(),
+          plugin.processes().stream().map(p -> new ProcessMetadata(p.name(), p.description(), p.inputSchema(),
+              p.outcomeSchema(), p.closableEarly())).toList(),
+          plugin.eventTypes(), plugin.receivesWebhooks());
+    }
+  }
+
+  @GetMapping(path = "/api/internal/plugins", produces = MediaType.APPLICATION_JSON_VALUE)
+  public Map<String, List<PluginMetadata>> plugins() {
+    return Map.of("plugins", registry.all().stream().map(PluginMetadata::of).toList());
+  }
+
+  @GetMapping(path = "/api/internal/plugin/{name}/metadata", produces = MediaType.APPLICATION_JSON_VALUE)
+  public PluginMetadata metadata(@PathVariable String name) {
+    return registry.find(name).map(PluginMetadata::of)
+        .orElseThrow(() -> ApiException.notFound("plugin_not_found", "There is no plugin named " + name
+            + "; GET /api/internal/plugins lists them."));
+  }
+}

@@ -1,0 +1,44 @@
+package org.metagov.api.catalogue;
+
+import java.io.IOException;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Serves Redoc from the webjar in this jar (no CDN), reading the same OpenAPI document as Swagger UI. */
+@RestController
+public class RedocController {
+
+  private final String page;
+
+  public RedocController() throws IOException {
+    Resource[] scripts = new PathMatchingResourcePatternResolver()
+        .getResources("classpath*:META-INF/resources/webjars/redoc/*/redoc.standalone.js");
+    if (scripts.length == 0) {
+      throw new IllegalStateException("the Redoc webjar is missing from the classpath");
+    }
+    String url = scripts[0].getURL().toString();
+    String script = url.substring(url.indexOf("/webjars/redoc/"));
+    this.page = """
+        <!DOCTYPE html>
+        <html>
+          <head>
+            <title>Metagov API (Redoc)</title>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+          </head>
+          <body>
+            <redoc spec-url="/v3/api-docs"></redoc>
+            <script src="%s"></script>
+          </body>
+        </html>
+        """.formatted(script);
+  }
+
+  @GetMapping(path = {"/redoc", "/redoc/"}, produces = MediaType.TEXT_HTML_VALUE)
+  public String redoc() {
+    return page;
+  }
+}

@@ -1,0 +1,115 @@
+package org.metagov.api.community;
+
+import java.util.List;
+import java.util.Optional;
+import org.metagov.activities.json.Json;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Communities and their enabled plugins in PostgreSQL. */
+@Repository
+public class CommunityRepository {
+
+  private final JdbcClient jdbc;
+
+  public CommunityRepository(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /** A community as stored: secrets in plain form, never to be returned as they are. */
+  public record StoredCommunity(String slug, String readableName, List<StoredPlugin> plugins) {
+    public Optional<StoredPlugin> plugin(String name) {
+      return plugins.stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+  }
+
+  public record StoredPlugin(String name, ObjectNode config) {}
+
+  public Optional<StoredCommunity> find(String slug) {
+    return jdbc.sql("select slug, readable_name from community where slug = ?")
+        .param(slug)
+        .query((rs, i) -> new StoredCommunity(rs.getString(1), rs.getString(2), plugins(slug)))
+        .optional();
+  }
+
+  /** Like {@link #find} but locks the community row until the transaction ends. */
+  public Optional<StoredCommunity> lock(String slug) {
+    return jdbc.sql("select slug, readable_name from community where slug = ? for update")
+        .param(slug)
+        .query((rs, i) -> new StoredCommunity(rs.getString(1), rs.getString(2), plugins(slug)))
+        .optional();
+  }
+
+  public boolean exists(String slug) {
+    return jdbc.sql("select count(*) from community where slug = ?").param(slug).query(Long.class).single() > 0;
+  }
+
+  private List<StoredPlugin> plugins(String slug) {
+    return jdbc.sql("select plugin_name, config::text from community_plugin where community_slug = ? order by plugin_name")
+        .param(slug)
+        .query((rs, i) -> new StoredPlugin(rs.getString(1), (ObjectNode) Json.parse(rs.getString(2))))
+        .list();
+  }
+
+  /** Inserts or updates the community row; true when it was created. */
+  public boolean upsert(String slug, String readableName) {
+    return jdbc.sql("""
+            insert into community (slug, readable_name) values (?, ?)
+            on conflict (slug) do update set readable_name = excluded.readable_name, updated_at = now()
+            returning (xmax = 0)
+            """)
+        .params(slug, readableName)
+        .query(Boolean.class)
+        .single();
+  }
+
+  /** Inserts a new community; false when the slug is taken. */
+  public boolean insert(String slug, String readableName) {
+    return jdbc.sql("insert into community (slug, readable_name) values (?, ?) on conflict (slug) do nothing")
+        .params(slug, readableName)
+        .update() == 1;
+  }
+
+  public void replacePlugins(String slug, List<StoredPlugin> plugins) {
+    List<String> keep = plugins.stream().map(StoredPlugin::name).toList();
+    if (keep.isEmpty()) {
+      jdbc.sql("delete from community_plugin where community_slug = ?").param(slug).update();
+    } else {
+      jdbc.sql("delete from community_plugin where community_slug = :slug and plugin_name not in (:names)")
+          .param("slug", slug)
+          .param("names", keep)
+          .update();
+    }
+    for (StoredPlugin plugin : plugins) {
+      jdbc.sql("""
+              insert into community_plugin (community_slug, plugin_name, config) values (?, ?, ?::jsonb)
+              on conflict (community_slug, plugin_name) do update set config = excluded.config, updated_at = now()
+              """)
+          .params(slug, plugin.name(), Json.write(plugin.config()))
+          .update();
+    }
+  }
+
+  public boolean delete(String slug) {
+    return jdbc.sql("delete from community where slug = ?").param(slug).update() == 1;
+  }
+
+  public JsonNode pluginState(String slug, String plugin, String key) {
+    return jdbc.sql("select state -> ? from community_plugin where community_slug = ? and plugin_name = ?")
+        .params(key, slug, plugin)
+        .query((rs, i) -> rs.getString(1) == null ? null : Json.parse(rs.getString(1)))
+        .optional()
+        .orElse(null);
+  }
+
+  public void setPluginState(String slug, String plugin, String key, JsonNode value) {
+    jdbc.sql("""
+            update community_plugin set state = jsonb_set(state, array[?], ?::jsonb, true), updated_at = now()
+            where community_slug = ? and plugin_name = ?
+            """)
+        .params(key, Json.write(value), slug, plugin)
+        .update();
+  }
+}

@@ -1,0 +1,245 @@
+package org.metagov.api.community;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.metagov.activities.http.PlatformHttp;
+import org.metagov.activities.plugin.FieldError;
+import org.metagov.activities.plugin.Plugin;
+import org.metagov.activities.plugin.PluginContext;
+import org.metagov.activities.plugin.PluginRegistry;
+import org.metagov.activities.plugin.PluginState;
+import org.metagov.activities.plugin.Schemas;
+import org.metagov.api.community.CommunityRepository.StoredCommunity;
+import org.metagov.api.community.CommunityRepository.StoredPlugin;
+import org.metagov.api.problem.ApiException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The community rules of the Driver API: a declarative plugin set whose every config is validated (with
+ * defaults filled) before anything changes, secrets kept when the redaction placeholder comes back, and
+ * each change applied in one transaction.
+ */
+@Service
+public class CommunityService {
+
+  public static final Pattern SLUG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,99}");
+
+  private static final JsonNode REQUEST_SCHEMA = Schemas.schema("""
+      {"type": "object",
+       "properties": {
+         "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"},
+         "readable_name": {"type": ["string", "null"], "maxLength": 500},
+         "plugins": {"type": "array", "maxItems": 100,
+           "items": {"type": "object",
+             "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "config": {"type": ["object", "null"]}},
+             "required": ["name"], "additionalProperties": false}}
+       },
+       "additionalProperties": false}
+      """);
+
+  private final CommunityRepository repository;
+  private final PluginRegistry registry;
+  private final PlatformHttp http;
+  private final SecureRandom random = new SecureRandom();
+
+  public CommunityService(CommunityRepository repository, PluginRegistry registry, PlatformHttp http) {
+    this.repository = repository;
+    this.registry = registry;
+    this.http = http;
+  }
+
+  /** A community as Drivers see it: secrets redacted. */
+  public record CommunityView(String name, String readable_name, List<PluginView> plugins) {}
+
+  public record PluginView(String name, JsonNode config) {}
+
+  public record Saved(CommunityView community, boolean created) {}
+
+  public CommunityView get(String slug) {
+    return view(find(slug));
+  }
+
+  @Transactional
+  public Saved put(String slug, JsonNode body) {
+    requireSlug(slug);
+    validateShape(body);
+    String name = body.path("name").asString(null);
+    if (name != null && !name.equals(slug)) {
+      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "name_mismatch",
+          "The body's name (" + name + ") must equal the community slug in the path (" + slug + ").",
+          List.of(new FieldError("name", "must equal the path slug " + slug)));
+    }
+    StoredCommunity existing = repository.lock(slug).orElse(null);
+    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), existing);
+    boolean created = repository.upsert(slug, readableName(body));
+    repository.replacePlugins(slug, plugins);
+    return new Saved(get(slug), created);
+  }
+
+  @Transactional
+  public CommunityView create(JsonNode body) {
+    validateShape(body);
+    String slug = body.path("name").asString(null);
+    if (slug == null) {
+      slug = HexFormat.of().formatHex(randomBytes());
+    }
+    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), null);
+    if (!repository.insert(slug, readableName(body))) {
+      throw ApiException.conflict("community_exists",
+          "A community named " + slug + " already exists; use PUT /api/internal/community/" + slug + " to change it.");
+    }
+    repository.replacePlugins(slug, plugins);
+    return get(slug);
+  }
+
+  @Transactional
+  public void delete(String slug) {
+    repository.lock(slug).orElseThrow(() -> communityNotFound(slug));
+    repository.delete(slug);
+  }
+
+  public List<String> hooks(String slug) {
+    StoredCommunity community = find(slug);
+    List<String> hooks = new ArrayList<>();
+    for (StoredPlugin plugin : community.plugins()) {
+      String webhookSlug = plugin.config().path("webhook_slug").asString(null);
+      hooks.add("/api/hooks/" + slug + "/" + plugin.name() + (webhookSlug == null || webhookSlug.isBlank() ? "" : "/" + webhookSlug));
+    }
+    return hooks;
+  }
+
+  /** An enabled plugin of a community, ready to run. */
+  public record EnabledPlugin(Plugin plugin, PluginContext context) {}
+
+  /**
+   * Finds a plugin for a Driver request: 404 for an unknown community or plugin, 400 for a plugin the
+   * community has not enabled.
+   */
+  public EnabledPlugin enabledPlugin(String slug, String pluginName) {
+    if (slug == null || slug.isBlank()) {
+      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "missing_community_header",
+          "The X-Metagov-Community header is required: set it to the community slug.");
+    }
+    StoredCommunity community = find(slug);
+    Plugin plugin = registry.find(pluginName)
+        .orElseThrow(() -> ApiException.notFound("plugin_not_found", "There is no plugin named " + pluginName
+            + "; GET /api/internal/plugins lists them."));
+    StoredPlugin stored = community.plugin(pluginName)
+        .orElseThrow(() -> ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
+            + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + "."));
+    return new EnabledPlugin(plugin, new PluginContext(slug, stored.config(), http, state(slug, pluginName)));
+  }
+
+  private PluginState state(String slug, String plugin) {
+    return new PluginState() {
+      @Override
+      public JsonNode get(String key) {
+        return repository.pluginState(slug, plugin, key);
+      }
+
+      @Override
+      public void set(String key, JsonNode value) {
+        repository.setPluginState(slug, plugin, key, value);
+      }
+    };
+  }
+
+  private StoredCommunity find(String slug) {
+    if (slug == null || !SLUG.matcher(slug).matches()) {
+      throw communityNotFound(slug);
+    }
+    return repository.find(slug).orElseThrow(() -> communityNotFound(slug));
+  }
+
+  private static ApiException communityNotFound(String slug) {
+    return ApiException.notFound("community_not_found", "There is no community named " + slug + ".");
+  }
+
+  private static void requireSlug(String slug) {
+    if (!SLUG.matcher(slug).matches()) {
+      throw ApiException.invalid("The community slug must be 1 to 100 letters, digits, '-' or '_', starting with a letter or digit.",
+          List.of(new FieldError("name", "is not a valid slug")));
+    }
+  }
+
+  private static void validateShape(JsonNode body) {
+    if (body == null || !body.isObject()) {
+      throw ApiException.invalid("The body must be a JSON object with name, readable_name and plugins.",
+          List.of(new FieldError("$", "must be an object")));
+    }
+    List<FieldError> errors = Schemas.validate(REQUEST_SCHEMA, body, "");
+    if (!errors.isEmpty()) {
+      throw ApiException.invalid("The community is invalid: " + errors.get(0).path() + " " + errors.get(0).message(), errors);
+    }
+  }
+
+  private static String readableName(JsonNode body) {
+    JsonNode name = body.get("readable_name");
+    return name == null || name.isNull() ? "" : name.asString();
+  }
+
+  /** Validates every plugin entry, collecting all failures, before anything is written. */
+  private List<StoredPlugin> resolvePlugins(JsonNode entries, StoredCommunity existing) {
+    List<FieldError> errors = new ArrayList<>();
+    List<StoredPlugin> resolved = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < entries.size(); i++) {
+      JsonNode entry = entries.get(i);
+      String path = "plugins[" + i + "]";
+      String name = entry.path("name").asString();
+      Plugin plugin = registry.find(name).orElse(null);
+      if (plugin == null) {
+        errors.add(new FieldError(path + ".name", "there is no plugin named " + name));
+        continue;
+      }
+      if (!seen.add(name)) {
+        errors.add(new FieldError(path + ".name", "the plugin " + name + " is listed twice"));
+        continue;
+      }
+      JsonNode submitted = entry.get("config");
+      ObjectNode config = submitted instanceof ObjectNode o ? o : org.metagov.activities.json.Json.object();
+      JsonNode stored = existing == null ? null : existing.plugin(name).map(StoredPlugin::config).orElse(null);
+      try {
+        config = Schemas.restoreSecrets(plugin.configSchema(), config, stored, path + ".config");
+      } catch (org.metagov.activities.plugin.InvalidInputException e) {
+        errors.addAll(e.errors());
+        continue;
+      }
+      ObjectNode filled = Schemas.withDefaults(plugin.configSchema(), config);
+      List<FieldError> configErrors = Schemas.validate(plugin.configSchema(), filled, path + ".config");
+      if (!configErrors.isEmpty()) {
+        errors.addAll(configErrors);
+        continue;
+      }
+      resolved.add(new StoredPlugin(name, filled));
+    }
+    if (!errors.isEmpty()) {
+      throw ApiException.invalid("The community's plugins are invalid; nothing was changed. First problem: "
+          + errors.get(0).path() + " " + errors.get(0).message(), errors);
+    }
+    return resolved;
+  }
+
+  private CommunityView view(StoredCommunity community) {
+    List<PluginView> plugins = community.plugins().stream()
+        .map(p -> new PluginView(p.name(), registry.find(p.name())
+            .map(plugin -> (JsonNode) Schemas.redact(plugin.configSchema(), p.config()))
+            .orElse(org.metagov.activities.json.Json.object())))
+        .toList();
+    return new CommunityView(community.slug(), community.readableName(), plugins);
+  }
+
+  private byte[] randomBytes() {
+    byte[] bytes = new byte[8];
+    random.nextBytes(bytes);
+    return bytes;
+  }
+}

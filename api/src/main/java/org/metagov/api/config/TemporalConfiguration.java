@@ -1,0 +1,31 @@
+package org.metagov.api.config;
+
+import io.temporal.spring.boot.TemporalOptionsCustomizer;
+import io.temporal.testing.TestEnvironmentOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Temporal wiring beyond what the starter does from {@code application.yml}. */
+@Configuration(proxyBeanMethods = false)
+public class TemporalConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(TemporalConfiguration.class);
+
+  /**
+   * The in-process test server skips time whenever a client blocks on a result, which would end a
+   * 14-day vote at once; the embedded run therefore turns skipping off. Tests turn it on.
+   */
+  @Bean
+  TemporalOptionsCustomizer<TestEnvironmentOptions.Builder> embeddedTemporalServer(
+      @Value("${metagov.temporal.embedded-time-skipping:false}") boolean timeSkipping) {
+    return builder -> {
+      log.warn("Using the in-process Temporal test server (time skipping {}). THIS STATE IS NOT DURABLE: running "
+          + "processes are lost when the service stops. Set TEMPORAL_ADDRESS to use a Temporal cluster.",
+          timeSkipping ? "on" : "off");
+      return builder.setUseTimeskipping(timeSkipping);
+    };
+  }
+}
