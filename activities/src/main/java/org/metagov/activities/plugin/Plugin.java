@@ -32,8 +32,13 @@ public interface Plugin {
     return List.of();
   }
 
+  /** How the plugin reads its platform's webhooks, or null when the platform sends none. */
+  default WebhookHandler webhookHandler() {
+    return null;
+  }
+
   /** Whether the platform sends webhooks to {@code /api/hooks/{community}/{plugin}}. */
   default boolean receivesWebhooks() {
-    return false;
+    return webhookHandler() != null;
   }
 }

@@ -32,9 +32,10 @@ public interface ProcessAdapter {
 
   /**
    * The platform's view of a process. {@code platformState} is kept by the workflow and handed back on
-   * every later call; {@code routingKeys} are platform object keys (such as a poll key) that webhooks name,
-   * used to route a webhook to this process; {@code closed} says the platform has closed it.
+   * every later call; {@code url} is where people take part (null if nowhere); {@code closed} says the
+   * platform has closed it; {@code routingKeys} are platform object keys (such as {@code poll:abc123}) that
+   * webhooks name, used to route a webhook to this process.
    */
   record ProcessSnapshot(
-      JsonNode platformState, JsonNode outcome, boolean closed, java.util.List<String> routingKeys) {}
+      JsonNode platformState, JsonNode outcome, String url, boolean closed, java.util.List<String> routingKeys) {}
 }

@@ -21,11 +21,13 @@ import tools.jackson.databind.node.ObjectNode;
 @Component
 public class RandomnessPlugin implements Plugin {
 
+  // Integers are bounded to the range JSON numbers keep exactly (±(2^53 - 1)): a larger value passed
+  // "type": "integer" but could not be read as a long, and answered 500 instead of 400.
   private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
       {"type": "object",
        "properties": {
-         "default_low": {"type": "integer", "default": 0, "description": "Lower bound used when random-int gets no low."},
-         "default_high": {"type": "integer", "default": 100, "description": "Upper bound used when random-int gets no high."}
+         "default_low": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "default": 0, "description": "Lower bound used when random-int gets no low."},
+         "default_high": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "default": 100, "description": "Upper bound used when random-int gets no high."}
        },
        "additionalProperties": false}
       """);
@@ -33,8 +35,8 @@ public class RandomnessPlugin implements Plugin {
   private static final JsonNode RANDOM_INT_INPUT = Schemas.schema("""
       {"type": "object",
        "properties": {
-         "low": {"type": "integer", "description": "Smallest possible value (inclusive); the config's default_low when absent."},
-         "high": {"type": "integer", "description": "Largest possible value (inclusive); the config's default_high when absent."}
+         "low": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "Smallest possible value (inclusive); the config's default_low when absent."},
+         "high": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "Largest possible value (inclusive); the config's default_high when absent."}
        },
        "additionalProperties": false}
       """);
@@ -45,7 +47,7 @@ public class RandomnessPlugin implements Plugin {
 
   private static final JsonNode LUCKY_INPUT = Schemas.schema("""
       {"type": "object",
-       "properties": {"lucky_number": {"type": "integer", "description": "The number to remember for this community."}},
+       "properties": {"lucky_number": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "The number to remember for this community."}},
        "required": ["lucky_number"],
        "additionalProperties": false}
       """);
@@ -149,7 +151,7 @@ public class RandomnessPlugin implements Plugin {
       ObjectNode outcome = Json.object();
       outcome.put("winner", winner);
       outcome.set("options", process.parameters().path("options").deepCopy());
-      return new ProcessSnapshot(Json.object(), outcome, closed, List.of());
+      return new ProcessSnapshot(Json.object(), outcome, null, closed, List.of());
     }
   }
 }

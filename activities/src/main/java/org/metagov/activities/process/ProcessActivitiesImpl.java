@@ -1,0 +1,91 @@
+package org.metagov.activities.process;
+
+import io.temporal.failure.ApplicationFailure;
+import java.time.Instant;
+import org.metagov.activities.json.Json;
+import org.metagov.activities.plugin.InvalidInputException;
+import org.metagov.activities.plugin.NotFoundException;
+import org.metagov.activities.plugin.PlatformException;
+import org.metagov.activities.plugin.Plugin;
+import org.metagov.activities.plugin.PluginContext;
+import org.metagov.activities.plugin.PluginContexts;
+import org.metagov.activities.plugin.PluginRegistry;
+import org.metagov.activities.plugin.ProcessAdapter;
+import org.metagov.activities.plugin.ProcessAdapter.ProcessInstance;
+import org.metagov.activities.plugin.ProcessAdapter.ProcessSnapshot;
+import org.metagov.activities.plugin.ProcessSpec;
+import org.metagov.workflows.process.PlatformCall;
+import org.metagov.workflows.process.PlatformSnapshot;
+import org.metagov.workflows.process.ProcessActivities;
+import org.metagov.workflows.process.ProcessProjection;
+import org.springframework.stereotype.Component;
+
+/** Runs process workflows' platform calls through the plugins' process adapters. */
+@Component("processActivities")
+public class ProcessActivitiesImpl implements ProcessActivities {
+
+  private final PluginRegistry registry;
+  private final PluginContexts contexts;
+  private final ProcessStore store;
+
+  public ProcessActivitiesImpl(PluginRegistry registry, PluginContexts contexts, ProcessStore store) {
+    this.registry = registry;
+    this.contexts = contexts;
+    this.store = store;
+  }
+
+  private interface AdapterCall {
+    ProcessSnapshot apply(ProcessAdapter adapter, PluginContext context, ProcessInstance instance);
+  }
+
+  @Override
+  public PlatformSnapshot start(PlatformCall call) {
+    return run(call, ProcessAdapter::start);
+  }
+
+  @Override
+  public PlatformSnapshot refresh(PlatformCall call) {
+    return run(call, ProcessAdapter::refresh);
+  }
+
+  @Override
+  public PlatformSnapshot close(PlatformCall call) {
+    return run(call, ProcessAdapter::close);
+  }
+
+  @Override
+  public void project(ProcessProjection projection) {
+    store.project(projection);
+  }
+
+  private PlatformSnapshot run(PlatformCall call, AdapterCall operation) {
+    String name = call.plugin() + "." + call.process();
+    Plugin plugin = registry.find(call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "The plugin " + call.plugin() + " is not installed.", CONFIG_MISSING));
+    ProcessSpec spec = PluginRegistry.process(plugin, call.process()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "The plugin " + call.plugin() + " has no process " + call.process() + ".", CONFIG_MISSING));
+    PluginContext context = contexts.find(call.community(), call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
+        "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", CONFIG_MISSING));
+    ProcessInstance instance = new ProcessInstance(call.id(), call.community(), Json.fromMap(call.parameters()),
+        Json.fromMap(call.platformState()));
+    try {
+      ProcessSnapshot snapshot = operation.apply(spec.adapter(), context, instance);
+      return new PlatformSnapshot(
+          snapshot.platformState() == null ? null : Json.toMap(snapshot.platformState()),
+          snapshot.outcome() == null ? null : Json.toMap(snapshot.outcome()),
+          snapshot.url(), snapshot.closed(), snapshot.routingKeys());
+    } catch (PlatformException e) {
+      if (e.retryable()) {
+        throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAVAILABLE);
+      }
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), PLATFORM_REJECTED);
+    } catch (InvalidInputException | NotFoundException e) {
+      throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), PLATFORM_REJECTED);
+    }
+  }
+
+  /** The deadline of a process about to start, from its adapter. */
+  public static Instant closingAt(ProcessSpec spec, tools.jackson.databind.JsonNode parameters, Instant now) {
+    return spec.adapter().closingAt(parameters, now);
+  }
+}

@@ -1,0 +1,10 @@
+package org.metagov.activities.process;
+
+import org.metagov.workflows.process.ProcessProjection;
+
+/** Where process workflows project their state for GET and listings; implemented by the api module. */
+public interface ProcessStore {
+
+  /** Writes the projection unless a newer version is already stored. */
+  void project(ProcessProjection projection);
+}

@@ -1,0 +1,37 @@
+package org.metagov.workflows.process;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+
+/**
+ * The process workflow's only way to reach the world. Implementations live in the activities module
+ * and load the community's current plugin config on every call, so a config change applies to open
+ * processes from then on.
+ *
+ * <p>Failures: a platform 4xx arrives as a non-retryable {@code ApplicationFailure} of type
+ * {@link #PLATFORM_REJECTED}; 5xx, timeouts and unreachable platforms are retryable failures of type
+ * {@link #PLATFORM_UNAVAILABLE}.
+ */
+@ActivityInterface
+public interface ProcessActivities {
+
+  String PLATFORM_REJECTED = "PlatformRejected";
+  String PLATFORM_UNAVAILABLE = "PlatformUnavailable";
+  String CONFIG_MISSING = "ConfigMissing";
+
+  /** Creates the process on the platform. Safe to repeat: a retry finds what the first attempt created. */
+  @ActivityMethod
+  PlatformSnapshot start(PlatformCall call);
+
+  /** Re-reads the process's authoritative state from the platform. */
+  @ActivityMethod
+  PlatformSnapshot refresh(PlatformCall call);
+
+  /** Closes the process on the platform if it is still open there, and reads its final state. */
+  @ActivityMethod
+  PlatformSnapshot close(PlatformCall call);
+
+  /** Writes the workflow's state to PostgreSQL; a write older than the stored version is ignored. */
+  @ActivityMethod
+  void project(ProcessProjection projection);
+}

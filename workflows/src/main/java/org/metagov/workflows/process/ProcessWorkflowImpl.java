@@ -1,0 +1,284 @@
+package org.metagov.workflows.process;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.common.RetryOptions;
+import io.temporal.common.SearchAttributeKey;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.ChildWorkflowFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.metagov.workflows.Failures;
+import org.metagov.workflows.delivery.Delivery;
+import org.metagov.workflows.delivery.DeliveryWorkflow;
+import org.slf4j.Logger;
+
+public class ProcessWorkflowImpl implements ProcessWorkflow {
+
+  public static final SearchAttributeKey<String> COMMUNITY = SearchAttributeKey.forKeyword("MetagovCommunity");
+  public static final SearchAttributeKey<String> PROCESS = SearchAttributeKey.forKeyword("MetagovProcess");
+  public static final SearchAttributeKey<String> STATUS = SearchAttributeKey.forKeyword("MetagovStatus");
+
+  /** Continue-as-new well before Temporal's history limits, so a weeks-long vote stays cheap to replay. */
+  static final int HISTORY_EVENTS_BEFORE_CONTINUE = 2_000;
+
+  private static final Logger log = Workflow.getLogger(ProcessWorkflowImpl.class);
+
+  /** Platform 4xx and a missing config are not retried: repeating the call cannot change the answer. */
+  private static RetryOptions.Builder platformRetry() {
+    return RetryOptions.newBuilder()
+        .setInitialInterval(Duration.ofSeconds(2))
+        .setBackoffCoefficient(2.0)
+        .setDoNotRetry(ProcessActivities.PLATFORM_REJECTED, ProcessActivities.CONFIG_MISSING);
+  }
+
+  /** Creating and re-reading: a platform outage is retried for a while, then the next reconciliation tries again. */
+  private final ProcessActivities platform = Workflow.newActivityStub(ProcessActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(60))
+          .setScheduleToCloseTimeout(Duration.ofHours(1))
+          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build())
+          .build());
+
+  /** Creating the process on the platform: retried for a day before the process is declared failed. */
+  private final ProcessActivities creation = Workflow.newActivityStub(ProcessActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(60))
+          .setScheduleToCloseTimeout(Duration.ofDays(1))
+          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build())
+          .build());
+
+  /** Closing at the deadline must happen: retried for a week before the process is declared failed. */
+  private final ProcessActivities deadlineClose = Workflow.newActivityStub(ProcessActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(60))
+          .setScheduleToCloseTimeout(Duration.ofDays(7))
+          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build())
+          .build());
+
+  /** Closing early answers a waiting Driver: a few quick attempts, then the DELETE reports the failure. */
+  private final ProcessActivities earlyClose = Workflow.newActivityStub(ProcessActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(20))
+          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofSeconds(5)).setMaximumAttempts(3).build())
+          .build());
+
+  /** The projection must land eventually: PostgreSQL outages are retried without limit. */
+  private final ProcessActivities store = Workflow.newActivityStub(ProcessActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(15))
+          .setRetryOptions(RetryOptions.newBuilder()
+              .setInitialInterval(Duration.ofSeconds(1))
+              .setMaximumInterval(Duration.ofMinutes(1))
+              .build())
+          .build());
+
+  private ProcessStart start;
+  private ProcessState state;
+  private int pendingHints;
+  private boolean closeRequested;
+  private String closeError;
+
+  @Override
+  public ProcessRecord run(ProcessStart start) {
+    this.start = start;
+    if (start.carried() != null) {
+      state = start.carried();
+    } else {
+      state = new ProcessState(ProcessRecord.CREATED, null, Map.of(), Map.of(), Map.of(), List.of(), 0);
+      try {
+        PlatformSnapshot created = creation.start(call());
+        apply(created, created.closed() ? ProcessRecord.COMPLETED : ProcessRecord.PENDING, Map.of());
+      } catch (ActivityFailure failure) {
+        apply(null, ProcessRecord.FAILED, Map.of("start", Failures.message(failure)));
+      }
+    }
+    while (!record().ended()) {
+      long now = Workflow.currentTimeMillis();
+      if (start.closingAtMillis() > 0 && now >= start.closingAtMillis()) {
+        closeAtDeadline();
+        break;
+      }
+      Duration wait = nextWake(now);
+      if (wait == null) {
+        Workflow.await(() -> closeRequested || pendingHints > 0);
+      } else {
+        Workflow.await(wait, () -> closeRequested || pendingHints > 0);
+      }
+      if (closeRequested) {
+        closeEarly();
+        continue;
+      }
+      if (start.closingAtMillis() > 0 && Workflow.currentTimeMillis() >= start.closingAtMillis()) {
+        continue;
+      }
+      pendingHints = 0;
+      refresh();
+      if (!record().ended() && historyIsLong()) {
+        Workflow.await(() -> Workflow.isEveryHandlerFinished());
+        if (!closeRequested && pendingHints == 0) {
+          Workflow.continueAsNew(start.continuedWith(state));
+        }
+      }
+    }
+    Workflow.await(() -> Workflow.isEveryHandlerFinished());
+    deliverResult();
+    return record();
+  }
+
+  @Override
+  public void platformUpdate(PlatformHint hint) {
+    pendingHints++;
+  }
+
+  @Override
+  public ProcessRecord close() {
+    closeRequested = true;
+    Workflow.await(() -> record().ended() || closeError != null);
+    if (record().ended()) {
+      return record();
+    }
+    String error = closeError;
+    closeError = null;
+    throw ApplicationFailure.newNonRetryableFailure(error, "CloseFailed");
+  }
+
+  @Override
+  public void validateClose() {
+    if (state != null && record().ended()) {
+      throw new IllegalStateException("The process has already ended with status " + state.status() + ".");
+    }
+  }
+
+  @Override
+  public ProcessRecord record() {
+    if (state == null) {
+      return new ProcessRecord(0, null, null, ProcessRecord.CREATED, null, Map.of(), Map.of());
+    }
+    return new ProcessRecord(start.id(), start.name(), start.community(), state.status(), state.url(),
+        state.errors(), state.outcome());
+  }
+
+  private Duration nextWake(long now) {
+    Duration untilClose = start.closingAtMillis() > 0 ? Duration.ofMillis(start.closingAtMillis() - now) : null;
+    Duration reconcile = start.reconcileSeconds() > 0 ? Duration.ofSeconds(start.reconcileSeconds()) : null;
+    if (untilClose == null) {
+      return reconcile;
+    }
+    return reconcile == null || untilClose.compareTo(reconcile) < 0 ? untilClose : reconcile;
+  }
+
+  private void refresh() {
+    try {
+      PlatformSnapshot snapshot = platform.refresh(call());
+      apply(snapshot, snapshot.closed() ? ProcessRecord.COMPLETED : ProcessRecord.PENDING, Map.of());
+    } catch (ActivityFailure failure) {
+      if (ProcessActivities.PLATFORM_REJECTED.equals(Failures.type(failure))) {
+        apply(null, ProcessRecord.FAILED, Map.of("refresh", Failures.message(failure)));
+      } else {
+        log.warn("Process {} could not be refreshed; the next reconciliation will retry: {}", start.id(),
+            Failures.message(failure));
+      }
+    }
+  }
+
+  private void closeAtDeadline() {
+    try {
+      apply(deadlineClose.close(call()), ProcessRecord.COMPLETED, Map.of());
+    } catch (ActivityFailure failure) {
+      apply(null, ProcessRecord.FAILED, Map.of("close", Failures.message(failure)));
+    }
+  }
+
+  private void closeEarly() {
+    try {
+      apply(earlyClose.close(call()), ProcessRecord.COMPLETED, Map.of());
+    } catch (ActivityFailure failure) {
+      closeError = "The platform could not close the process: " + Failures.message(failure);
+    }
+    closeRequested = false;
+  }
+
+  /** Applies a platform snapshot (or only a status and errors) and projects the change, if there is one. */
+  private void apply(PlatformSnapshot snapshot, String status, Map<String, Object> errors) {
+    Map<String, Object> mergedErrors = state.errors();
+    if (!errors.isEmpty()) {
+      mergedErrors = new LinkedHashMap<>(state.errors());
+      mergedErrors.putAll(errors);
+    }
+    ProcessState next = new ProcessState(
+        status,
+        snapshot == null || snapshot.url() == null ? state.url() : snapshot.url(),
+        snapshot == null || snapshot.outcome() == null ? state.outcome() : snapshot.outcome(),
+        mergedErrors,
+        snapshot == null || snapshot.platformState() == null ? state.platformState() : snapshot.platformState(),
+        snapshot == null || snapshot.routingKeys() == null ? state.routingKeys() : snapshot.routingKeys(),
+        state.version());
+    if (sameVisibleState(next)) {
+      state = next;
+      return;
+    }
+    state = new ProcessState(next.status(), next.url(), next.outcome(), next.errors(), next.platformState(),
+        next.routingKeys(), state.version() + 1);
+    if (start.searchAttributes()) {
+      Workflow.upsertTypedSearchAttributes(STATUS.valueSet(status));
+    }
+    store.project(new ProcessProjection(record(), state.version(), state.routingKeys()));
+  }
+
+  private boolean sameVisibleState(ProcessState next) {
+    return state.version() > 0
+        && Objects.equals(state.status(), next.status())
+        && Objects.equals(state.url(), next.url())
+        && Objects.equals(state.outcome(), next.outcome())
+        && Objects.equals(state.errors(), next.errors())
+        && Objects.equals(state.routingKeys(), next.routingKeys());
+  }
+
+  private PlatformCall call() {
+    return new PlatformCall(start.id(), start.community(), start.plugin(), start.process(), start.parameters(),
+        state.platformState());
+  }
+
+  private boolean historyIsLong() {
+    return Workflow.getInfo().getHistoryLength() > HISTORY_EVENTS_BEFORE_CONTINUE
+        || Workflow.getInfo().isContinueAsNewSuggested();
+  }
+
+  private void deliverResult() {
+    if (start.callbackUrl() == null || start.callbackUrl().isBlank()) {
+      return;
+    }
+    ProcessRecord record = record();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", record.id());
+    body.put("name", record.name());
+    body.put("community", record.community());
+    body.put("status", record.status());
+    body.put("url", record.url());
+    body.put("errors", record.errors());
+    body.put("outcome", record.outcome());
+    Delivery delivery = new Delivery("process-" + start.id() + "-result", Delivery.CALLBACK, start.community(),
+        start.id(), start.callbackUrl(), body);
+    DeliveryWorkflow child = Workflow.newChildWorkflowStub(DeliveryWorkflow.class,
+        ChildWorkflowOptions.newBuilder()
+            .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+            .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+            .build());
+    try {
+      Async.function(child::deliver, delivery, start.deliveryPolicy());
+      Workflow.getWorkflowExecution(child).get();
+    } catch (ChildWorkflowFailure failure) {
+      log.warn("The result delivery of process {} was already started: {}", start.id(), failure.getMessage());
+    }
+  }
+}
