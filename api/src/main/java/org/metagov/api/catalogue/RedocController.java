@@ -20,7 +20,10 @@ public class RedocController {
       throw new IllegalStateException("the Redoc webjar is missing from the classpath");
     }
     String url = scripts[0].getURL().toString();
-    String script = url.substring(url.indexOf("/webjars/redoc/"));
+    // The path after the LAST META-INF/resources: the jar's own location can contain /webjars/redoc/ too
+    // (a Maven repository path such as .m2/repository/org/webjars/redoc/2.5.1/redoc-2.5.1.jar).
+    String resources = "/META-INF/resources";
+    String script = url.substring(url.lastIndexOf(resources + "/webjars/redoc/") + resources.length());
     this.page = """
         <!DOCTYPE html>
         <html>

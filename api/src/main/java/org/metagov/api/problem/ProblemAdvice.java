@@ -47,6 +47,11 @@ public class ProblemAdvice {
     return problem(HttpStatus.BAD_REQUEST, "validation_failed", e.getMessage(), e.errors(), request);
   }
 
+  @ExceptionHandler(org.metagov.activities.plugin.NotFoundException.class)
+  ResponseEntity<Problem> notFound(org.metagov.activities.plugin.NotFoundException e, HttpServletRequest request) {
+    return problem(HttpStatus.NOT_FOUND, e.code(), e.getMessage(), List.of(), request);
+  }
+
   @ExceptionHandler(PlatformException.class)
   ResponseEntity<Problem> platform(PlatformException e, HttpServletRequest request) {
     boolean timeout = e.kind() == PlatformException.Kind.TIMEOUT;

@@ -86,6 +86,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   private int pendingHints;
   private boolean closeRequested;
   private String closeError;
+  private long projectedVersion;
 
   @Override
   public ProcessRecord run(ProcessStart start) {
@@ -142,7 +143,8 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   @Override
   public ProcessRecord close() {
     closeRequested = true;
-    Workflow.await(() -> record().ended() || closeError != null);
+    // Answer only once the final state is in PostgreSQL, so a GET after the DELETE agrees with it.
+    Workflow.await(() -> (record().ended() && projectedVersion == state.version()) || closeError != null);
     if (record().ended()) {
       return record();
     }
@@ -232,6 +234,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       Workflow.upsertTypedSearchAttributes(STATUS.valueSet(status));
     }
     store.project(new ProcessProjection(record(), state.version(), state.routingKeys()));
+    projectedVersion = state.version();
   }
 
   private boolean sameVisibleState(ProcessState next) {

@@ -1,0 +1,86 @@
+package org.metagov.api.delivery;
+
+import java.util.List;
+import java.util.Optional;
+import org.metagov.activities.delivery.DeliveryStore;
+import org.metagov.activities.json.Json;
+import org.metagov.workflows.delivery.Delivery;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.databind.JsonNode;
+
+/** Outbound deliveries (callbacks and events) and their fate, for operators and Drivers. */
+@Repository
+public class DeliveryRepository implements DeliveryStore {
+
+  public static final String PENDING = "pending";
+  public static final String DELIVERED = "delivered";
+  public static final String DEAD = "dead";
+
+  private final JdbcClient jdbc;
+
+  public DeliveryRepository(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /** A delivery as the API shows it. */
+  public record DeliveryView(String id, String kind, String community, Long process_id, String url, String status,
+      int attempts, String last_error, String created_at, String delivered_at, JsonNode body) {}
+
+  @Override
+  public void register(Delivery delivery) {
+    jdbc.sql("""
+            insert into delivery (id, kind, community_slug, process_id, url, body, status)
+            values (?, ?, ?, ?, ?, ?::jsonb, 'pending')
+            on conflict (id) do update set status = 'pending', updated_at = now()
+            """)
+        .params(delivery.id(), delivery.kind(), delivery.community(), delivery.processId(), delivery.url(),
+            Json.write(delivery.body()))
+        .update();
+  }
+
+  @Override
+  public void recordAttempt(String deliveryId, String error) {
+    jdbc.sql("update delivery set attempts = attempts + 1, last_error = ?, updated_at = now() where id = ?")
+        .params(error, deliveryId)
+        .update();
+  }
+
+  @Override
+  public void finish(String deliveryId, boolean delivered, String lastError) {
+    if (delivered) {
+      jdbc.sql("""
+              update delivery set status = 'delivered', attempts = attempts + 1, delivered_at = now(), updated_at = now()
+              where id = ?
+              """).param(deliveryId).update();
+    } else {
+      jdbc.sql("update delivery set status = 'dead', last_error = ?, updated_at = now() where id = ?")
+          .params(lastError, deliveryId).update();
+    }
+  }
+
+  private static final String SELECT = """
+      select id, kind, community_slug, process_id, url, status, attempts, last_error, created_at::text, delivered_at::text, body::text
+      from delivery""";
+
+  public List<DeliveryView> list(String community, String status, int limit) {
+    return jdbc.sql(SELECT + " where community_slug = :community" + (status == null ? "" : " and status = :status")
+            + " order by created_at, id limit :limit")
+        .param("community", community)
+        .param("status", status)
+        .param("limit", limit)
+        .query((rs, i) -> view(rs))
+        .list();
+  }
+
+  public Optional<DeliveryView> find(String id) {
+    return jdbc.sql(SELECT + " where id = ?").param(id).query((rs, i) -> view(rs)).optional();
+  }
+
+  private static DeliveryView view(java.sql.ResultSet rs) throws java.sql.SQLException {
+    long processId = rs.getLong("process_id");
+    return new DeliveryView(rs.getString("id"), rs.getString("kind"), rs.getString("community_slug"),
+        rs.wasNull() ? null : processId, rs.getString("url"), rs.getString("status"), rs.getInt("attempts"),
+        rs.getString("last_error"), rs.getString(9), rs.getString(10), Json.parse(rs.getString("body")));
+  }
+}

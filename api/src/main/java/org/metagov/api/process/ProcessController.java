@@ -1,0 +1,81 @@
+package org.metagov.api.process;
+
+import io.swagger.v3.oas.annotations.Hidden;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.metagov.api.process.ProcessRepository.StoredProcess;
+import org.metagov.api.process.ProcessService.Started;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Governance processes. The per-process operations appear in the OpenAPI document once per process type
+ * (see the catalogue's OpenAPI customizer); the listing is documented here.
+ */
+@RestController
+public class ProcessController {
+
+  private final ProcessService processes;
+
+  public ProcessController(ProcessService processes) {
+    this.processes = processes;
+  }
+
+  @Hidden
+  @PostMapping(path = "/api/internal/process/{qualifiedName}", consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
+  public ResponseEntity<JsonNode> start(
+      @PathVariable String qualifiedName,
+      @RequestHeader("X-Metagov-Community") String community,
+      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+      @RequestBody JsonNode body) {
+    Started started = processes.start(community, qualifiedName, body, idempotencyKey);
+    StoredProcess process = started.process();
+    return ResponseEntity.status(HttpStatus.ACCEPTED)
+        .location(URI.create(location(process)))
+        .body(process.record());
+  }
+
+  @Hidden
+  @GetMapping(path = "/api/internal/process/{qualifiedName}/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+  public JsonNode get(
+      @PathVariable String qualifiedName,
+      @PathVariable long id,
+      @RequestHeader(name = "X-Metagov-Community", required = false) String community) {
+    return processes.get(community, qualifiedName, id).record();
+  }
+
+  @Hidden
+  @DeleteMapping(path = "/api/internal/process/{qualifiedName}/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+  public JsonNode close(
+      @PathVariable String qualifiedName,
+      @PathVariable long id,
+      @RequestHeader(name = "X-Metagov-Community", required = false) String community) {
+    return processes.close(community, qualifiedName, id);
+  }
+
+  /** The community's processes, oldest first, optionally only those with one status. */
+  @GetMapping(path = "/api/internal/process", produces = MediaType.APPLICATION_JSON_VALUE)
+  public Map<String, List<JsonNode>> list(
+      @RequestHeader("X-Metagov-Community") String community,
+      @RequestParam(required = false) String status,
+      @RequestParam(defaultValue = "100") int limit,
+      @RequestParam(defaultValue = "0") int offset) {
+    return Map.of("processes", processes.list(community, status, limit, offset).stream().map(StoredProcess::record).toList());
+  }
+
+  static String location(StoredProcess process) {
+    return "/api/internal/process/" + process.plugin() + "." + process.process() + "/" + process.id();
+  }
+}

@@ -1,0 +1,140 @@
+package org.metagov.api.process;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.metagov.activities.json.Json;
+import org.metagov.activities.process.ProcessStore;
+import org.metagov.workflows.process.ProcessProjection;
+import org.metagov.workflows.process.ProcessRecord;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.JsonNode;
+
+/** The PostgreSQL projection of process workflows, and the webhook routing index. */
+@Repository
+public class ProcessRepository implements ProcessStore {
+
+  private final JdbcClient jdbc;
+
+  public ProcessRepository(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /** A stored process: its record as Drivers see it, plus what the API needs to act on it. */
+  public record StoredProcess(long id, String community, String plugin, String process, String status, JsonNode record,
+      String workflowId, String requestHash) {
+
+    public boolean ended() {
+      return ProcessRecord.COMPLETED.equals(status) || ProcessRecord.FAILED.equals(status);
+    }
+  }
+
+  private static StoredProcess row(ResultSet rs, int i) throws SQLException {
+    return new StoredProcess(rs.getLong("id"), rs.getString("community_slug"), rs.getString("plugin_name"),
+        rs.getString("process_name"), rs.getString("status"), Json.parse(rs.getString("record")),
+        rs.getString("workflow_id"), rs.getString("request_hash"));
+  }
+
+  private static final String COLUMNS =
+      "id, community_slug, plugin_name, process_name, status, record::text as record, workflow_id, request_hash";
+
+  public long nextId() {
+    return jdbc.sql("select nextval('process_id_seq')").query(Long.class).single();
+  }
+
+  public void insert(long id, String community, String plugin, String process, JsonNode record, String workflowId,
+      String callbackUrl, String idempotencyKey, String requestHash, Instant closingAt) {
+    jdbc.sql("""
+            insert into process (id, community_slug, plugin_name, process_name, status, record, workflow_id,
+                                 callback_url, idempotency_key, request_hash, closing_at)
+            values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)
+            """)
+        .params(id, community, plugin, process, ProcessRecord.CREATED, Json.write(record), workflowId, callbackUrl,
+            idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt))
+        .update();
+  }
+
+  public Optional<StoredProcess> find(long id) {
+    return jdbc.sql("select " + COLUMNS + " from process where id = ?").param(id).query(ProcessRepository::row).optional();
+  }
+
+  public Optional<StoredProcess> findByIdempotencyKey(String community, String key) {
+    return jdbc.sql("select " + COLUMNS + " from process where community_slug = ? and idempotency_key = ?")
+        .params(community, key).query(ProcessRepository::row).optional();
+  }
+
+  public List<StoredProcess> list(String community, String status, int limit, int offset) {
+    return jdbc.sql("select " + COLUMNS + " from process where community_slug = :community"
+            + (status == null ? "" : " and status = :status") + " order by id limit :limit offset :offset")
+        .param("community", community)
+        .param("status", status)
+        .param("limit", limit)
+        .param("offset", offset)
+        .query(ProcessRepository::row)
+        .list();
+  }
+
+  public long countOpen(String community, String plugin) {
+    return jdbc.sql("select count(*) from process where community_slug = :community"
+            + (plugin == null ? "" : " and plugin_name = :plugin") + " and status in ('created', 'pending')")
+        .param("community", community)
+        .param("plugin", plugin)
+        .query(Long.class)
+        .single();
+  }
+
+  /** Open processes of a community's plugin that registered any of these routing keys. */
+  public List<StoredProcess> openByRoutingKeys(String community, String plugin, List<String> keys) {
+    if (keys.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.sql("select " + COLUMNS.replace("id,", "p.id,") + " from process p where p.id in ("
+            + "select r.process_id from process_route r where r.community_slug = :community and r.plugin_name = :plugin"
+            + " and r.routing_key in (:keys)) and p.status in ('created', 'pending') order by p.id")
+        .param("community", community)
+        .param("plugin", plugin)
+        .param("keys", keys)
+        .query(ProcessRepository::row)
+        .list();
+  }
+
+  /**
+   * Writes a workflow's state unless a newer version is stored. The row is inserted if missing, so a
+   * workflow whose starting transaction failed to commit still becomes visible.
+   */
+  @Override
+  @Transactional
+  public void project(ProcessProjection projection) {
+    ProcessRecord record = projection.record();
+    String[] name = record.name().split("\\.", 2);
+    jdbc.sql("""
+            insert into process (id, community_slug, plugin_name, process_name, status, record, version, workflow_id)
+            values (:id, :community, :plugin, :process, :status, :record::jsonb, :version, :workflowId)
+            on conflict (id) do update set status = excluded.status, record = excluded.record,
+                version = excluded.version, updated_at = now()
+            where process.version < excluded.version
+            """)
+        .param("id", record.id())
+        .param("community", record.community())
+        .param("plugin", name[0])
+        .param("process", name.length > 1 ? name[1] : "")
+        .param("status", record.status())
+        .param("record", Json.write(record))
+        .param("version", projection.version())
+        .param("workflowId", org.metagov.workflows.process.ProcessWorkflow.workflowId(record.community(), record.name(), record.id()))
+        .update();
+    for (String key : projection.routingKeys() == null ? List.<String>of() : projection.routingKeys()) {
+      jdbc.sql("""
+              insert into process_route (community_slug, plugin_name, routing_key, process_id) values (?, ?, ?, ?)
+              on conflict do nothing
+              """)
+          .params(record.community(), name[0], key, record.id())
+          .update();
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package org.metagov.api.process;
+
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.common.SearchAttributes;
+import io.temporal.failure.ApplicationFailure;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.metagov.activities.json.Json;
+import org.metagov.activities.plugin.FieldError;
+import org.metagov.activities.plugin.PluginRegistry;
+import org.metagov.activities.plugin.ProcessSpec;
+import org.metagov.activities.plugin.Schemas;
+import org.metagov.api.action.QualifiedName;
+import org.metagov.api.community.CommunityService;
+import org.metagov.api.community.CommunityService.EnabledPlugin;
+import org.metagov.api.problem.ApiException;
+import org.metagov.api.process.ProcessRepository.StoredProcess;
+import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.process.ProcessRecord;
+import org.metagov.workflows.process.ProcessStart;
+import org.metagov.workflows.process.ProcessWorkflow;
+import org.metagov.workflows.process.ProcessWorkflowImpl;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Starting, reading, listing and closing governance processes. */
+@Service
+public class ProcessService {
+
+  private static final int MAX_URL_LENGTH = 2000;
+
+  private final CommunityService communities;
+  private final PluginRegistry registry;
+  private final ProcessRepository repository;
+  private final WorkflowClient client;
+  private final SearchAttributeSupport searchAttributes;
+  private final TransactionTemplate transaction;
+  private final String taskQueue;
+  private final Duration reconcileInterval;
+  private final DeliveryPolicy deliveryPolicy;
+
+  public ProcessService(CommunityService communities, PluginRegistry registry, ProcessRepository repository, WorkflowClient client,
+      SearchAttributeSupport searchAttributes, TransactionTemplate transaction,
+      @Value("${metagov.temporal.task-queue}") String taskQueue,
+      @Value("${metagov.processes.reconcile-interval:5m}") Duration reconcileInterval,
+      @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
+      @Value("${metagov.delivery.max-backoff:1h}") Duration maxBackoff) {
+    this.communities = communities;
+    this.registry = registry;
+    this.repository = repository;
+    this.client = client;
+    this.searchAttributes = searchAttributes;
+    this.transaction = transaction;
+    this.taskQueue = taskQueue;
+    this.reconcileInterval = reconcileInterval;
+    this.deliveryPolicy = new DeliveryPolicy(giveUpAfter.toSeconds(), maxBackoff.toSeconds());
+  }
+
+  public record Started(StoredProcess process, boolean replayed) {}
+
+  public Started start(String community, String qualifiedName, JsonNode body, String idempotencyKey) {
+    QualifiedName name = QualifiedName.parse(qualifiedName, "process");
+    EnabledPlugin enabled = communities.enabledPlugin(community, name.plugin());
+    ProcessSpec spec = PluginRegistry.process(enabled.plugin(), name.member())
+        .orElseThrow(() -> ApiException.notFound("process_not_found", "The plugin " + name.plugin()
+            + " has no process named " + name.member() + "; GET /api/internal/plugin/" + name.plugin() + "/metadata lists them."));
+    if (body == null || !body.isObject()) {
+      throw ApiException.invalid("The body must be a JSON object of the process's parameters.",
+          List.of(new FieldError("$", "must be an object")));
+    }
+    ObjectNode parameters = ((ObjectNode) body).deepCopy();
+    String callbackUrl = callbackUrl(parameters.remove("callback_url"));
+    ObjectNode filled = Schemas.withDefaults(spec.inputSchema(), parameters);
+    List<FieldError> errors = Schemas.validate(spec.inputSchema(), filled, "");
+    if (!errors.isEmpty()) {
+      throw ApiException.invalid("The parameters of " + qualifiedName + " are invalid: " + errors.get(0).path() + " "
+          + errors.get(0).message(), errors);
+    }
+    Instant closingAt = spec.adapter().closingAt(filled, Instant.now());
+    String requestHash = hash(qualifiedName + "\n" + Json.write(filled) + "\n" + callbackUrl);
+    if (idempotencyKey != null) {
+      if (idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
+        throw ApiException.badRequest("invalid_idempotency_key", "The Idempotency-Key header must be 1 to 200 characters.");
+      }
+      Optional<StoredProcess> existing = repository.findByIdempotencyKey(community, idempotencyKey);
+      if (existing.isPresent()) {
+        return replay(existing.get(), requestHash);
+      }
+    }
+    try {
+      StoredProcess started = transaction.execute(status -> {
+        long id = repository.nextId();
+        String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
+        ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessRecord.CREATED, null, Map.of(), Map.of());
+        repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
+            callbackUrl, idempotencyKey, requestHash, closingAt);
+        startWorkflow(new ProcessStart(id, community, name.plugin(), name.member(), Json.toMap(filled),
+            closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
+            enabled.plugin().receivesWebhooks() ? reconcileInterval.toSeconds() : 0,
+            searchAttributes.registered(), deliveryPolicy, null), workflowId, filled);
+        return repository.find(id).orElseThrow();
+      });
+      return new Started(started, false);
+    } catch (DuplicateKeyException e) {
+      return replay(repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e), requestHash);
+    }
+  }
+
+  private Started replay(StoredProcess existing, String requestHash) {
+    if (!requestHash.equals(existing.requestHash())) {
+      throw ApiException.conflict("idempotency_key_reused",
+          "This Idempotency-Key was already used for a different request (process " + existing.id() + "); use a new key.");
+    }
+    return new Started(existing, true);
+  }
+
+  private void startWorkflow(ProcessStart start, String workflowId, JsonNode parameters) {
+    Map<String, Object> memo = new LinkedHashMap<>();
+    memo.put("title", parameters.path("title").asString(start.name()));
+    if (start.callbackUrl() != null) {
+      memo.put("callback_url", start.callbackUrl());
+    }
+    WorkflowOptions.Builder options = WorkflowOptions.newBuilder()
+        .setWorkflowId(workflowId)
+        .setTaskQueue(taskQueue)
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .setMemo(memo);
+    if (start.searchAttributes()) {
+      options.setTypedSearchAttributes(SearchAttributes.newBuilder()
+          .set(ProcessWorkflowImpl.COMMUNITY, start.community())
+          .set(ProcessWorkflowImpl.PROCESS, start.name())
+          .set(ProcessWorkflowImpl.STATUS, ProcessRecord.CREATED)
+          .build());
+    }
+    ProcessWorkflow workflow = client.newWorkflowStub(ProcessWorkflow.class, options.build());
+    try {
+      WorkflowClient.start(workflow::run, start);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      // A retried transaction after a lost commit: the workflow exists and will project itself.
+    }
+  }
+
+  public StoredProcess get(String community, String qualifiedName, long id) {
+    QualifiedName name = QualifiedName.parse(qualifiedName, "process");
+    StoredProcess process = repository.find(id)
+        .filter(p -> p.plugin().equals(name.plugin()) && p.process().equals(name.member()))
+        .filter(p -> community == null || community.isBlank() || p.community().equals(community))
+        .orElseThrow(() -> ApiException.notFound("process_not_found", "There is no " + qualifiedName + " process with id " + id + "."));
+    return process;
+  }
+
+  public JsonNode close(String community, String qualifiedName, long id) {
+    StoredProcess process = get(community, qualifiedName, id);
+    ProcessSpec spec = registry.find(process.plugin()).flatMap(p -> PluginRegistry.process(p, process.process()))
+        .orElseThrow(() -> ApiException.notFound("process_not_found", "The process type " + qualifiedName + " is no longer installed."));
+    if (!spec.closableEarly()) {
+      throw ApiException.conflict("cannot_close_early", "A " + qualifiedName + " process cannot be closed early: the platform "
+          + "offers no way to close it. It ends at its closing time.");
+    }
+    if (process.ended()) {
+      throw ApiException.conflict("process_ended", "The process " + id + " has already ended with status " + process.status() + ".");
+    }
+    WorkflowStub stub = client.newUntypedWorkflowStub(process.workflowId());
+    try {
+      ProcessRecord record = stub.update("close", ProcessRecord.class);
+      return Json.MAPPER.valueToTree(record);
+    } catch (WorkflowUpdateException e) {
+      ApplicationFailure failure = applicationFailure(e);
+      if (failure != null && "CloseFailed".equals(failure.getType())) {
+        throw new ApiException(HttpStatus.BAD_GATEWAY, "platform_error", failure.getOriginalMessage()
+            + " The process is still pending; try again later.");
+      }
+      throw ApiException.conflict("process_ended", "The process " + id + " has already ended.");
+    } catch (io.temporal.client.WorkflowNotFoundException e) {
+      throw ApiException.conflict("process_ended", "The process " + id + " has already ended.");
+    }
+  }
+
+  public List<StoredProcess> list(String community, String status, int limit, int offset) {
+    communities.get(community);
+    if (status != null && !List.of(ProcessRecord.CREATED, ProcessRecord.PENDING, ProcessRecord.COMPLETED, ProcessRecord.FAILED).contains(status)) {
+      throw ApiException.invalid("status must be one of created, pending, completed, failed.",
+          List.of(new FieldError("status", "must be one of created, pending, completed, failed")));
+    }
+    if (limit < 1 || limit > 1000 || offset < 0) {
+      throw ApiException.invalid("limit must be 1 to 1000 and offset at least 0.", List.of(new FieldError("limit", "out of range")));
+    }
+    return repository.list(community, status, limit, offset);
+  }
+
+  private static ApplicationFailure applicationFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ApplicationFailure application) {
+        return application;
+      }
+    }
+    return null;
+  }
+
+  private static String callbackUrl(JsonNode value) {
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    String url = value.isString() ? value.asString() : null;
+    String problem = null;
+    if (url == null) {
+      problem = "must be a string";
+    } else if (url.length() > MAX_URL_LENGTH) {
+      problem = "must be at most " + MAX_URL_LENGTH + " characters";
+    } else {
+      try {
+        URI uri = new URI(url);
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+          problem = "must be an absolute http or https URL";
+        }
+      } catch (java.net.URISyntaxException e) {
+        problem = "is not a valid URL";
+      }
+    }
+    if (problem != null) {
+      throw ApiException.invalid("callback_url " + problem + ".", List.of(new FieldError("callback_url", problem)));
+    }
+    return url;
+  }
+
+  private static String hash(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
