@@ -1,0 +1,190 @@
+package org.metagov.activities.plugins.discourse;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.metagov.activities.http.PlatformHttp;
+import org.metagov.activities.json.Json;
+import org.metagov.activities.plugin.PlatformException;
+import org.metagov.activities.plugin.PlatformException.Kind;
+import org.metagov.activities.plugin.PluginContext;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Discourse's REST API as the plugin uses it: {@code Api-Key} and {@code Api-Username} headers (never a
+ * URL or an error message), and Discourse's {@code {"errors": [...]}} answers turned into details.
+ */
+final class DiscourseApi {
+
+  static final String PLATFORM = "Discourse";
+
+  /**
+   * Only for {@link #topicIdByExternalId}: Discourse answers that lookup with a redirect, whose Location
+   * PlatformHttp does not expose. Redirects are not followed, so the key headers never leave the server.
+   */
+  private static final HttpClient REDIRECT_PROBE =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+
+  private final PluginContext context;
+
+  DiscourseApi(PluginContext context) {
+    this.context = context;
+  }
+
+  String serverUrl() {
+    String url = context.configText("server_url");
+    if (url == null || url.isBlank()) {
+      throw new PlatformException(Kind.REJECTED, PLATFORM, 0, "The discourse plugin has no server_url configured.");
+    }
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  JsonNode get(String path, String what) {
+    return call("GET", path, null, what);
+  }
+
+  JsonNode post(String path, JsonNode body, String what) {
+    return call("POST", path, body, what);
+  }
+
+  JsonNode put(String path, JsonNode body, String what) {
+    return call("PUT", path, body, what);
+  }
+
+  private JsonNode call(String method, String path, JsonNode body, String what) {
+    try {
+      return context.http().send(PLATFORM, method, PlatformHttp.resolve(serverUrl(), path), headers(), body);
+    } catch (PlatformException e) {
+      throw explain(e, what);
+    }
+  }
+
+  private Map<String, String> headers() {
+    Map<String, String> headers = new LinkedHashMap<>();
+    String key = context.configText("api_key");
+    if (key != null && !key.isBlank()) {
+      headers.put("Api-Key", key);
+    }
+    String username = context.configText("api_username");
+    headers.put("Api-Username", username == null || username.isBlank() ? "system" : username);
+    return headers;
+  }
+
+  /**
+   * The id of the topic created with this {@code external_id}, or empty when there is none. Discourse
+   * answers {@code GET /t/external_id/{id}.json} with a redirect to {@code /t/{slug}/{topic_id}.json}.
+   */
+  Optional<Long> topicIdByExternalId(String externalId) {
+    URI uri = PlatformHttp.resolve(serverUrl(),
+        "/t/external_id/" + URLEncoder.encode(externalId, StandardCharsets.UTF_8) + ".json");
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).GET()
+        .header("Accept", "application/json");
+    headers().forEach(request::header);
+    HttpResponse<String> response;
+    try {
+      response = REDIRECT_PROBE.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new PlatformException(Kind.UNREACHABLE, PLATFORM, 0,
+          "Discourse could not be reached to look up topic " + externalId + " (" + e.getClass().getSimpleName() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PlatformException(Kind.UNREACHABLE, PLATFORM, 0, "interrupted while calling Discourse");
+    }
+    int status = response.statusCode();
+    if (status == 404) {
+      return Optional.empty();
+    }
+    if (status >= 300 && status < 400) {
+      String location = response.headers().firstValue("Location").orElse("");
+      java.util.regex.Matcher id = java.util.regex.Pattern.compile("/t/(?:[^/?#]+/)?(\\d+)(?:[/.?#]|$)").matcher(location);
+      if (id.find()) {
+        return Optional.of(Long.parseLong(id.group(1)));
+      }
+      throw new PlatformException(Kind.FAILED, PLATFORM, status,
+          "Discourse redirected the lookup of topic " + externalId + " to an unexpected place.");
+    }
+    if (status >= 200 && status < 300) {
+      // A server (or proxy) that followed the redirect itself answers with the topic.
+      try {
+        JsonNode topic = Json.parse(response.body());
+        if (topic.path("id").isNumber()) {
+          return Optional.of(topic.get("id").asLong());
+        }
+      } catch (JacksonException e) {
+        // fall through
+      }
+      throw new PlatformException(Kind.FAILED, PLATFORM, status, "Discourse answered the lookup of topic " + externalId + " without a topic id.");
+    }
+    throw explain(new PlatformException(status < 500 ? Kind.REJECTED : Kind.FAILED, PLATFORM, status,
+        "Discourse answered " + status + " to GET " + uri + ": " + excerpt(response.body())), "look up topic " + externalId);
+  }
+
+  private static String excerpt(String body) {
+    String flat = body == null ? "" : body.replaceAll("\\s+", " ").trim();
+    return flat.length() > 300 ? flat.substring(0, 300) + "…" : flat;
+  }
+
+  /** Rewrites Discourse's 4xx answers into details that say what to fix; other failures pass unchanged. */
+  static PlatformException explain(PlatformException e, String what) {
+    if (e.kind() != Kind.REJECTED) {
+      return e;
+    }
+    int status = e.platformStatus();
+    String reasons = errors(e);
+    String detail = switch (status) {
+      case 401, 403 -> "Discourse refused to " + what + " (" + status + "): check the api_key and api_username, and that"
+          + " the user may do this" + (reasons == null ? "." : " (" + reasons + ")");
+      case 404 -> "Discourse could not find what was needed to " + what + " (404): it was deleted, or the api_username cannot see it.";
+      case 429 -> "Discourse is rate-limiting requests (429) to " + what + "; try again later.";
+      default -> "Discourse rejected the request to " + what + " (" + status + ")" + (reasons == null ? "." : ": " + reasons);
+    };
+    return new PlatformException(status == 429 ? Kind.FAILED : Kind.REJECTED, PLATFORM, status, detail);
+  }
+
+  /** {@code {"errors": ["Title is too short"]}} as {@code Title is too short}; null when unreadable. */
+  static String errors(PlatformException e) {
+    JsonNode body = errorBody(e);
+    JsonNode errors = body == null ? null : body.get("errors");
+    if (errors != null && errors.isArray() && !errors.isEmpty()) {
+      List<String> messages = new ArrayList<>();
+      errors.forEach(m -> messages.add(m.asString()));
+      return String.join("; ", messages);
+    }
+    String excerpt = errorExcerpt(e);
+    return excerpt == null || excerpt.isBlank() ? null : excerpt;
+  }
+
+  /** The answer's body as PlatformHttp put it into its message ("... answered 422 to POST url: body"). */
+  static String errorExcerpt(PlatformException e) {
+    String message = e.getMessage();
+    if (message == null) {
+      return null;
+    }
+    int to = message.indexOf(" to ");
+    int colon = message.indexOf(": ", to < 0 ? 0 : to);
+    return colon < 0 ? null : message.substring(colon + 2);
+  }
+
+  static JsonNode errorBody(PlatformException e) {
+    String excerpt = errorExcerpt(e);
+    if (excerpt == null || !excerpt.startsWith("{")) {
+      return null;
+    }
+    try {
+      return Json.parse(excerpt);
+    } catch (JacksonException notJson) {
+      return null;
+    }
+  }
+}
