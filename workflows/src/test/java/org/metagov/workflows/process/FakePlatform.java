@@ -1,0 +1,99 @@
+package org.metagov.workflows.process;
+
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.metagov.workflows.delivery.Delivery;
+import org.metagov.workflows.delivery.DeliveryActivities;
+
+/**
+ * In-memory activities for workflow tests: a platform whose votes the test sets, that can be made to
+ * fail, and a Driver that records what it was sent.
+ */
+class FakePlatform implements ProcessActivities, DeliveryActivities {
+
+  volatile Map<String, Object> votes = Map.of("yes", 0, "no", 0);
+  volatile boolean closedOnPlatform;
+  final AtomicInteger starts = new AtomicInteger();
+  final AtomicInteger refreshes = new AtomicInteger();
+  final AtomicInteger closes = new AtomicInteger();
+  final AtomicInteger startFailuresLeft = new AtomicInteger();
+  final AtomicInteger closeFailuresLeft = new AtomicInteger();
+  volatile boolean rejectStart;
+  volatile boolean rejectRefresh;
+  final List<ProcessProjection> projections = new CopyOnWriteArrayList<>();
+  final AtomicInteger deliveryFailuresLeft = new AtomicInteger();
+  final List<Delivery> sent = new CopyOnWriteArrayList<>();
+  final AtomicInteger sendAttempts = new AtomicInteger();
+  final List<String> finished = new CopyOnWriteArrayList<>();
+
+  @Override
+  public PlatformSnapshot start(PlatformCall call) {
+    starts.incrementAndGet();
+    if (rejectStart) {
+      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 422: closing_at must be in the future", PLATFORM_REJECTED);
+    }
+    if (startFailuresLeft.getAndDecrement() > 0) {
+      throw ApplicationFailure.newFailure("Loomio answered 503", PLATFORM_UNAVAILABLE);
+    }
+    return snapshot(false);
+  }
+
+  @Override
+  public PlatformSnapshot refresh(PlatformCall call) {
+    refreshes.incrementAndGet();
+    if (rejectRefresh) {
+      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 404: the poll was deleted", PLATFORM_REJECTED);
+    }
+    return snapshot(closedOnPlatform);
+  }
+
+  @Override
+  public PlatformSnapshot close(PlatformCall call) {
+    closes.incrementAndGet();
+    if (closeFailuresLeft.getAndDecrement() > 0) {
+      throw ApplicationFailure.newFailure("Discourse answered 502", PLATFORM_UNAVAILABLE);
+    }
+    return snapshot(true);
+  }
+
+  @Override
+  public void project(ProcessProjection projection) {
+    projections.add(projection);
+  }
+
+  ProcessProjection lastProjection() {
+    return projections.get(projections.size() - 1);
+  }
+
+  private PlatformSnapshot snapshot(boolean closed) {
+    return new PlatformSnapshot(Map.of("poll_key", "abc123"), Map.of("poll_url", "https://loomio.test/p/abc123", "votes", votes),
+        "https://loomio.test/p/abc123", closed, List.of("poll:abc123"));
+  }
+
+  @Override
+  public void register(Delivery delivery) {}
+
+  @Override
+  public void send(Delivery delivery) {
+    sendAttempts.incrementAndGet();
+    if (deliveryFailuresLeft.getAndDecrement() > 0) {
+      throw ApplicationFailure.newFailure("the receiver answered 503", "DeliveryFailed");
+    }
+    sent.add(delivery);
+  }
+
+  @Override
+  public void finish(String deliveryId, boolean delivered, String lastError) {
+    finished.add(deliveryId + (delivered ? ":delivered" : ":dead"));
+  }
+
+  List<String> statuses() {
+    List<String> statuses = new ArrayList<>();
+    projections.forEach(p -> statuses.add(p.record().status()));
+    return statuses;
+  }
+}

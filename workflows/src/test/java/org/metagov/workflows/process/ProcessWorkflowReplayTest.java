@@ -1,0 +1,95 @@
+package org.metagov.workflows.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.testing.WorkflowReplayer;
+import io.temporal.worker.Worker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
+
+/**
+ * Replays histories recorded from earlier versions of the process workflow against the current code: a
+ * change that would break running processes fails here. Record new histories with
+ * {@code mvn -pl workflows test -Dtest=ProcessWorkflowReplayTest -Dmetagov.recordHistories=true} when a
+ * change is deliberately versioned with {@code Workflow.getVersion}; keep the old files.
+ */
+class ProcessWorkflowReplayTest {
+
+  static final List<String> HISTORIES = List.of("deadline-with-hint-and-callback", "closed-early", "rejected-at-start");
+
+  @ParameterizedTest
+  @ValueSource(strings = {"deadline-with-hint-and-callback", "closed-early", "rejected-at-start"})
+  void recordedHistoriesReplayOnTheCurrentCode(String name) throws Exception {
+    try (InputStream in = getClass().getResourceAsStream("/histories/process-" + name + ".json")) {
+      assertThat(in).as("recorded history " + name).isNotNull();
+      String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      WorkflowReplayer.replayWorkflowExecution(json, ProcessWorkflowImpl.class);
+    }
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "metagov.recordHistories", matches = "true")
+  void recordHistories() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
+      worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+      FakePlatform platform = new FakePlatform();
+      worker.registerActivitiesImplementations(platform);
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+
+      ProcessWorkflow deadline = stub(client, 1);
+      WorkflowClient.start(deadline::run, start(env, 1, Duration.ofDays(1), "http://127.0.0.1:9/cb", 6 * 3600));
+      env.sleep(Duration.ofHours(1));
+      platform.votes = Map.of("yes", 2, "no", 1);
+      deadline.platformUpdate(new PlatformHint("d-1", "stance_created"));
+      WorkflowStub.fromTyped(deadline).getResult(ProcessRecord.class);
+      write(client, 1, "deadline-with-hint-and-callback");
+
+      ProcessWorkflow early = stub(client, 2);
+      WorkflowClient.start(early::run, start(env, 2, Duration.ofDays(7), null, 0));
+      env.sleep(Duration.ofMinutes(1));
+      early.close();
+      WorkflowStub.fromTyped(early).getResult(ProcessRecord.class);
+      write(client, 2, "closed-early");
+
+      platform.rejectStart = true;
+      ProcessWorkflow rejected = stub(client, 3);
+      WorkflowClient.start(rejected::run, start(env, 3, Duration.ofDays(1), null, 0));
+      WorkflowStub.fromTyped(rejected).getResult(ProcessRecord.class);
+      write(client, 3, "rejected-at-start");
+    }
+  }
+
+  private static ProcessWorkflow stub(WorkflowClient client, long id) {
+    return client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
+  }
+
+  private static ProcessStart start(TestWorkflowEnvironment env, long id, Duration closesIn, String callback, long reconcile) {
+    return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
+        env.currentTimeMillis() + closesIn.toMillis(), callback, reconcile, false, ProcessWorkflowTest.DELIVERY, null);
+  }
+
+  private static void write(WorkflowClient client, long id, String name) throws IOException {
+    String json = client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).toJson(true);
+    Path file = Path.of("src/test/resources/histories/process-" + name + ".json");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, json);
+  }
+}

@@ -1,0 +1,221 @@
+package org.metagov.workflows.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.time.Duration;
+import java.util.Map;
+import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The process workflow on the Temporal test server, with time skipping for week-long votes. */
+class ProcessWorkflowTest {
+
+  static final String QUEUE = "test-processes";
+  static final DeliveryPolicy DELIVERY = new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds());
+
+  TestWorkflowEnvironment env;
+  WorkflowClient client;
+  FakePlatform platform;
+
+  @BeforeEach
+  void setUp() {
+    env = TestWorkflowEnvironment.newInstance();
+    Worker worker = env.newWorker(QUEUE);
+    worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+    platform = new FakePlatform();
+    worker.registerActivitiesImplementations(platform);
+    env.start();
+    client = env.getWorkflowClient();
+  }
+
+  @AfterEach
+  void tearDown() {
+    env.close();
+  }
+
+  ProcessStart start(long id, Duration closesIn, String callbackUrl, long reconcileSeconds) {
+    long closingAt = closesIn == null ? 0 : env.currentTimeMillis() + closesIn.toMillis();
+    return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", java.util.List.of("yes", "no")),
+        closingAt, callbackUrl, reconcileSeconds, false, DELIVERY, null);
+  }
+
+  ProcessWorkflow stub(long id) {
+    return client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).setTaskQueue(QUEUE).build());
+  }
+
+  @Test
+  void aFourteenDayPollCompletesAtItsDeadlineAndItsResultIsDeliveredOnce() {
+    ProcessWorkflow workflow = stub(1);
+    WorkflowClient.start(workflow::run, start(1, Duration.ofDays(14), "http://127.0.0.1:9/cb", 3600));
+    platform.votes = Map.of("yes", 3, "no", 1);
+
+    ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    assertThat(result.status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(result.outcome()).containsEntry("votes", Map.of("yes", 3, "no", 1));
+    assertThat(platform.closes.get()).isEqualTo(1);
+    // Hourly reconciliation over 14 days ran hundreds of reads across continued runs.
+    assertThat(platform.refreshes.get()).isGreaterThan(300);
+    assertThat(platform.starts.get()).isEqualTo(1);
+    assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessRecord.COMPLETED);
+    awaitDelivery();
+    assertThat(platform.sent).hasSize(1);
+    assertThat(platform.sent.get(0).id()).isEqualTo("process-1-result");
+    assertThat(platform.sent.get(0).body()).containsEntry("status", "completed");
+  }
+
+  @Test
+  void aWebhookHintMakesTheWorkflowReReadThePlatform() {
+    ProcessWorkflow workflow = stub(2);
+    WorkflowClient.start(workflow::run, start(2, Duration.ofDays(7), null, 0));
+    env.sleep(Duration.ofMinutes(1));
+    assertThat(platform.refreshes.get()).isZero();
+
+    platform.votes = Map.of("yes", 1, "no", 0);
+    workflow.platformUpdate(new PlatformHint("delivery-1", "stance_created"));
+    env.sleep(Duration.ofSeconds(5));
+
+    assertThat(platform.refreshes.get()).isEqualTo(1);
+    assertThat(workflow.record().outcome()).containsEntry("votes", Map.of("yes", 1, "no", 0));
+    assertThat(platform.lastProjection().record().outcome()).containsEntry("votes", Map.of("yes", 1, "no", 0));
+  }
+
+  @Test
+  void aPollThePlatformClosedItselfCompletesAtTheNextReconciliation() {
+    ProcessWorkflow workflow = stub(3);
+    WorkflowClient.start(workflow::run, start(3, Duration.ofDays(7), null, 600));
+    env.sleep(Duration.ofMinutes(5));
+    platform.closedOnPlatform = true;
+
+    ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    assertThat(result.status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(platform.closes.get()).isZero();
+  }
+
+  @Test
+  void closingEarlyReturnsTheCompletedRecordAndASecondCloseIsRejected() {
+    ProcessWorkflow workflow = stub(4);
+    WorkflowClient.start(workflow::run, start(4, Duration.ofDays(7), null, 0));
+    env.sleep(Duration.ofSeconds(1));
+
+    ProcessRecord closed = workflow.close();
+
+    assertThat(closed.status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessRecord.COMPLETED);
+    // The workflow has ended (it had no callback to deliver), so the server refuses the update outright.
+    assertThatThrownBy(workflow::close).isInstanceOfAny(WorkflowUpdateException.class, io.temporal.client.WorkflowNotFoundException.class);
+  }
+
+  @Test
+  void aCloseThePlatformCannotPerformLeavesTheProcessPending() {
+    ProcessWorkflow workflow = stub(5);
+    WorkflowClient.start(workflow::run, start(5, Duration.ofDays(7), null, 0));
+    env.sleep(Duration.ofSeconds(1));
+    platform.closeFailuresLeft.set(10);
+
+    assertThatThrownBy(workflow::close).isInstanceOf(WorkflowUpdateException.class)
+        .rootCause().hasMessageContaining("The platform could not close the process: Discourse answered 502");
+    assertThat(workflow.record().status()).isEqualTo(ProcessRecord.PENDING);
+
+    platform.closeFailuresLeft.set(0);
+    assertThat(workflow.close().status()).isEqualTo(ProcessRecord.COMPLETED);
+  }
+
+  @Test
+  void aPlatformOutageAtStartIsRetriedUntilThePlatformRecovers() {
+    platform.startFailuresLeft.set(4);
+    ProcessWorkflow workflow = stub(6);
+    WorkflowClient.start(workflow::run, start(6, Duration.ofDays(1), null, 0));
+    env.sleep(Duration.ofMinutes(10));
+
+    assertThat(platform.starts.get()).isEqualTo(5);
+    assertThat(workflow.record().status()).isEqualTo(ProcessRecord.PENDING);
+  }
+
+  @Test
+  void aPlatformThatRejectsTheProcessEndsItAsFailedWithTheReason() {
+    platform.rejectStart = true;
+    ProcessWorkflow workflow = stub(7);
+    WorkflowClient.start(workflow::run, start(7, Duration.ofDays(1), "http://127.0.0.1:9/cb", 0));
+
+    ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    assertThat(result.status()).isEqualTo(ProcessRecord.FAILED);
+    assertThat(result.errors()).containsEntry("start", "Loomio answered 422: closing_at must be in the future");
+    assertThat(platform.starts.get()).isEqualTo(1);
+    awaitDelivery();
+    assertThat(platform.sent.get(0).body()).containsEntry("status", "failed");
+  }
+
+  @Test
+  void aPollDeletedOnThePlatformEndsAsFailed() {
+    ProcessWorkflow workflow = stub(8);
+    WorkflowClient.start(workflow::run, start(8, Duration.ofDays(7), null, 300));
+    env.sleep(Duration.ofMinutes(1));
+    platform.rejectRefresh = true;
+
+    ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    assertThat(result.status()).isEqualTo(ProcessRecord.FAILED);
+    assertThat(result.errors()).containsKey("refresh");
+  }
+
+  @Test
+  void aDriverThatIsDownForADayStillGetsTheResultWithTheSameWebhookId() {
+    platform.deliveryFailuresLeft.set(25);
+    ProcessWorkflow workflow = stub(9);
+    WorkflowClient.start(workflow::run, start(9, Duration.ofHours(1), "http://127.0.0.1:9/cb", 0));
+    WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    awaitDelivery();
+
+    assertThat(platform.sendAttempts.get()).isEqualTo(26);
+    assertThat(platform.sent).hasSize(1);
+    assertThat(platform.finished).containsExactly("process-9-result:delivered");
+  }
+
+  @Test
+  void aDeliveryThatNeverSucceedsIsDeadLetteredAfterTheLimit() {
+    platform.deliveryFailuresLeft.set(Integer.MAX_VALUE);
+    ProcessWorkflow workflow = stub(10);
+    WorkflowClient.start(workflow::run, start(10, Duration.ofMinutes(1), "http://127.0.0.1:9/cb", 0));
+    WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    WorkflowStub delivery = client.newUntypedWorkflowStub("delivery/process-10-result");
+    assertThat(delivery.getResult(Boolean.class)).isFalse();
+    assertThat(platform.finished).containsExactly("process-10-result:dead");
+    assertThat(platform.sent).isEmpty();
+  }
+
+  @Test
+  void theHistoryStaysShortBecauseLongVotesContinueAsNew() {
+    ProcessWorkflow workflow = stub(11);
+    WorkflowClient.start(workflow::run, start(11, Duration.ofDays(30), null, 1800));
+    WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    var history = client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", 11));
+    assertThat(history.getHistory().getEventsCount()).isLessThan(ProcessWorkflowImpl.HISTORY_EVENTS_BEFORE_CONTINUE + 100);
+    assertThat(platform.refreshes.get()).isGreaterThan(1_400);
+    assertThat(history.getEvents().get(0).getEventType()).isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+    assertThat(history.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId()).isNotEmpty();
+  }
+
+  private void awaitDelivery() {
+    WorkflowStub delivery = client.newUntypedWorkflowStub("delivery/" + "process-"
+        + platform.lastProjection().record().id() + "-result");
+    delivery.getResult(Boolean.class);
+  }
+}
