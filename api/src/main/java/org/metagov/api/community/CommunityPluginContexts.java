@@ -24,7 +24,12 @@ public class CommunityPluginContexts implements PluginContexts {
   public Optional<PluginContext> find(String community, String plugin) {
     return repository.find(community)
         .flatMap(c -> c.plugin(plugin))
-        .map(stored -> new PluginContext(community, stored.config(), http, state(community, plugin)));
+        .map(stored -> context(community, stored));
+  }
+
+  /** The context of a plugin a community has enabled, with its stored config. */
+  public PluginContext context(String community, CommunityRepository.StoredPlugin stored) {
+    return new PluginContext(community, stored.config(), http, state(community, stored.name()));
   }
 
   private PluginState state(String community, String plugin) {

@@ -7,16 +7,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.Plugin;
-import org.metagov.activities.plugin.PluginContext;
 import org.metagov.activities.plugin.PluginRegistry;
-import org.metagov.activities.plugin.PluginState;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.api.community.CommunityRepository.StoredCommunity;
 import org.metagov.api.community.CommunityRepository.StoredPlugin;
 import org.metagov.api.problem.ApiException;
+import org.metagov.api.process.ProcessRepository;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
@@ -47,13 +45,16 @@ public class CommunityService {
 
   private final CommunityRepository repository;
   private final PluginRegistry registry;
-  private final PlatformHttp http;
+  private final CommunityPluginContexts contexts;
+  private final ProcessRepository processes;
   private final SecureRandom random = new SecureRandom();
 
-  public CommunityService(CommunityRepository repository, PluginRegistry registry, PlatformHttp http) {
+  public CommunityService(CommunityRepository repository, PluginRegistry registry, CommunityPluginContexts contexts,
+      ProcessRepository processes) {
     this.repository = repository;
     this.registry = registry;
-    this.http = http;
+    this.contexts = contexts;
+    this.processes = processes;
   }
 
   /** A community as Drivers see it: secrets redacted. */
@@ -79,6 +80,16 @@ public class CommunityService {
     }
     StoredCommunity existing = repository.lock(slug).orElse(null);
     List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), existing);
+    if (existing != null) {
+      for (StoredPlugin removed : existing.plugins()) {
+        boolean kept = plugins.stream().anyMatch(p -> p.name().equals(removed.name()));
+        long open = kept ? 0 : processes.countOpen(slug, removed.name());
+        if (open > 0) {
+          throw ApiException.conflict("plugin_has_open_processes", "The plugin " + removed.name() + " has " + open
+              + " open process(es) in " + slug + "; close them or wait for them to end before disabling it. Nothing was changed.");
+        }
+      }
+    }
     boolean created = repository.upsert(slug, readableName(body));
     repository.replacePlugins(slug, plugins);
     return new Saved(get(slug), created);
@@ -103,6 +114,11 @@ public class CommunityService {
   @Transactional
   public void delete(String slug) {
     repository.lock(slug).orElseThrow(() -> communityNotFound(slug));
+    long open = processes.countOpen(slug, null);
+    if (open > 0) {
+      throw ApiException.conflict("community_has_open_processes", "The community " + slug + " has " + open
+          + " open process(es); close them or wait for them to end before deleting it.");
+    }
     repository.delete(slug);
   }
 
@@ -117,7 +133,7 @@ public class CommunityService {
   }
 
   /** An enabled plugin of a community, ready to run. */
-  public record EnabledPlugin(Plugin plugin, PluginContext context) {}
+  public record EnabledPlugin(Plugin plugin, org.metagov.activities.plugin.PluginContext context) {}
 
   /**
    * Finds a plugin for a Driver request: 404 for an unknown community or plugin, 400 for a plugin the
@@ -135,21 +151,7 @@ public class CommunityService {
     StoredPlugin stored = community.plugin(pluginName)
         .orElseThrow(() -> ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
             + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + "."));
-    return new EnabledPlugin(plugin, new PluginContext(slug, stored.config(), http, state(slug, pluginName)));
-  }
-
-  private PluginState state(String slug, String plugin) {
-    return new PluginState() {
-      @Override
-      public JsonNode get(String key) {
-        return repository.pluginState(slug, plugin, key);
-      }
-
-      @Override
-      public void set(String key, JsonNode value) {
-        repository.setPluginState(slug, plugin, key, value);
-      }
-    };
+    return new EnabledPlugin(plugin, contexts.context(slug, stored));
   }
 
   private StoredCommunity find(String slug) {

@@ -108,6 +108,7 @@ public class ProcessService {
     }
     try {
       StoredProcess started = transaction.execute(status -> {
+        repository.lockCommunityShared(community);
         long id = repository.nextId();
         String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
         ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessRecord.CREATED, null, Map.of(), Map.of());
