@@ -32,6 +32,17 @@ public interface Plugin {
     return List.of();
   }
 
+  /**
+   * Called when a community enables the plugin or changes its config, inside the transaction that stores
+   * it: a plugin can register Metagov's webhook on its platform here. Throwing (for example a
+   * {@link PlatformException}) rejects the change and nothing is stored. It runs again on every config
+   * change, so it must check {@link PluginContext#state()} before registering anything twice.
+   *
+   * @param webhookUrl the absolute URL of this community's receiver for this plugin, or null when
+   *     {@code METAGOV_PUBLIC_URL} is not set
+   */
+  default void onEnable(PluginContext context, String webhookUrl) {}
+
   /** How the plugin reads its platform's webhooks, or null when the platform sends none. */
   default WebhookHandler webhookHandler() {
     return null;
