@@ -47,14 +47,16 @@ public class CommunityService {
   private final PluginRegistry registry;
   private final CommunityPluginContexts contexts;
   private final ProcessRepository processes;
+  private final String publicUrl;
   private final SecureRandom random = new SecureRandom();
 
   public CommunityService(CommunityRepository repository, PluginRegistry registry, CommunityPluginContexts contexts,
-      ProcessRepository processes) {
+      ProcessRepository processes, @org.springframework.beans.factory.annotation.Value("${metagov.public-url:}") String publicUrl) {
     this.repository = repository;
     this.registry = registry;
     this.contexts = contexts;
     this.processes = processes;
+    this.publicUrl = publicUrl == null ? "" : publicUrl;
   }
 
   /** A community as Drivers see it: secrets redacted. */
@@ -92,6 +94,7 @@ public class CommunityService {
     }
     boolean created = repository.upsert(slug, readableName(body));
     repository.replacePlugins(slug, plugins);
+    enableChanged(slug, plugins, existing);
     return new Saved(get(slug), created);
   }
 
@@ -108,6 +111,7 @@ public class CommunityService {
           "A community named " + slug + " already exists; use PUT /api/internal/community/" + slug + " to change it.");
     }
     repository.replacePlugins(slug, plugins);
+    enableChanged(slug, plugins, null);
     return get(slug);
   }
 
@@ -126,10 +130,29 @@ public class CommunityService {
     StoredCommunity community = find(slug);
     List<String> hooks = new ArrayList<>();
     for (StoredPlugin plugin : community.plugins()) {
-      String webhookSlug = plugin.config().path("webhook_slug").asString(null);
-      hooks.add("/api/hooks/" + slug + "/" + plugin.name() + (webhookSlug == null || webhookSlug.isBlank() ? "" : "/" + webhookSlug));
+      hooks.add(hookPath(slug, plugin));
     }
     return hooks;
+  }
+
+  private static String hookPath(String slug, StoredPlugin plugin) {
+    String webhookSlug = plugin.config().path("webhook_slug").asString(null);
+    return "/api/hooks/" + slug + "/" + plugin.name() + (webhookSlug == null || webhookSlug.isBlank() ? "" : "/" + webhookSlug);
+  }
+
+  /**
+   * Lets each newly enabled or reconfigured plugin prepare its platform (register a webhook, say). It
+   * runs inside the transaction, so a platform refusal leaves nothing changed.
+   */
+  private void enableChanged(String slug, List<StoredPlugin> plugins, StoredCommunity existing) {
+    for (StoredPlugin plugin : plugins) {
+      JsonNode before = existing == null ? null : existing.plugin(plugin.name()).map(StoredPlugin::config).orElse(null);
+      if (plugin.config().equals(before)) {
+        continue;
+      }
+      String webhookUrl = publicUrl.isBlank() ? null : publicUrl.replaceAll("/+$", "") + hookPath(slug, plugin);
+      registry.find(plugin.name()).orElseThrow().onEnable(contexts.context(slug, plugin), webhookUrl);
+    }
   }
 
   /** An enabled plugin of a community, ready to run. */

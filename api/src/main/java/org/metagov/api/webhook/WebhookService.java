@@ -14,6 +14,7 @@ import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
+import org.metagov.api.delivery.EventPublisher;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
@@ -27,8 +28,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Receives a platform webhook: checks where it comes from, applies each platform delivery once, and
- * hands it to the processes it concerns (found through the routing index) as Temporal signals. It
- * answers only once Temporal has accepted the signals, so an acknowledged webhook is never lost.
+ * hands it to the processes it concerns (found through the routing index) as Temporal signals and its
+ * events to the community's event stream. It answers only once Temporal has accepted both, so an
+ * acknowledged webhook is never lost.
  */
 @Service
 public class WebhookService {
@@ -39,15 +41,17 @@ public class WebhookService {
   private final WorkflowClient client;
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
+  private final EventPublisher events;
 
   public WebhookService(PluginRegistry registry, PluginContexts contexts, ProcessRepository processes,
-      WorkflowClient client, JdbcClient jdbc, TransactionTemplate transaction) {
+      WorkflowClient client, JdbcClient jdbc, TransactionTemplate transaction, EventPublisher events) {
     this.registry = registry;
     this.contexts = contexts;
     this.processes = processes;
     this.client = client;
     this.jdbc = jdbc;
     this.transaction = transaction;
+    this.events = events;
   }
 
   public Map<String, Object> receive(String community, String pluginName, String webhookSlug, HttpHeaders headers,
@@ -90,8 +94,10 @@ public class WebhookService {
           // The process ended between the lookup and the signal; there is nothing left to update.
         }
       }
+      int queued = events.publish(community, pluginName, webhook.deliveryId(), webhook.events());
       answer.put("status", "accepted");
       answer.put("processes", signalled);
+      answer.put("events", queued);
       return answer;
     });
   }
