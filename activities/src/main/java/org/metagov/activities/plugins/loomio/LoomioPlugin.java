@@ -174,6 +174,11 @@ public class LoomioPlugin implements Plugin {
   }
 
   @Override
+  public List<String> eventTypes() {
+    return List.of("new_discussion", "new_comment");
+  }
+
+  @Override
   public WebhookHandler webhookHandler() {
     return webhooks;
   }
@@ -277,6 +282,10 @@ public class LoomioPlugin implements Plugin {
     /** A link to a poll, {@code https://host/p/<key>} optionally followed by {@code /slug} or a query. */
     private static final Pattern POLL_LINK = Pattern.compile("https?://[^\\s/()\\[\\]<>]+/p/([A-Za-z0-9_-]+)");
 
+    /** A link to a discussion thread, {@code https://host/d/<key>}, optionally to one of its comments. */
+    private static final Pattern DISCUSSION_LINK =
+        Pattern.compile("(https?://[^\\s/()\\[\\]<>]+/d/([A-Za-z0-9_-]+)[^\\s()\\[\\]<>]*)");
+
     @Override
     public void verify(PluginContext context, Map<String, String> headers, byte[] body) {
       // Nothing to check: Loomio cannot sign; the webhook_slug in the URL is the proof (see class Javadoc).
@@ -298,8 +307,29 @@ public class LoomioPlugin implements Plugin {
         throw InvalidInputException.of("body.text", "is missing; this is not a Loomio webhook message");
       }
       Matcher link = POLL_LINK.matcher(text.asString());
-      List<String> keys = link.find() ? List.of("poll:" + link.group(1)) : List.of();
-      return new ParsedWebhook(null, null, keys, List.of());
+      if (link.find()) {
+        return new ParsedWebhook(null, null, List.of("poll:" + link.group(1)), List.of());
+      }
+      return new ParsedWebhook(null, null, List.of(), discussionEvent(text.asString()));
+    }
+
+    /**
+     * A message about a thread rather than a poll becomes an event for the Driver. Loomio's message names
+     * no event kind, so a link to a comment (or a message that says someone commented) is a
+     * {@code new_comment} and any other thread message a {@code new_discussion}.
+     */
+    private static List<PlatformEvent> discussionEvent(String text) {
+      Matcher link = DISCUSSION_LINK.matcher(text);
+      if (!link.find()) {
+        return List.of();
+      }
+      String url = link.group(1);
+      boolean comment = url.contains("comment") || text.toLowerCase(java.util.Locale.ROOT).contains("comment");
+      tools.jackson.databind.node.ObjectNode data = Json.object();
+      data.put("discussion_key", link.group(2));
+      data.put("url", url);
+      data.put("text", text);
+      return List.of(new PlatformEvent(comment ? "new_comment" : "new_discussion", data, null));
     }
   }
 }

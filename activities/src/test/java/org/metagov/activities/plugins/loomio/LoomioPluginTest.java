@@ -430,6 +430,24 @@ class LoomioPluginTest {
   }
 
   @Test
+  void threadMessagesBecomeEventsForTheDriver() {
+    String thread = "{\"text\": \"Bob started a thread: [Budget](https://www.loomio.org/d/dIsCkEy1/budget)\", \"username\": \"Loomio\"}";
+    ParsedWebhook started = plugin.webhookHandler().parse(context, Map.of(), thread.getBytes(StandardCharsets.UTF_8));
+    assertThat(started.events()).singleElement().satisfies(event -> {
+      assertThat(event.eventType()).isEqualTo("new_discussion");
+      assertThat(event.data().path("discussion_key").asString()).isEqualTo("dIsCkEy1");
+      assertThat(event.data().path("url").asString()).isEqualTo("https://www.loomio.org/d/dIsCkEy1/budget");
+    });
+
+    String comment = "{\"text\": \"Ann commented on [Budget](https://www.loomio.org/d/dIsCkEy1/budget/3)\"}";
+    assertThat(plugin.webhookHandler().parse(context, Map.of(), comment.getBytes(StandardCharsets.UTF_8)).events())
+        .extracting(event -> event.eventType()).containsExactly("new_comment");
+
+    String poll = "{\"text\": \"Ann voted on [Adopt X](https://www.loomio.org/p/m20ZprvH/adopt-x)\"}";
+    assertThat(plugin.webhookHandler().parse(context, Map.of(), poll.getBytes(StandardCharsets.UTF_8)).events()).isEmpty();
+  }
+
+  @Test
   void unreadableWebhooksAreInvalidInput() {
     assertThatThrownBy(() -> plugin.webhookHandler().parse(context, Map.of(), "not json".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(InvalidInputException.class);
