@@ -15,6 +15,7 @@ import org.metagov.api.community.CommunityRepository.StoredCommunity;
 import org.metagov.api.community.CommunityRepository.StoredPlugin;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
+import org.metagov.api.security.CommunityAccess;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
@@ -73,6 +74,7 @@ public class CommunityService {
   @Transactional
   public Saved put(String slug, JsonNode body) {
     requireSlug(slug);
+    CommunityAccess.require(slug);
     validateShape(body);
     String name = body.path("name").asString(null);
     if (name != null && !name.equals(slug)) {
@@ -105,6 +107,10 @@ public class CommunityService {
     if (slug == null) {
       slug = HexFormat.of().formatHex(randomBytes());
     }
+    if (!CommunityAccess.allowed(slug)) {
+      throw new ApiException(org.springframework.http.HttpStatus.FORBIDDEN, "community_not_allowed",
+          "This Driver token may not create the community " + slug + ".");
+    }
     List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), null);
     if (!repository.insert(slug, readableName(body))) {
       throw ApiException.conflict("community_exists",
@@ -117,6 +123,7 @@ public class CommunityService {
 
   @Transactional
   public void delete(String slug) {
+    CommunityAccess.require(slug);
     repository.lock(slug).orElseThrow(() -> communityNotFound(slug));
     long open = processes.countOpen(slug, null);
     if (open > 0) {
@@ -178,7 +185,7 @@ public class CommunityService {
   }
 
   private StoredCommunity find(String slug) {
-    if (slug == null || !SLUG.matcher(slug).matches()) {
+    if (slug == null || !SLUG.matcher(slug).matches() || !CommunityAccess.allowed(slug)) {
       throw communityNotFound(slug);
     }
     return repository.find(slug).orElseThrow(() -> communityNotFound(slug));

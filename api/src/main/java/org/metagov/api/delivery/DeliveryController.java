@@ -65,6 +65,7 @@ public class DeliveryController {
   @PostMapping(path = "/api/internal/deliveries/{id}/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<DeliveryView> redeliver(
       @PathVariable String id, @RequestHeader("X-Metagov-Community") String community) {
+    communities.get(community);
     DeliveryView delivery = repository.find(id).filter(d -> d.community().equals(community))
         .orElseThrow(() -> ApiException.notFound("delivery_not_found", "There is no delivery " + id + " for community " + community + "."));
     if (!DeliveryRepository.DEAD.equals(delivery.status())) {

@@ -153,6 +153,17 @@ public class ProblemAdvice {
     return Status.Code.UNKNOWN;
   }
 
+  private static final tools.jackson.databind.json.JsonMapper FILTER_MAPPER = tools.jackson.databind.json.JsonMapper.builder().build();
+
+  /** Writes a problem document straight to the response, for servlet filters that answer before MVC. */
+  public static void write(jakarta.servlet.http.HttpServletResponse response, HttpStatus status, String code, String detail,
+      HttpServletRequest request) throws java.io.IOException {
+    Problem body = problem(status, code, detail, List.of(), request).getBody();
+    response.setStatus(status.value());
+    response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+    response.getOutputStream().write(FILTER_MAPPER.writeValueAsBytes(body));
+  }
+
   static ResponseEntity<Problem> problem(HttpStatus status, String code, String detail, List<FieldError> errors,
       HttpServletRequest request) {
     Problem body = new Problem("about:blank", status.getReasonPhrase(), status.value(), detail, code,

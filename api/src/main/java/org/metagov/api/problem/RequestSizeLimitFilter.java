@@ -14,7 +14,6 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Refuses request bodies over the limit with 413: at once when Content-Length says so, and while reading
@@ -23,8 +22,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class RequestSizeLimitFilter extends OncePerRequestFilter {
-
-  private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
   private final long limit;
 
@@ -36,11 +33,8 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     if (request.getContentLengthLong() > limit) {
-      var problem = ProblemAdvice.problem(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large",
-          new PayloadTooLargeException(limit).getMessage(), java.util.List.of(), request);
-      response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-      response.setContentType("application/problem+json");
-      response.getOutputStream().write(MAPPER.writeValueAsBytes(problem.getBody()));
+      ProblemAdvice.write(response, HttpStatus.CONTENT_TOO_LARGE, "payload_too_large",
+          new PayloadTooLargeException(limit).getMessage(), request);
       return;
     }
     chain.doFilter(new LimitedRequest(request, limit), response);

@@ -165,6 +165,7 @@ public class ProcessService {
     StoredProcess process = repository.find(id)
         .filter(p -> p.plugin().equals(name.plugin()) && p.process().equals(name.member()))
         .filter(p -> community == null || community.isBlank() || p.community().equals(community))
+        .filter(p -> org.metagov.api.security.CommunityAccess.allowed(p.community()))
         .orElseThrow(() -> ApiException.notFound("process_not_found", "There is no " + qualifiedName + " process with id " + id + "."));
     return process;
   }

@@ -1,0 +1,54 @@
+package org.metagov.api.security;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Optional;
+import org.metagov.api.problem.ProblemAdvice;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Requires {@code Authorization: Bearer <token>} on every {@code /api/internal/**} request when Driver
+ * tokens are configured. Webhook receivers, health and the API documentation stay open. The grant is
+ * kept on the request for {@link CommunityAccess}.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+public class DriverAuthenticationFilter extends OncePerRequestFilter {
+
+  static final String GRANT = DriverAuthenticationFilter.class.getName() + ".grant";
+
+  private final DriverTokens tokens;
+
+  public DriverAuthenticationFilter(DriverTokens tokens) {
+    this.tokens = tokens;
+  }
+
+  @Override
+  protected boolean shouldNotFilter(HttpServletRequest request) {
+    return !tokens.enabled() || !request.getRequestURI().startsWith("/api/internal");
+  }
+
+  @Override
+  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws ServletException, IOException {
+    String header = request.getHeader("Authorization");
+    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+    Optional<DriverTokens.Grant> grant = tokens.find(token);
+    if (grant.isEmpty()) {
+      response.setHeader("WWW-Authenticate", "Bearer realm=\"metagov\"");
+      ProblemAdvice.write(response, HttpStatus.UNAUTHORIZED, token == null ? "missing_credentials" : "bad_credentials",
+          token == null ? "This API needs a Driver token: send Authorization: Bearer <token>."
+              : "The Driver token is not valid.", request);
+      return;
+    }
+    request.setAttribute(GRANT, grant.get());
+    chain.doFilter(request, response);
+  }
+}
