@@ -2,7 +2,11 @@ package org.metagov.api.community;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.metagov.activities.json.Json;
+import org.metagov.activities.plugin.PluginRegistry;
+import org.metagov.activities.plugin.Schemas;
+import org.metagov.api.security.SecretCipher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import tools.jackson.databind.JsonNode;
@@ -13,9 +17,18 @@ import tools.jackson.databind.node.ObjectNode;
 public class CommunityRepository {
 
   private final JdbcClient jdbc;
+  private final PluginRegistry registry;
+  private final SecretCipher cipher;
 
-  public CommunityRepository(JdbcClient jdbc) {
+  public CommunityRepository(JdbcClient jdbc, PluginRegistry registry, SecretCipher cipher) {
     this.jdbc = jdbc;
+    this.registry = registry;
+    this.cipher = cipher;
+  }
+
+  /** The secret field names of a plugin's config (none for a plugin that is no longer installed). */
+  private Set<String> secrets(String plugin) {
+    return registry.find(plugin).map(p -> Schemas.secretFields(p.configSchema())).orElse(Set.of());
   }
 
   /** A community as stored: secrets in plain form, never to be returned as they are. */
@@ -49,7 +62,8 @@ public class CommunityRepository {
   private List<StoredPlugin> plugins(String slug) {
     return jdbc.sql("select plugin_name, config::text from community_plugin where community_slug = ? order by plugin_name")
         .param(slug)
-        .query((rs, i) -> new StoredPlugin(rs.getString(1), (ObjectNode) Json.parse(rs.getString(2))))
+        .query((rs, i) -> new StoredPlugin(rs.getString(1),
+            cipher.open(slug, rs.getString(1), (ObjectNode) Json.parse(rs.getString(2)), secrets(rs.getString(1)))))
         .list();
   }
 
@@ -87,9 +101,31 @@ public class CommunityRepository {
               insert into community_plugin (community_slug, plugin_name, config) values (?, ?, ?::jsonb)
               on conflict (community_slug, plugin_name) do update set config = excluded.config, updated_at = now()
               """)
-          .params(slug, plugin.name(), Json.write(plugin.config()))
+          .params(slug, plugin.name(), Json.write(cipher.seal(slug, plugin.name(), plugin.config(), secrets(plugin.name()))))
           .update();
     }
+  }
+
+  /** A plugin config exactly as stored, secrets sealed. */
+  public record SealedConfig(String community, String plugin, ObjectNode config) {}
+
+  public List<SealedConfig> sealedConfigs() {
+    return jdbc.sql("select community_slug, plugin_name, config::text from community_plugin order by 1, 2")
+        .query((rs, i) -> new SealedConfig(rs.getString(1), rs.getString(2), (ObjectNode) Json.parse(rs.getString(3))))
+        .list();
+  }
+
+  /** Re-seals one stored config with the current key, if it needs it; true when it was rewritten. */
+  public boolean reseal(SealedConfig stored) {
+    Set<String> secrets = secrets(stored.plugin());
+    if (!cipher.needsResealing(stored.config(), secrets)) {
+      return false;
+    }
+    ObjectNode opened = cipher.open(stored.community(), stored.plugin(), stored.config(), secrets);
+    jdbc.sql("update community_plugin set config = ?::jsonb, updated_at = now() where community_slug = ? and plugin_name = ?")
+        .params(Json.write(cipher.seal(stored.community(), stored.plugin(), opened, secrets)), stored.community(), stored.plugin())
+        .update();
+    return true;
   }
 
   public boolean delete(String slug) {
