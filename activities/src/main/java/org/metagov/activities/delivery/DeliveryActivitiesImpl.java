@@ -23,16 +23,19 @@ import org.springframework.stereotype.Component;
 public class DeliveryActivitiesImpl implements DeliveryActivities {
 
   private final DeliveryStore store;
+  private final OutboundUrlPolicy urlPolicy;
   private final WebhookSigner signer;
   private final HttpClient client;
   private final Duration timeout;
 
   public DeliveryActivitiesImpl(
       DeliveryStore store,
+      OutboundUrlPolicy urlPolicy,
       @Value("${metagov.delivery.signing-secret:}") String signingSecret,
       @Value("${metagov.delivery.connect-timeout:5s}") Duration connectTimeout,
       @Value("${metagov.delivery.request-timeout:15s}") Duration timeout) {
     this.store = store;
+    this.urlPolicy = urlPolicy;
     this.signer = new WebhookSigner(signingSecret);
     this.timeout = timeout;
     this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
@@ -45,6 +48,12 @@ public class DeliveryActivitiesImpl implements DeliveryActivities {
 
   @Override
   public void send(Delivery delivery) {
+    var refused = urlPolicy.violation(delivery.url());
+    if (refused.isPresent()) {
+      store.recordAttempt(delivery.id(), "the URL " + refused.get());
+      throw ApplicationFailure.newNonRetryableFailure("Delivery " + delivery.id() + " refused: the URL " + refused.get(),
+          "DeliveryRefused");
+    }
     String body = Json.write(delivery.body());
     long timestamp = System.currentTimeMillis() / 1000;
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(delivery.url()))

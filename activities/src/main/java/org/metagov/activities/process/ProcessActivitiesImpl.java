@@ -59,6 +59,17 @@ public class ProcessActivitiesImpl implements ProcessActivities {
   }
 
   private PlatformSnapshot run(PlatformCall call, AdapterCall operation) {
+    org.slf4j.MDC.put("community", call.community());
+    org.slf4j.MDC.put("process_id", Long.toString(call.id()));
+    try {
+      return runInContext(call, operation);
+    } finally {
+      org.slf4j.MDC.remove("community");
+      org.slf4j.MDC.remove("process_id");
+    }
+  }
+
+  private PlatformSnapshot runInContext(PlatformCall call, AdapterCall operation) {
     String name = call.plugin() + "." + call.process();
     Plugin plugin = registry.find(call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
         "The plugin " + call.plugin() + " is not installed.", CONFIG_MISSING));

@@ -31,9 +31,11 @@ public class ActionController {
       """);
 
   private final CommunityService communities;
+  private final io.micrometer.core.instrument.MeterRegistry meters;
 
-  public ActionController(CommunityService communities) {
+  public ActionController(CommunityService communities, io.micrometer.core.instrument.MeterRegistry meters) {
     this.communities = communities;
+    this.meters = meters;
   }
 
   @PostMapping(path = "/api/internal/action/{qualifiedName}", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -52,7 +54,19 @@ public class ActionController {
       throw ApiException.invalid("The parameters of " + qualifiedName + " are invalid: " + errors.get(0).path() + " "
           + errors.get(0).message(), errors);
     }
-    return action.action().run(enabled.context(), parameters);
+    long started = System.nanoTime();
+    String outcome = "error";
+    try {
+      JsonNode result = action.action().run(enabled.context(), parameters);
+      outcome = "ok";
+      return result;
+    } finally {
+      io.micrometer.core.instrument.Timer.builder("metagov.action.duration")
+          .description("Time a plugin action took, platform call included")
+          .tag("plugin", name.plugin()).tag("action", name.member()).tag("outcome", outcome)
+          .register(meters)
+          .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
   }
 
   private static JsonNode parameters(JsonNode body) {

@@ -18,9 +18,16 @@ public class DeliveryRepository implements DeliveryStore {
   public static final String DEAD = "dead";
 
   private final JdbcClient jdbc;
+  private final io.micrometer.core.instrument.MeterRegistry meters;
 
-  public DeliveryRepository(JdbcClient jdbc) {
+  public DeliveryRepository(JdbcClient jdbc, io.micrometer.core.instrument.MeterRegistry meters) {
     this.jdbc = jdbc;
+    this.meters = meters;
+  }
+
+  private void count(String deliveryId, String outcome) {
+    String kind = deliveryId.startsWith("event-") ? Delivery.EVENT : Delivery.CALLBACK;
+    meters.counter("metagov.delivery.attempts", "kind", kind, "outcome", outcome).increment();
   }
 
   /** A delivery as the API shows it. */
@@ -41,6 +48,7 @@ public class DeliveryRepository implements DeliveryStore {
 
   @Override
   public void recordAttempt(String deliveryId, String error) {
+    count(deliveryId, "failed");
     jdbc.sql("update delivery set attempts = attempts + 1, last_error = ?, updated_at = now() where id = ?")
         .params(error, deliveryId)
         .update();
@@ -49,11 +57,13 @@ public class DeliveryRepository implements DeliveryStore {
   @Override
   public void finish(String deliveryId, boolean delivered, String lastError) {
     if (delivered) {
+      count(deliveryId, "delivered");
       jdbc.sql("""
               update delivery set status = 'delivered', attempts = attempts + 1, delivered_at = now(), updated_at = now()
               where id = ?
               """).param(deliveryId).update();
     } else {
+      meters.counter("metagov.delivery.dead_letters", "kind", deliveryId.startsWith("event-") ? Delivery.EVENT : Delivery.CALLBACK).increment();
       jdbc.sql("update delivery set status = 'dead', last_error = ?, updated_at = now() where id = ?")
           .params(lastError, deliveryId).update();
     }

@@ -34,7 +34,7 @@ public class EventPublisher {
   private final String taskQueue;
   private final DeliveryPolicy policy;
 
-  public EventPublisher(WorkflowClient client,
+  public EventPublisher(WorkflowClient client, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
       @Value("${metagov.driver.event-receiver-url:}") String receiverUrl,
       @Value("${metagov.temporal.task-queue}") String taskQueue,
       @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
@@ -43,6 +43,11 @@ public class EventPublisher {
     this.receiverUrl = receiverUrl == null || receiverUrl.isBlank() ? null : receiverUrl;
     this.taskQueue = taskQueue;
     this.policy = new DeliveryPolicy(giveUpAfter.toSeconds(), maxBackoff.toSeconds());
+    if (this.receiverUrl != null) {
+      urlPolicy.violation(this.receiverUrl).ifPresent(problem -> {
+        throw new IllegalStateException("DRIVER_EVENT_RECEIVER_URL " + problem + ".");
+      });
+    }
     if (this.receiverUrl == null) {
       log.info("DRIVER_EVENT_RECEIVER_URL is not set: platform events are not sent to a Driver.");
     }

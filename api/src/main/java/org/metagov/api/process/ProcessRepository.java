@@ -98,7 +98,9 @@ public class ProcessRepository implements ProcessStore {
     if (keys.isEmpty()) {
       return List.of();
     }
-    return jdbc.sql("select " + COLUMNS.replace("id,", "p.id,") + " from process p where p.id in ("
+    // Only the process table is in the outer FROM, so the columns need no "p." prefix (a textual
+    // replace of "id," would also have turned workflow_id into workflow_p.id).
+    return jdbc.sql("select " + COLUMNS + " from process p where p.id in ("
             + "select r.process_id from process_route r where r.community_slug = :community and r.plugin_name = :plugin"
             + " and r.routing_key in (:keys)) and p.status in ('created', 'pending') order by p.id")
         .param("community", community)

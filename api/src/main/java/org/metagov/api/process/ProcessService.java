@@ -46,20 +46,20 @@ import tools.jackson.databind.node.ObjectNode;
 @Service
 public class ProcessService {
 
-  private static final int MAX_URL_LENGTH = 2000;
-
   private final CommunityService communities;
   private final PluginRegistry registry;
   private final ProcessRepository repository;
   private final WorkflowClient client;
   private final SearchAttributeSupport searchAttributes;
+  private final org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy;
   private final TransactionTemplate transaction;
   private final String taskQueue;
   private final Duration reconcileInterval;
   private final DeliveryPolicy deliveryPolicy;
 
   public ProcessService(CommunityService communities, PluginRegistry registry, ProcessRepository repository, WorkflowClient client,
-      SearchAttributeSupport searchAttributes, TransactionTemplate transaction,
+      SearchAttributeSupport searchAttributes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
+      TransactionTemplate transaction,
       @Value("${metagov.temporal.task-queue}") String taskQueue,
       @Value("${metagov.processes.reconcile-interval:5m}") Duration reconcileInterval,
       @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
@@ -69,6 +69,7 @@ public class ProcessService {
     this.repository = repository;
     this.client = client;
     this.searchAttributes = searchAttributes;
+    this.urlPolicy = urlPolicy;
     this.transaction = transaction;
     this.taskQueue = taskQueue;
     this.reconcileInterval = reconcileInterval;
@@ -218,28 +219,14 @@ public class ProcessService {
     return null;
   }
 
-  private static String callbackUrl(JsonNode value) {
+  private String callbackUrl(JsonNode value) {
     if (value == null || value.isNull()) {
       return null;
     }
     String url = value.isString() ? value.asString() : null;
-    String problem = null;
-    if (url == null) {
-      problem = "must be a string";
-    } else if (url.length() > MAX_URL_LENGTH) {
-      problem = "must be at most " + MAX_URL_LENGTH + " characters";
-    } else {
-      try {
-        URI uri = new URI(url);
-        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-          problem = "must be an absolute http or https URL";
-        }
-      } catch (java.net.URISyntaxException e) {
-        problem = "is not a valid URL";
-      }
-    }
-    if (problem != null) {
-      throw ApiException.invalid("callback_url " + problem + ".", List.of(new FieldError("callback_url", problem)));
+    java.util.Optional<String> problem = url == null ? java.util.Optional.of("must be a string") : urlPolicy.violation(url);
+    if (problem.isPresent()) {
+      throw ApiException.invalid("callback_url " + problem.get() + ".", List.of(new FieldError("callback_url", problem.get())));
     }
     return url;
   }

@@ -14,9 +14,11 @@ import org.springframework.web.bind.annotation.RestController;
 public class WebhookController {
 
   private final WebhookService webhooks;
+  private final io.micrometer.core.instrument.MeterRegistry meters;
 
-  public WebhookController(WebhookService webhooks) {
+  public WebhookController(WebhookService webhooks, io.micrometer.core.instrument.MeterRegistry meters) {
     this.webhooks = webhooks;
+    this.meters = meters;
   }
 
   @PostMapping(path = {"/api/hooks/{community}/{plugin}", "/api/hooks/{community}/{plugin}/{webhookSlug}"},
@@ -27,6 +29,21 @@ public class WebhookController {
       @PathVariable(required = false) String webhookSlug,
       @RequestHeader HttpHeaders headers,
       @RequestBody(required = false) byte[] body) {
-    return webhooks.receive(community, plugin, webhookSlug, headers, body == null ? new byte[0] : body);
+    long started = System.nanoTime();
+    String outcome = "error";
+    try {
+      Map<String, Object> answer = webhooks.receive(community, plugin, webhookSlug, headers, body == null ? new byte[0] : body);
+      outcome = String.valueOf(answer.get("status"));
+      return answer;
+    } finally {
+      // Tagged by plugin only when the plugin exists, so outsiders cannot grow the metric's tag set.
+      String pluginTag = webhooks.knownPlugin(plugin) ? plugin : "unknown";
+      io.micrometer.core.instrument.Timer.builder("metagov.webhook.acknowledgement")
+          .description("Time from receiving a platform webhook to answering it (after Temporal accepted it)")
+          .tag("plugin", pluginTag).tag("outcome", outcome)
+          .publishPercentileHistogram()
+          .register(meters)
+          .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
   }
 }

@@ -102,6 +102,10 @@ public class WebhookService {
     });
   }
 
+  public boolean knownPlugin(String plugin) {
+    return registry.find(plugin).isPresent();
+  }
+
   /** Records the delivery id; false when it was already received. Rolled back if the signals fail. */
   private boolean firstReceipt(String community, String plugin, String deliveryId) {
     return jdbc.sql("""
