@@ -15,6 +15,17 @@ public class TemporalConfiguration {
   private static final Logger log = LoggerFactory.getLogger(TemporalConfiguration.class);
 
   /**
+   * How long a workflow task waits on a worker's sticky queue before it goes back to the shared queue.
+   * The SDK's default suits a real cluster; the standalone Java test server never expires such tasks, so
+   * crash tests against it set this to zero.
+   */
+  @Bean
+  TemporalOptionsCustomizer<io.temporal.worker.WorkerOptions.Builder> stickyQueueTimeout(
+      @Value("${metagov.temporal.sticky-schedule-to-start-timeout:}") java.time.Duration timeout) {
+    return builder -> timeout == null ? builder : builder.setStickyQueueScheduleToStartTimeout(timeout);
+  }
+
+  /**
    * The in-process test server skips time whenever a client blocks on a result, which would end a
    * 14-day vote at once; the embedded run therefore turns skipping off. Tests turn it on.
    */
