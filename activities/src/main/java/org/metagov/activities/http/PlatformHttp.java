@@ -24,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  */
 public final class PlatformHttp {
 
-  private static final int MAX_BODY_IN_DETAIL = 300;
+  private static final int MAX_KEPT_BODY = 64 * 1024;
 
   private final HttpClient client;
   private final Duration requestTimeout;
@@ -57,11 +57,13 @@ public final class PlatformHttp {
     int status = response.statusCode();
     if (status >= 400) {
       Kind kind = status < 500 ? Kind.REJECTED : Kind.FAILED;
-      throw new PlatformException(
-          kind,
-          platform,
-          status,
-          platform + " answered " + status + " to " + method + " " + describe(uri) + bodyExcerpt(response.body()));
+      String answer = response.body();
+      PlatformException rejected = new PlatformException(kind, platform, status, null,
+          answer != null && answer.length() > MAX_KEPT_BODY ? answer.substring(0, MAX_KEPT_BODY) : answer);
+      String excerpt = rejected.responseExcerpt();
+      throw new PlatformException(kind, platform, status,
+          platform + " answered " + status + " to " + method + " " + describe(uri) + (excerpt == null ? "" : ": " + excerpt),
+          rejected.responseBody());
     }
     if (status >= 300) {
       throw new PlatformException(
@@ -109,13 +111,6 @@ public final class PlatformHttp {
     return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
   }
 
-  private static String bodyExcerpt(String body) {
-    if (body == null || body.isBlank()) {
-      return "";
-    }
-    String flat = body.replaceAll("\\s+", " ").trim();
-    return ": " + (flat.length() > MAX_BODY_IN_DETAIL ? flat.substring(0, MAX_BODY_IN_DETAIL) + "…" : flat);
-  }
 
   /** Joins a configured base URL and an API path, tolerating a trailing slash on the base. */
   public static URI resolve(String baseUrl, String path) {

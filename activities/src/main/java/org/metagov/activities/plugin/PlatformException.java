@@ -20,12 +20,47 @@ public class PlatformException extends RuntimeException {
   private final Kind kind;
   private final String platform;
   private final int platformStatus;
+  private final String responseBody;
+
+  private static final int MAX_EXCERPT = 300;
 
   public PlatformException(Kind kind, String platform, int platformStatus, String detail) {
+    this(kind, platform, platformStatus, detail, null);
+  }
+
+  /** @param responseBody what the platform answered (bounded by the caller), for plugins to read its errors */
+  public PlatformException(Kind kind, String platform, int platformStatus, String detail, String responseBody) {
     super(detail);
     this.kind = kind;
     this.platform = platform;
     this.platformStatus = platformStatus;
+    this.responseBody = responseBody;
+  }
+
+  /** The platform's answer, or null when it gave none. Never shown to Drivers as it is. */
+  public String responseBody() {
+    return responseBody;
+  }
+
+  /** The platform's answer on one line, cut to a length fit for an error detail; null when it gave none. */
+  public String responseExcerpt() {
+    if (responseBody == null || responseBody.isBlank()) {
+      return null;
+    }
+    String flat = responseBody.replaceAll("\\s+", " ").trim();
+    return flat.length() > MAX_EXCERPT ? flat.substring(0, MAX_EXCERPT) + "…" : flat;
+  }
+
+  /** The platform's answer as JSON, or null when it gave none or it is not JSON. */
+  public tools.jackson.databind.JsonNode responseJson() {
+    if (responseBody == null || responseBody.isBlank()) {
+      return null;
+    }
+    try {
+      return org.metagov.activities.json.Json.parse(responseBody);
+    } catch (tools.jackson.core.JacksonException notJson) {
+      return null;
+    }
   }
 
   public Kind kind() {

@@ -154,37 +154,16 @@ final class DiscourseApi {
 
   /** {@code {"errors": ["Title is too short"]}} as {@code Title is too short}; null when unreadable. */
   static String errors(PlatformException e) {
-    JsonNode body = errorBody(e);
+    JsonNode body = e.responseJson();
     JsonNode errors = body == null ? null : body.get("errors");
     if (errors != null && errors.isArray() && !errors.isEmpty()) {
       List<String> messages = new ArrayList<>();
       errors.forEach(m -> messages.add(m.asString()));
       return String.join("; ", messages);
     }
-    String excerpt = errorExcerpt(e);
+    String excerpt = e.responseExcerpt();
     return excerpt == null || excerpt.isBlank() ? null : excerpt;
   }
 
-  /** The answer's body as PlatformHttp put it into its message ("... answered 422 to POST url: body"). */
-  static String errorExcerpt(PlatformException e) {
-    String message = e.getMessage();
-    if (message == null) {
-      return null;
-    }
-    int to = message.indexOf(" to ");
-    int colon = message.indexOf(": ", to < 0 ? 0 : to);
-    return colon < 0 ? null : message.substring(colon + 2);
-  }
 
-  static JsonNode errorBody(PlatformException e) {
-    String excerpt = errorExcerpt(e);
-    if (excerpt == null || !excerpt.startsWith("{")) {
-      return null;
-    }
-    try {
-      return Json.parse(excerpt);
-    } catch (JacksonException notJson) {
-      return null;
-    }
-  }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.metagov.activities.json.Json;
+import org.metagov.activities.plugin.ClosingTimes;
 import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
@@ -44,33 +45,7 @@ final class DiscoursePoll implements ProcessAdapter {
   @Override
   public Instant closingAt(JsonNode parameters, Instant now) {
     checkText(parameters);
-    String text = parameters.path("closing_at").asString(null);
-    if (text == null) {
-      return null;
-    }
-    Instant closingAt = parseInstant(text);
-    if (!closingAt.isAfter(now)) {
-      throw InvalidInputException.of("closing_at", "must be in the future");
-    }
-    return closingAt;
-  }
-
-  /** ISO-8601 date (start of that day, UTC) or date-time (UTC when it has no offset). */
-  static Instant parseInstant(String text) {
-    String value = text.trim();
-    try {
-      if (value.length() == 10) {
-        return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
-      String normalized = value.replace(' ', 'T');
-      try {
-        return OffsetDateTime.parse(normalized).toInstant();
-      } catch (DateTimeParseException noOffset) {
-        return LocalDateTime.parse(normalized).toInstant(ZoneOffset.UTC);
-      }
-    } catch (DateTimeParseException e) {
-      throw InvalidInputException.of("closing_at", "is not an ISO-8601 date (2030-01-31) or date-time (2030-01-31T12:00:00Z)");
-    }
+    return ClosingTimes.optional(parameters, now);
   }
 
   /** Options become {@code * option} lines inside the poll block, so they must stay on one line and inside it. */
@@ -120,7 +95,7 @@ final class DiscoursePoll implements ProcessAdapter {
         .append(" results=").append(parameters.path("results").asString("always"))
         .append(" public=").append(parameters.path("public").asBoolean(true));
     if (parameters.path("closing_at").isString()) {
-      raw.append(" close=").append(parseInstant(parameters.get("closing_at").asString()));
+      raw.append(" close=").append(ClosingTimes.parse(parameters.get("closing_at").asString()));
     }
     if (!"regular".equals(type)) {
       if (parameters.path("min").isNumber()) {

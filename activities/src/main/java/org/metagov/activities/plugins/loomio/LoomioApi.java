@@ -97,7 +97,7 @@ final class LoomioApi {
 
   /** {@code {"errors": {"title": ["can't be blank"]}}} as {@code title can't be blank}. */
   private static String validationErrors(PlatformException e) {
-    JsonNode body = errorBody(e);
+    JsonNode body = e.responseJson();
     JsonNode errors = body == null ? null : body.get("errors");
     if (errors != null && errors.isObject() && !errors.isEmpty()) {
       List<String> parts = new ArrayList<>();
@@ -112,38 +112,14 @@ final class LoomioApi {
       }
       return String.join("; ", parts) + ".";
     }
-    String raw = errorExcerpt(e);
+    String raw = e.responseExcerpt();
     return raw == null ? "no reason given (422)." : raw;
   }
 
   private static String errorText(PlatformException e) {
-    String raw = errorExcerpt(e);
+    String raw = e.responseExcerpt();
     return raw == null ? "." : ": " + raw;
   }
 
-  /**
-   * The answer's body as PlatformHttp put it into its message ("... answered 422 to POST url: body").
-   * The SPI's exception carries no body of its own, so this reads the bounded excerpt back.
-   */
-  static String errorExcerpt(PlatformException e) {
-    String message = e.getMessage();
-    if (message == null) {
-      return null;
-    }
-    int to = message.indexOf(" to ");
-    int colon = message.indexOf(": ", to < 0 ? 0 : to);
-    return colon < 0 ? null : message.substring(colon + 2);
-  }
 
-  static JsonNode errorBody(PlatformException e) {
-    String excerpt = errorExcerpt(e);
-    if (excerpt == null || !excerpt.startsWith("{")) {
-      return null;
-    }
-    try {
-      return Json.parse(excerpt);
-    } catch (JacksonException notJson) {
-      return null;
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package org.metagov.activities.plugins.loomio;
 
+import org.metagov.activities.plugin.ClosingTimes;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -44,32 +45,7 @@ final class LoomioPoll implements ProcessAdapter {
 
   @Override
   public Instant closingAt(JsonNode parameters, Instant now) {
-    Instant closingAt = parseClosingAt(parameters.path("closing_at").asString(null));
-    if (!closingAt.isAfter(now)) {
-      throw InvalidInputException.of("closing_at", "must be in the future");
-    }
-    return closingAt;
-  }
-
-  /** ISO-8601 date (start of that day, UTC) or date-time (UTC when it has no offset). */
-  static Instant parseClosingAt(String text) {
-    if (text == null || text.isBlank()) {
-      throw InvalidInputException.of("closing_at", "is required");
-    }
-    String value = text.trim();
-    try {
-      if (value.length() == 10) {
-        return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
-      String normalized = value.replace(' ', 'T');
-      try {
-        return OffsetDateTime.parse(normalized).toInstant();
-      } catch (DateTimeParseException noOffset) {
-        return LocalDateTime.parse(normalized).toInstant(ZoneOffset.UTC);
-      }
-    } catch (DateTimeParseException e) {
-      throw InvalidInputException.of("closing_at", "is not an ISO-8601 date (2030-01-31) or date-time (2030-01-31T12:00:00Z)");
-    }
+    return ClosingTimes.required(parameters, now);
   }
 
   static String marker(String community, long id) {
@@ -92,7 +68,7 @@ final class LoomioPoll implements ProcessAdapter {
     poll.put("title", parameters.path("title").asString());
     poll.put("poll_type", parameters.path("poll_type").asString("proposal"));
     poll.set("options", parameters.path("options").deepCopy());
-    poll.put("closing_at", parseClosingAt(parameters.path("closing_at").asString(null)).toString());
+    poll.put("closing_at", ClosingTimes.parse(parameters.path("closing_at").asString()).toString());
     String format = parameters.path("details_format").asString("md");
     String details = parameters.path("details").asString("");
     poll.put("details", details.isEmpty() ? marker : details + ("html".equals(format) ? "\n" : "\n\n") + marker);

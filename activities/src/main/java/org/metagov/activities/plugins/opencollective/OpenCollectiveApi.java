@@ -145,13 +145,13 @@ final class OpenCollectiveApi {
       case 429 -> new PlatformException(Kind.FAILED, PLATFORM, status,
           "Open Collective is rate-limiting requests (429) to " + what + "; try again later.");
       default -> {
-        JsonNode body = errorBody(e);
+        JsonNode body = e.responseJson();
         if (body != null && body.path("errors").isArray() && !body.path("errors").isEmpty()) {
           PlatformException graphQl = graphQlErrors(body.get("errors"), status, what);
           yield new PlatformException(Kind.REJECTED, PLATFORM, status, graphQl.getMessage());
         }
-        List<String> messages = messagesIn(errorExcerpt(e));
-        String excerpt = errorExcerpt(e);
+        List<String> messages = messagesIn(e.responseBody());
+        String excerpt = e.responseExcerpt();
         String reason = !messages.isEmpty() ? String.join("; ", messages) : excerpt == null ? "no reason given" : excerpt;
         yield new PlatformException(Kind.REJECTED, PLATFORM, status,
             mask("Open Collective rejected the request to " + what + " (" + status + "): " + reason));
@@ -166,29 +166,6 @@ final class OpenCollectiveApi {
       return message;
     }
     return message.replace(token, "********");
-  }
-
-  /** The body excerpt PlatformHttp put at the end of its message ("... answered 400 to POST url: body"). */
-  private static String errorExcerpt(PlatformException e) {
-    String message = e.getMessage();
-    if (message == null) {
-      return null;
-    }
-    int to = message.indexOf(" to POST ");
-    int colon = message.indexOf(": ", to < 0 ? 0 : to);
-    return colon < 0 ? null : message.substring(colon + 2);
-  }
-
-  private static JsonNode errorBody(PlatformException e) {
-    String excerpt = errorExcerpt(e);
-    if (excerpt == null || !excerpt.startsWith("{")) {
-      return null;
-    }
-    try {
-      return Json.parse(excerpt);
-    } catch (JacksonException truncated) {
-      return null;
-    }
   }
 
   /** {@code "message": "..."} values in a (possibly truncated) JSON excerpt. */

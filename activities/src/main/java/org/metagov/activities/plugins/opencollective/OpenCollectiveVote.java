@@ -1,5 +1,6 @@
 package org.metagov.activities.plugins.opencollective;
 
+import org.metagov.activities.plugin.ClosingTimes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -89,33 +90,9 @@ final class OpenCollectiveVote implements ProcessAdapter {
 
   @Override
   public Instant closingAt(JsonNode parameters, Instant now) {
-    String text = parameters.path("closing_at").asString(null);
-    if (text == null || text.isBlank()) {
-      return null;
-    }
-    Instant closingAt = parseInstant(text);
-    if (!closingAt.isAfter(now)) {
-      throw InvalidInputException.of("closing_at", "must be in the future");
-    }
-    return closingAt;
+    return ClosingTimes.optional(parameters, now);
   }
 
-  static Instant parseInstant(String text) {
-    String value = text.trim();
-    try {
-      if (value.length() == 10) {
-        return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
-      String normalized = value.replace(' ', 'T');
-      try {
-        return OffsetDateTime.parse(normalized).toInstant();
-      } catch (DateTimeParseException noOffset) {
-        return LocalDateTime.parse(normalized).toInstant(ZoneOffset.UTC);
-      }
-    } catch (DateTimeParseException e) {
-      throw InvalidInputException.of("closing_at", "is not an ISO-8601 date (2030-01-31) or date-time (2030-01-31T12:00:00Z)");
-    }
-  }
 
   /** The tag that marks the conversation of one process: at most 32 characters, already lower-case. */
   static String processTag(String community, long id) {
