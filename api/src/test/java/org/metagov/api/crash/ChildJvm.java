@@ -1,0 +1,103 @@
+package org.metagov.api.crash;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JVM started as a direct child of the test ({@code <java.home>/bin/java ...}, no shell or wrapper in
+ * between), its output in a log file, so that {@link #kill()} (SIGKILL on Linux) hits the JVM itself.
+ */
+final class ChildJvm {
+
+  private final String name;
+  private final List<String> command;
+  private final Map<String, String> environment;
+  private final Path logDir;
+  private Process process;
+  private Path log;
+  private int runs;
+
+  ChildJvm(String name, List<String> jvmArguments, Map<String, String> environment, Path logDir) {
+    this.name = name;
+    this.command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmArguments);
+    this.environment = Map.copyOf(environment);
+    this.logDir = logDir;
+  }
+
+  /** Starts a new run (same command, same environment), logging to {@code <name>-<run>.log}. */
+  synchronized void start() throws IOException {
+    if (process != null && process.isAlive()) {
+      throw new IllegalStateException(name + " is already running");
+    }
+    runs++;
+    log = logDir.resolve(name + "-" + runs + ".log");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    process = builder.start();
+  }
+
+  synchronized boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  synchronized long pid() {
+    return process.pid();
+  }
+
+  synchronized Path log() {
+    return log;
+  }
+
+  /** SIGKILL: no shutdown hook, no graceful stop; returns once the process is gone. */
+  synchronized void kill() throws InterruptedException {
+    if (process == null) {
+      return;
+    }
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(name + " (pid " + process.pid() + ") survived SIGKILL");
+    }
+  }
+
+  /** Kills whatever runs, swallowing errors: for clean-up paths. */
+  void killQuietly() {
+    try {
+      kill();
+    } catch (RuntimeException | InterruptedException e) {
+      // clean-up: best effort
+    }
+  }
+
+  String logText() {
+    try {
+      Path current = log();
+      return current == null ? "" : Files.readString(current, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  String logTail(int lines) {
+    String[] all = logText().split("\n");
+    int from = Math.max(0, all.length - lines);
+    return String.join("\n", java.util.Arrays.copyOfRange(all, from, all.length));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+}
