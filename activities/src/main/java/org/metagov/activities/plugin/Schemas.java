@@ -39,10 +39,43 @@ public final class Schemas {
    */
   public static List<FieldError> validate(JsonNode schema, JsonNode instance, String pathPrefix) {
     List<FieldError> errors = new ArrayList<>();
+    unstorable(instance, pathPrefix == null ? "" : pathPrefix, errors);
+    if (!errors.isEmpty()) {
+      // Non-finite numbers crash the validator's range checks, and NUL cannot be stored: refuse them first.
+      return errors;
+    }
     for (Error error : compiled(schema).validate(instance)) {
       errors.add(new FieldError(path(pathPrefix, error), message(error)));
     }
     return errors;
+  }
+
+  /**
+   * Values no schema may accept: numbers too large for a double (1e400 reads as Infinity) and text with
+   * U+0000, which PostgreSQL cannot store in text or jsonb, in values or in property names.
+   */
+  private static void unstorable(JsonNode node, String path, List<FieldError> errors) {
+    if (node == null) {
+      return;
+    }
+    String here = path.isEmpty() ? "$" : path;
+    if (node.isNumber() && (node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
+      errors.add(new FieldError(here, "is not a finite number"));
+    } else if (node.isString() && node.asString().indexOf('\0') >= 0) {
+      errors.add(new FieldError(here, "must not contain the NUL character (U+0000)"));
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        unstorable(node.get(i), path + "[" + i + "]", errors);
+      }
+    } else if (node.isObject()) {
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
+        String child = (path.isEmpty() ? "" : path + ".") + field.getKey().replace("\0", "\\u0000");
+        if (field.getKey().indexOf('\0') >= 0) {
+          errors.add(new FieldError(child, "must not contain the NUL character (U+0000) in its name"));
+        }
+        unstorable(field.getValue(), child, errors);
+      }
+    }
   }
 
   /** Validates and throws {@link InvalidInputException} listing every failing field. */

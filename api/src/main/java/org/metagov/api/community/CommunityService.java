@@ -170,10 +170,7 @@ public class CommunityService {
    * community has not enabled.
    */
   public EnabledPlugin enabledPlugin(String slug, String pluginName) {
-    if (slug == null || slug.isBlank()) {
-      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "missing_community_header",
-          "The X-Metagov-Community header is required: set it to the community slug.");
-    }
+    requireCommunityHeader(slug);
     StoredCommunity community = find(slug);
     Plugin plugin = registry.find(pluginName)
         .orElseThrow(() -> ApiException.notFound("plugin_not_found", "There is no plugin named " + pluginName
@@ -182,6 +179,15 @@ public class CommunityService {
         .orElseThrow(() -> ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
             + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + "."));
     return new EnabledPlugin(plugin, contexts.context(slug, stored));
+  }
+
+  /** A blank X-Metagov-Community header is as good as none: 400, not "no community named ''". */
+  public static void requireCommunityHeader(String slug) {
+    if (slug == null || slug.isBlank()) {
+      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "missing_community_header",
+          "The X-Metagov-Community header is required: set it to the community slug.",
+          List.of(new FieldError("header.X-Metagov-Community", "is required")));
+    }
   }
 
   private StoredCommunity find(String slug) {

@@ -51,6 +51,7 @@ public class DeliveryController {
       @RequestHeader("X-Metagov-Community") String community,
       @RequestParam(required = false) String status,
       @RequestParam(defaultValue = "100") int limit) {
+    CommunityService.requireCommunityHeader(community);
     communities.get(community);
     if (status != null && !List.of(DeliveryRepository.PENDING, DeliveryRepository.DELIVERED, DeliveryRepository.DEAD).contains(status)) {
       throw ApiException.badRequest("invalid_parameter", "status must be one of pending, delivered, dead.");
@@ -65,6 +66,7 @@ public class DeliveryController {
   @PostMapping(path = "/api/internal/deliveries/{id}/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<DeliveryView> redeliver(
       @PathVariable String id, @RequestHeader("X-Metagov-Community") String community) {
+    CommunityService.requireCommunityHeader(community);
     communities.get(community);
     DeliveryView delivery = repository.find(id).filter(d -> d.community().equals(community))
         .orElseThrow(() -> ApiException.notFound("delivery_not_found", "There is no delivery " + id + " for community " + community + "."));

@@ -111,7 +111,21 @@ public class ProblemAdvice {
 
   @ExceptionHandler({MissingServletRequestParameterException.class, MethodArgumentTypeMismatchException.class})
   ResponseEntity<Problem> parameter(Exception e, HttpServletRequest request) {
-    return problem(HttpStatus.BAD_REQUEST, "invalid_parameter", firstLine(e.getMessage()), List.of(), request);
+    // Spring's own messages name Java types (java.lang.String, long); say what to send instead.
+    String detail;
+    String name;
+    if (e instanceof MethodArgumentTypeMismatchException mismatch) {
+      name = mismatch.getName();
+      Class<?> type = mismatch.getRequiredType();
+      boolean whole = type != null && (type == int.class || type == long.class || type == Integer.class || type == Long.class);
+      String value = String.valueOf(mismatch.getValue());
+      detail = "The parameter " + name + " must be " + (whole ? "a whole number" : "a valid value") + " (got '"
+          + (value.length() > 100 ? value.substring(0, 100) + "..." : value) + "').";
+    } else {
+      name = ((MissingServletRequestParameterException) e).getParameterName();
+      detail = "The query parameter " + name + " is required.";
+    }
+    return problem(HttpStatus.BAD_REQUEST, "invalid_parameter", detail, List.of(new FieldError(name, "is invalid")), request);
   }
 
   @ExceptionHandler(NoResourceFoundException.class)
@@ -176,7 +190,14 @@ public class ProblemAdvice {
       return "unreadable input";
     }
     String line = message.lines().findFirst().orElse(message);
-    // Jackson names its own classes in some messages; they mean nothing to a Driver author.
-    return line.replaceAll("\\(class [^)]*\\)", "").replaceAll("\\s+", " ").trim();
+    // Jackson names its own classes and settings in some messages (in parentheses or `back-quotes`); they
+    // mean nothing to a Driver author and reveal the implementation.
+    return line.replaceAll("\\(class [^)]*\\)", "")
+        .replaceAll(",?\\s*from\\s*`[^`]*`", "")
+        .replaceAll("\\s*\\([^()`]*`[^()]*\\)", "")
+        .replaceAll(":?\\s*not allowed as per\\s*`[^`]*`", "")
+        .replaceAll("`[^`]*`", "a value")
+        .replaceAll("\\b(?:tools|com|org|java|javax|jakarta)\\.[A-Za-z0-9_.$]+", "a value")
+        .replaceAll("\\s+", " ").trim();
   }
 }

@@ -51,18 +51,18 @@ public class ProcessController {
   @GetMapping(path = "/api/internal/process/{qualifiedName}/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
   public JsonNode get(
       @PathVariable String qualifiedName,
-      @PathVariable long id,
+      @PathVariable String id,
       @RequestHeader(name = "X-Metagov-Community", required = false) String community) {
-    return processes.get(community, qualifiedName, id).record();
+    return processes.get(community, qualifiedName, processId(qualifiedName, id)).record();
   }
 
   @Hidden
   @DeleteMapping(path = "/api/internal/process/{qualifiedName}/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
   public JsonNode close(
       @PathVariable String qualifiedName,
-      @PathVariable long id,
+      @PathVariable String id,
       @RequestHeader(name = "X-Metagov-Community", required = false) String community) {
-    return processes.close(community, qualifiedName, id);
+    return processes.close(community, qualifiedName, processId(qualifiedName, id));
   }
 
   /** The community's processes, oldest first, optionally only those with one status. */
@@ -73,6 +73,22 @@ public class ProcessController {
       @RequestParam(defaultValue = "100") int limit,
       @RequestParam(defaultValue = "0") int offset) {
     return Map.of("processes", processes.list(community, status, limit, offset).stream().map(StoredProcess::record).toList());
+  }
+
+  /**
+   * A process id from the URL: digits only, as the API hands them out. Anything else (" 2", "1e3", a
+   * number beyond a long) names no process: 404, like an unknown id.
+   */
+  static long processId(String qualifiedName, String id) {
+    if (id.length() <= 19 && id.chars().allMatch(c -> c >= '0' && c <= '9') && !id.isEmpty()) {
+      try {
+        return Long.parseLong(id);
+      } catch (NumberFormatException e) {
+        // Beyond a long: no such process.
+      }
+    }
+    throw org.metagov.api.problem.ApiException.notFound("process_not_found", "There is no " + qualifiedName + " process with id "
+        + (id.length() > 40 ? id.substring(0, 40) + "..." : id) + ".");
   }
 
   static String location(StoredProcess process) {

@@ -199,6 +199,7 @@ public class ProcessService {
   }
 
   public List<StoredProcess> list(String community, String status, int limit, int offset) {
+    CommunityService.requireCommunityHeader(community);
     communities.get(community);
     if (status != null && !List.of(ProcessRecord.CREATED, ProcessRecord.PENDING, ProcessRecord.COMPLETED, ProcessRecord.FAILED).contains(status)) {
       throw ApiException.invalid("status must be one of created, pending, completed, failed.",
