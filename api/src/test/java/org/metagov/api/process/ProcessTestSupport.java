@@ -1,0 +1,230 @@
+package org.metagov.api.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowStub;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Predicate;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.metagov.api.IntegrationTest;
+import org.metagov.workflows.delivery.DeliveryWorkflow;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Helpers for the governance-process tests: starting and reading processes, skipping time on the
+ * in-process Temporal test server, fake platforms and Driver receivers (WireMock on 127.0.0.1 only), and
+ * checking Standard Webhooks signatures.
+ *
+ * <p><b>Time.</b> The shared context runs the test server with time skipping, so time only jumps during
+ * {@link #skip(Duration)}. Skips accumulate over the whole test run, so the Temporal clock can be ahead of
+ * the wall clock; {@link #temporalNow()} is the clock the workflows use. The API computes a randomness
+ * vote's deadline from the wall clock, so {@link #delayMinutes(int)} adds the skew to the delay. See
+ * {@link #releaseTimeLockLeakedBy(String)} for a test-server lock leak that tests with callbacks must undo.
+ */
+public abstract class ProcessTestSupport extends IntegrationTest {
+
+  public static final String PROCESS = "/api/internal/process/";
+
+  @Autowired
+  protected TestWorkflowEnvironment env;
+
+  @Autowired
+  protected WorkflowClient workflowClient;
+
+  @Value("${metagov.delivery.signing-secret}")
+  protected String signingSecret;
+
+  // --- processes --------------------------------------------------------------------------------
+
+  /** {@code POST /api/internal/process/{name}} for a community, with extra headers as name, value pairs. */
+  protected Response startProcess(String community, String name, String body, String... headers) {
+    String[] all = new String[headers.length + 2];
+    all[0] = COMMUNITY_HEADER;
+    all[1] = community;
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    return send("POST", PROCESS + name, body, all);
+  }
+
+  /** Starts a process, asserts the 202 answer and its Location, and returns the Location. */
+  protected String started(String community, String name, String body) {
+    Response response = startProcess(community, name, body);
+    assertThat(response.status()).as(response.body()).isEqualTo(202);
+    long id = response.json().path("id").asLong();
+    assertThat(response.header("Location")).isEqualTo(PROCESS + name + "/" + id);
+    return response.header("Location");
+  }
+
+  protected Response getAs(String community, String path) {
+    return send("GET", path, null, COMMUNITY_HEADER, community);
+  }
+
+  protected Response deleteAs(String community, String path) {
+    return send("DELETE", path, null, COMMUNITY_HEADER, community);
+  }
+
+  /** GET of a process location, asserted 200. */
+  protected JsonNode record(String community, String location) {
+    Response response = getAs(community, location);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    return response.json();
+  }
+
+  /** Waits until the process's record satisfies the condition, and returns that record. */
+  protected JsonNode awaitRecord(String community, String location, String what, Predicate<JsonNode> condition) {
+    JsonNode[] last = new JsonNode[1];
+    await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> {
+          last[0] = record(community, location);
+          return condition.test(last[0]);
+        });
+    return last[0];
+  }
+
+  protected JsonNode awaitStatus(String community, String location, String status) {
+    return awaitRecord(community, location, location + " " + status, r -> status.equals(r.path("status").asString()));
+  }
+
+  /** The ids in {@code GET /api/internal/process[?status=]} of a community. */
+  protected List<Long> listedIds(String community, String status) {
+    Response response = getAs(community, "/api/internal/process" + (status == null ? "" : "?status=" + status));
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    List<Long> ids = new ArrayList<>();
+    response.json().path("processes").forEach(p -> ids.add(p.path("id").asLong()));
+    return ids;
+  }
+
+  protected static long idOf(String location) {
+    return Long.parseLong(location.substring(location.lastIndexOf('/') + 1));
+  }
+
+  // --- time -------------------------------------------------------------------------------------
+
+  /**
+   * Skips Temporal time: timers due in the next {@code duration} fire now, in order. Waits first until
+   * nothing holds the test server's time lock (an activity or workflow task in flight), and fails if
+   * something keeps holding it, instead of sleeping {@code duration} in real time.
+   */
+  protected void skip(Duration duration) {
+    await("the test server's time lock to be free").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+        .until(() -> timeLocks() <= 1);
+    env.sleep(duration);
+  }
+
+  /**
+   * Works around a lock leak in the Java test server (temporal-test-server 1.38): it holds the time-skipping
+   * lock while a child workflow runs and releases it only when it records the child's completion in the
+   * parent. A process workflow starts its result delivery as an abandoned child and completes before it,
+   * so every finished callback delivery leaves the lock held for good, and later skips would run in real
+   * time (compare temporalio/sdk-java#1540 and #1618). Call it once the process's callback delivery has
+   * finished; it releases the leaked lock, and does nothing when no lock is left over.
+   */
+  protected void releaseTimeLockLeakedBy(String deliveryId) {
+    WorkflowStub delivery = workflowClient.newUntypedWorkflowStub(DeliveryWorkflow.workflowId(deliveryId));
+    await("delivery workflow " + deliveryId + " closed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .until(() -> delivery.describe().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
+    try {
+      await("the leaked lock only").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> timeLocks() <= 2);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("the test server holds " + timeLocks() + " time locks; expected at most the leaked one", e);
+    }
+    if (timeLocks() == 2) {
+      invoke(testService(), "unlockTimeSkipping", "test: lock leaked by the child workflow of " + deliveryId);
+    }
+  }
+
+  /** How many holders the in-process test server's time lock has; 1 is the environment's own. */
+  protected int timeLocks() {
+    Object timer = field(testService(), "selfAdvancingTimer");
+    return (Integer) field(timer, "lockCount");
+  }
+
+  private Object testService() {
+    return field(env, "service");
+  }
+
+  private static Object field(Object target, String name) {
+    try {
+      Field field = target.getClass().getDeclaredField(name);
+      field.setAccessible(true);
+      return field.get(target);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("the Temporal test server changed (no field " + name + " in " + target.getClass() + "): "
+          + "revisit ProcessTestSupport's time-lock work-around", e);
+    }
+  }
+
+  private static void invoke(Object target, String method, String argument) {
+    try {
+      target.getClass().getMethod(method, String.class).invoke(target, argument);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError("cannot call " + method + " on the Temporal test server", e);
+    }
+  }
+
+  /** The workflows' clock, ahead of the wall clock by every skip so far. */
+  protected Instant temporalNow() {
+    return Instant.ofEpochMilli(env.currentTimeMillis());
+  }
+
+  /**
+   * A randomness vote {@code delay} (minutes) that ends about {@code minutes} from now on the workflows'
+   * clock: the API adds the delay to the wall clock, which earlier skips have left behind.
+   */
+  protected int delayMinutes(int minutes) {
+    long skew = Math.max(0, env.currentTimeMillis() - System.currentTimeMillis());
+    return minutes + (int) Duration.ofMillis(skew).toMinutes() + 1;
+  }
+
+  // --- fakes ------------------------------------------------------------------------------------
+
+  /** A WireMock server on 127.0.0.1 and a free port: a fake platform or a Driver's receiver. */
+  protected static WireMockServer localWireMock() {
+    WireMockServer server = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+    server.start();
+    return server;
+  }
+
+  /**
+   * Asserts the Standard Webhooks headers of one delivery: {@code webhook-id}, a current
+   * {@code webhook-timestamp}, JSON content, and {@code webhook-signature} = {@code v1,} base64 of
+   * HMAC-SHA256 under the configured {@code whsec_} key of {@code id.timestamp.body}.
+   */
+  protected void assertStandardWebhook(LoggedRequest request, String expectedId) {
+    assertThat(request.getHeader("webhook-id")).isEqualTo(expectedId);
+    assertThat(request.getHeader("Content-Type")).startsWith("application/json");
+    String timestamp = request.getHeader("webhook-timestamp");
+    assertThat(timestamp).matches("\\d+");
+    assertThat(Long.parseLong(timestamp)).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(300L));
+    assertThat(signingSecret).startsWith("whsec_");
+    String expected = "v1," + hmacBase64(Base64.getDecoder().decode(signingSecret.substring("whsec_".length())),
+        expectedId + "." + timestamp + "." + request.getBodyAsString());
+    assertThat(request.getHeader("webhook-signature")).isEqualTo(expected);
+  }
+
+  protected static String hmacBase64(byte[] key, String text) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return Base64.getEncoder().encodeToString(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
