@@ -53,15 +53,44 @@ public class ProcessRepository implements ProcessStore {
   }
 
   public void insert(long id, String community, String plugin, String process, JsonNode record, String workflowId,
-      String callbackUrl, String idempotencyKey, String requestHash, Instant closingAt) {
+      String callbackUrl, String idempotencyKey, String requestHash, Instant closingAt, JsonNode parameters) {
     jdbc.sql("""
             insert into process (id, community_slug, plugin_name, process_name, status, record, workflow_id,
-                                 callback_url, idempotency_key, request_hash, closing_at)
-            values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)
+                                 callback_url, idempotency_key, request_hash, closing_at, parameters)
+            values (?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?::json)
             """)
         .params(id, community, plugin, process, ProcessRecord.CREATED, Json.write(record), workflowId, callbackUrl,
-            idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt))
+            idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt), Json.write(parameters))
         .update();
+  }
+
+  /** Processes committed at least {@code olderThan} ago whose workflow has never reported. */
+  public List<StoredProcess> unstarted(java.time.Duration olderThan, int limit) {
+    return jdbc.sql("select " + COLUMNS + " from process where status = 'created' and version = 0"
+            + " and created_at < now() - make_interval(secs => :seconds) order by id limit :limit")
+        .param("seconds", (double) olderThan.toMillis() / 1000)
+        .param("limit", limit)
+        .query(ProcessRepository::row)
+        .list();
+  }
+
+  public JsonNode parameters(long id) {
+    return jdbc.sql("select parameters::text from process where id = ?").param(id)
+        .query((rs, i) -> rs.getString(1) == null ? null : Json.parse(rs.getString(1))).optional().orElse(null);
+  }
+
+  public Instant closingAt(long id) {
+    return jdbc.sql("select closing_at from process where id = ?").param(id)
+        .query((rs, i) -> rs.getTimestamp(1) == null ? null : rs.getTimestamp(1).toInstant()).optional().orElse(null);
+  }
+
+  public String callbackUrl(long id) {
+    return jdbc.sql("select callback_url from process where id = ?").param(id).query(String.class).optional().orElse(null);
+  }
+
+  /** Removes a process whose workflow could not be started, unless its workflow has reported meanwhile. */
+  public void deleteUnstarted(long id) {
+    jdbc.sql("delete from process where id = ? and version = 0 and status = 'created'").param(id).update();
   }
 
   public Optional<StoredProcess> find(long id) {

@@ -107,24 +107,59 @@ public class ProcessService {
         return replay(existing.get(), requestHash);
       }
     }
+    StoredProcess created;
     try {
-      StoredProcess started = transaction.execute(status -> {
+      created = transaction.execute(status -> {
         repository.lockCommunityShared(community);
         long id = repository.nextId();
         String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
         ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessRecord.CREATED, null, Map.of(), Map.of());
         repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
-            callbackUrl, idempotencyKey, requestHash, closingAt);
-        startWorkflow(new ProcessStart(id, community, name.plugin(), name.member(), Json.toMap(filled),
-            closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
-            enabled.plugin().receivesWebhooks() ? reconcileInterval.toSeconds() : 0,
-            searchAttributes.registered(), deliveryPolicy, null), workflowId, filled);
+            callbackUrl, idempotencyKey, requestHash, closingAt, filled);
         return repository.find(id).orElseThrow();
       });
-      return new Started(started, false);
     } catch (DuplicateKeyException e) {
       return replay(repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e), requestHash);
     }
+    // The row is committed first: if this instance dies before the workflow starts, the sweeper starts it.
+    try {
+      startWorkflow(created, filled, closingAt, callbackUrl, enabled.plugin());
+    } catch (RuntimeException e) {
+      repository.deleteUnstarted(created.id());
+      throw e;
+    }
+    return new Started(created, false);
+  }
+
+  /**
+   * Starts the workflows of processes that were committed but never started (their instance died in
+   * between). Starting is idempotent by workflow id, so a process whose workflow did start is left alone.
+   *
+   * @return how many workflows were started
+   */
+  public int startUnstarted(Duration olderThan) {
+    int started = 0;
+    for (StoredProcess process : repository.unstarted(olderThan, 100)) {
+      var plugin = registry.find(process.plugin()).orElse(null);
+      JsonNode parameters = repository.parameters(process.id());
+      if (plugin == null || parameters == null || !(parameters instanceof ObjectNode filled)) {
+        continue;
+      }
+      Instant closingAt = repository.closingAt(process.id());
+      if (startWorkflow(process, filled, closingAt, repository.callbackUrl(process.id()), plugin)) {
+        started++;
+      }
+    }
+    return started;
+  }
+
+  /** Starts a process's workflow; false when it had already been started. */
+  private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
+      org.metagov.activities.plugin.Plugin plugin) {
+    ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
+        Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
+        plugin.receivesWebhooks() ? reconcileInterval.toSeconds() : 0, searchAttributes.registered(), deliveryPolicy, null);
+    return startWorkflow(start, process.workflowId(), parameters);
   }
 
   private Started replay(StoredProcess existing, String requestHash) {
@@ -135,7 +170,7 @@ public class ProcessService {
     return new Started(existing, true);
   }
 
-  private void startWorkflow(ProcessStart start, String workflowId, JsonNode parameters) {
+  private boolean startWorkflow(ProcessStart start, String workflowId, JsonNode parameters) {
     Map<String, Object> memo = new LinkedHashMap<>();
     memo.put("title", parameters.path("title").asString(start.name()));
     if (start.callbackUrl() != null) {
@@ -156,8 +191,9 @@ public class ProcessService {
     ProcessWorkflow workflow = client.newWorkflowStub(ProcessWorkflow.class, options.build());
     try {
       WorkflowClient.start(workflow::run, start);
+      return true;
     } catch (WorkflowExecutionAlreadyStarted e) {
-      // A retried transaction after a lost commit: the workflow exists and will project itself.
+      return false;
     }
   }
 
