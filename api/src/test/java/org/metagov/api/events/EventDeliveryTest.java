@@ -1,0 +1,120 @@
+package org.metagov.api.events;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.metagov.activities.json.Json;
+import org.metagov.api.process.FakeDiscourse;
+import org.metagov.api.process.ProcessTestSupport;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Events out: platform webhooks become POSTs to the Driver's event receiver, in the tutorial's shape, once
+ * per platform delivery, in order, and through a receiver outage. This class needs its own application
+ * context (it configures DRIVER_EVENT_RECEIVER_URL), on purpose.
+ */
+class EventDeliveryTest extends ProcessTestSupport {
+
+  static final WireMockServer RECEIVER = localWireMock();
+
+  @DynamicPropertySource
+  static void eventReceiver(DynamicPropertyRegistry registry) {
+    registry.add("metagov.driver.event-receiver-url", () -> RECEIVER.baseUrl() + "/events");
+  }
+
+  @AfterAll
+  static void stopReceiver() {
+    RECEIVER.stop();
+  }
+
+  FakeDiscourse discourse;
+  String community;
+
+  @BeforeEach
+  void setUp() {
+    RECEIVER.resetAll();
+    RECEIVER.stubFor(WireMock.post(urlEqualTo("/events")).willReturn(aResponse().withStatus(204)));
+    discourse = new FakeDiscourse();
+    community = uniqueSlug("events");
+    putCommunity(community, "[" + discourse.pluginJson() + "]");
+  }
+
+  Response webhook(String eventId, String event, String body, String secret) {
+    return send("POST", "/api/hooks/" + community + "/discourse", body,
+        discourse.webhookHeaders(eventId, event, FakeDiscourse.signature(secret, body)));
+  }
+
+  List<LoggedRequest> received() {
+    return RECEIVER.findAll(postRequestedFor(urlEqualTo("/events")));
+  }
+
+  @Test
+  void aDiscoursePostBecomesAnEventInTheTutorialsShapeOnceEvenWhenRedelivered() {
+    String body = FakeDiscourse.postEvent("Hello everyone");
+    Response accepted = webhook("901", "post_created", body, FakeDiscourse.WEBHOOK_SECRET);
+    assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+    assertThat(accepted.json().path("events").asInt()).isEqualTo(1);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received().size() == 1);
+    LoggedRequest request = received().get(0);
+    assertStandardWebhook(request, "event-" + community + "-discourse-901");
+    JsonNode event = Json.parse(request.getBodyAsString());
+    assertThat(event.path("community").asString()).isEqualTo(community);
+    assertThat(event.path("source").asString()).isEqualTo("discourse");
+    assertThat(event.path("event_type").asString()).isEqualTo("post_created");
+    assertThat(event.path("timestamp").isString()).isTrue();
+    assertThat(Double.parseDouble(event.path("timestamp").asString()))
+        .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(120.0));
+    assertThat(event.path("data").path("id").asLong()).isEqualTo(FakeDiscourse.POST_ID);
+    assertThat(event.path("initiator").path("user_id").asString()).isEqualTo("alice");
+    assertThat(event.path("initiator").path("provider").asString()).isEqualTo("discourse");
+
+    Response again = webhook("901", "post_created", body, FakeDiscourse.WEBHOOK_SECRET);
+    assertThat(again.json().path("status").asString()).isEqualTo("duplicate");
+    Response forged = webhook("902", "post_created", body, "not-the-secret");
+    assertProblem(forged, 401, "bad_signature");
+    Response elsewhere = send("POST", "/api/hooks/no-such-community/discourse", body,
+        discourse.webhookHeaders("903", "post_created", FakeDiscourse.signature(FakeDiscourse.WEBHOOK_SECRET, body)));
+    assertProblem(elsewhere, 404, "webhook_not_found");
+
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> received().size() == 1);
+  }
+
+  @Test
+  void eventsKeepTheirOrderThroughAReceiverOutage() {
+    RECEIVER.resetAll();
+    RECEIVER.stubFor(WireMock.post(urlEqualTo("/events")).inScenario("outage").whenScenarioStateIs(Scenario.STARTED)
+        .willReturn(aResponse().withStatus(503)).willSetStateTo("still down"));
+    RECEIVER.stubFor(WireMock.post(urlEqualTo("/events")).inScenario("outage").whenScenarioStateIs("still down")
+        .willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
+    RECEIVER.stubFor(WireMock.post(urlEqualTo("/events")).inScenario("outage").whenScenarioStateIs("up")
+        .willReturn(aResponse().withStatus(200)));
+
+    for (int i = 1; i <= 3; i++) {
+      Response accepted = webhook("91" + i, "post_created", FakeDiscourse.postEvent("message " + i), FakeDiscourse.WEBHOOK_SECRET);
+      assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+    }
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> received().size() >= 5);
+    List<String> ids = received().stream().map(r -> r.getHeader("webhook-id")).toList();
+    String prefix = "event-" + community + "-discourse-";
+    assertThat(ids).containsExactly(prefix + "911", prefix + "911", prefix + "911", prefix + "912", prefix + "913");
+    Response delivered = send("GET", "/api/internal/deliveries?status=delivered", null, COMMUNITY_HEADER, community);
+    assertThat(delivered.json().path("deliveries")).hasSize(3);
+    assertThat(delivered.json().path("deliveries").get(0).path("attempts").asInt()).isEqualTo(3);
+  }
+}
