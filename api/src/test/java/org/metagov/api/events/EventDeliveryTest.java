@@ -30,10 +30,12 @@ import tools.jackson.databind.JsonNode;
 class EventDeliveryTest extends ProcessTestSupport {
 
   static final WireMockServer RECEIVER = localWireMock();
+  static final String PUBLIC_URL = "https://metagov.example.org";
 
   @DynamicPropertySource
   static void eventReceiver(DynamicPropertyRegistry registry) {
     registry.add("metagov.driver.event-receiver-url", () -> RECEIVER.baseUrl() + "/events");
+    registry.add("metagov.public-url", () -> PUBLIC_URL);
   }
 
   @AfterAll
@@ -116,5 +118,61 @@ class EventDeliveryTest extends ProcessTestSupport {
     Response delivered = send("GET", "/api/internal/deliveries?status=delivered", null, COMMUNITY_HEADER, community);
     assertThat(delivered.json().path("deliveries")).hasSize(3);
     assertThat(delivered.json().path("deliveries").get(0).path("attempts").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void enablingOpenCollectiveRegistersItsWebhookOnceAndExpenseWebhooksBecomeEvents() throws Exception {
+    WireMockServer oc = localWireMock();
+    try {
+      oc.stubFor(graphQl("OpenCollectiveAccount").willReturn(WireMock.okJson("{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\","
+          + " \"legacyId\": 58213, \"slug\": \"coop-collective\", \"name\": \"Coop Collective\", \"type\": \"COLLECTIVE\"}}}")));
+      oc.stubFor(graphQl("OpenCollectiveWebhooks").willReturn(WireMock.okJson(
+          "{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\", \"webhooks\": {\"nodes\": []}}}}")));
+      oc.stubFor(graphQl("CreateWebhook").willReturn(WireMock.okJson(
+          "{\"data\": {\"createWebhook\": {\"id\": \"not_4kq9z8wd\", \"activityType\": \"ACTIVITY_ALL\"}}}")));
+      oc.stubFor(graphQl("OpenCollectiveExpense").willReturn(WireMock.okJson(resource("/opencollective/expense.json"))));
+      String slug = uniqueSlug("oc");
+      String config = "{\"name\": \"opencollective\", \"config\": {\"access_token\": \"oc-personal-token-123\","
+          + " \"collective_slug\": \"coop-collective\", \"server_url\": \"" + oc.baseUrl() + "\", \"webhook_slug\": \"ocHook12345\"}}";
+      putCommunity(slug, "[" + config + "]");
+      putCommunity(slug, "[" + config + "]");
+
+      List<LoggedRequest> registrations = oc.findAll(postRequestedFor(urlEqualTo("/graphql/v2"))
+          .withRequestBody(WireMock.matchingJsonPath("$.operationName", WireMock.equalTo("CreateWebhook"))));
+      assertThat(registrations).as("registered once, not again on the second PUT").hasSize(1);
+      assertThat(Json.parse(registrations.get(0).getBodyAsString()).path("variables").path("webhook").path("webhookUrl").asString())
+          .isEqualTo(PUBLIC_URL + "/api/hooks/" + slug + "/opencollective/ocHook12345");
+
+      String hint = resource("/opencollective/webhook-expense-approved.json");
+      Response accepted = send("POST", "/api/hooks/" + slug + "/opencollective/ocHook12345", hint);
+      assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+      assertThat(accepted.json().path("events").asInt()).isEqualTo(1);
+      assertThat(send("POST", "/api/hooks/" + slug + "/opencollective/ocHook12345", hint).json().path("status").asString())
+          .isEqualTo("duplicate");
+      assertProblem(send("POST", "/api/hooks/" + slug + "/opencollective/wrongSlug999", hint), 404, "webhook_not_found");
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> received().stream()
+          .anyMatch(r -> ("event-" + slug + "-opencollective-48291734").equals(r.getHeader("webhook-id"))));
+      JsonNode event = Json.parse(received().stream()
+          .filter(r -> ("event-" + slug + "-opencollective-48291734").equals(r.getHeader("webhook-id"))).findFirst().orElseThrow()
+          .getBodyAsString());
+      assertThat(event.path("source").asString()).isEqualTo("opencollective");
+      assertThat(event.path("event_type").asString()).isEqualTo("expense_approved");
+      assertThat(event.path("data").path("status").asString()).as("re-fetched from the API, not the hint").isEqualTo("APPROVED");
+      assertThat(event.path("initiator").path("user_id").asString()).isEqualTo("ben-treasurer");
+    } finally {
+      oc.stop();
+    }
+  }
+
+  private static com.github.tomakehurst.wiremock.client.MappingBuilder graphQl(String operation) {
+    return WireMock.post(urlEqualTo("/graphql/v2"))
+        .withRequestBody(WireMock.matchingJsonPath("$.operationName", WireMock.equalTo(operation)));
+  }
+
+  private static String resource(String path) throws java.io.IOException {
+    try (var in = EventDeliveryTest.class.getResourceAsStream(path)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 }
