@@ -19,7 +19,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
 /**
@@ -30,13 +29,22 @@ import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
  */
 class ProcessWorkflowReplayTest {
 
-  static final List<String> HISTORIES = List.of("deadline-with-hint-and-callback", "closed-early", "rejected-at-start");
+  /** Histories are recorded per workflow version: process-<version>-<scenario>.json; old ones stay. */
+  static final String RECORDING = "v1";
+
+  static java.util.stream.Stream<String> histories() throws Exception {
+    Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());
+    try (var files = Files.list(folder)) {
+      List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("process-")).sorted().toList();
+      assertThat(names).as("recorded histories").hasSizeGreaterThanOrEqualTo(6);
+      return names.stream();
+    }
+  }
 
   @ParameterizedTest
-  @ValueSource(strings = {"deadline-with-hint-and-callback", "closed-early", "rejected-at-start"})
-  void recordedHistoriesReplayOnTheCurrentCode(String name) throws Exception {
-    try (InputStream in = getClass().getResourceAsStream("/histories/process-" + name + ".json")) {
-      assertThat(in).as("recorded history " + name).isNotNull();
+  @org.junit.jupiter.params.provider.MethodSource("histories")
+  void recordedHistoriesReplayOnTheCurrentCode(String file) throws Exception {
+    try (InputStream in = getClass().getResourceAsStream("/histories/" + file)) {
       String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       WorkflowReplayer.replayWorkflowExecution(json, ProcessWorkflowImpl.class);
     }
@@ -88,7 +96,7 @@ class ProcessWorkflowReplayTest {
 
   private static void write(WorkflowClient client, long id, String name) throws IOException {
     String json = client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).toJson(true);
-    Path file = Path.of("src/test/resources/histories/process-" + name + ".json");
+    Path file = Path.of("src/test/resources/histories/process-" + RECORDING + "-" + name + ".json");
     Files.createDirectories(file.getParent());
     Files.writeString(file, json);
   }
