@@ -153,7 +153,7 @@ public class ProcessRepository implements ProcessStore {
             values (:id, :community, :plugin, :process, :status, :record::jsonb, :version, :workflowId)
             on conflict (id) do update set status = excluded.status, record = excluded.record,
                 version = excluded.version, updated_at = now()
-            where process.version < excluded.version
+            where process.version <= excluded.version
             """)
         .param("id", record.id())
         .param("community", record.community())

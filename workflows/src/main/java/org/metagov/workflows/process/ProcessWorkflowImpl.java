@@ -41,46 +41,47 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
         .setDoNotRetry(ProcessActivities.PLATFORM_REJECTED, ProcessActivities.CONFIG_MISSING);
   }
 
-  /** Creating and re-reading: a platform outage is retried for a while, then the next reconciliation tries again. */
-  private final ProcessActivities platform = Workflow.newActivityStub(ProcessActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(60))
-          .setScheduleToCloseTimeout(Duration.ofHours(1))
-          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build())
-          .build());
+  /** The projection must land eventually: PostgreSQL outages are retried without limit. */
+  private static final RetryOptions STORE_RETRY = RetryOptions.newBuilder()
+      .setInitialInterval(Duration.ofSeconds(1))
+      .setMaximumInterval(Duration.ofMinutes(1))
+      .build();
+
+  /** @param scheduleToClose how long retries may go on in all, or null for no limit */
+  private static ProcessActivities remote(Duration startToClose, Duration scheduleToClose, RetryOptions retry) {
+    ActivityOptions.Builder options = ActivityOptions.newBuilder().setStartToCloseTimeout(startToClose).setRetryOptions(retry);
+    if (scheduleToClose != null) {
+      options.setScheduleToCloseTimeout(scheduleToClose);
+    }
+    return Workflow.newActivityStub(ProcessActivities.class, options.build());
+  }
+
+  /** @param scheduleToClose how long retries may go on in all, or null for no limit */
+  private static ProcessActivities local(Duration startToClose, Duration scheduleToClose, RetryOptions retry) {
+    LocalActivityOptions.Builder options = LocalActivityOptions.newBuilder().setStartToCloseTimeout(startToClose).setRetryOptions(retry);
+    if (scheduleToClose != null) {
+      options.setScheduleToCloseTimeout(scheduleToClose);
+    }
+    return Workflow.newLocalActivityStub(ProcessActivities.class, options.build());
+  }
+
+  /** Re-reading: a platform outage is retried for an hour, then the next reconciliation tries again. */
+  private final ProcessActivities platform =
+      remote(Duration.ofSeconds(60), Duration.ofHours(1), platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build());
 
   /** Creating the process on the platform: retried for a day before the process is declared failed. */
-  private final ProcessActivities creation = Workflow.newActivityStub(ProcessActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(60))
-          .setScheduleToCloseTimeout(Duration.ofDays(1))
-          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build())
-          .build());
+  private final ProcessActivities creation =
+      remote(Duration.ofSeconds(60), Duration.ofDays(1), platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build());
 
   /** Closing at the deadline must happen: retried for a week before the process is declared failed. */
-  private final ProcessActivities deadlineClose = Workflow.newActivityStub(ProcessActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(60))
-          .setScheduleToCloseTimeout(Duration.ofDays(7))
-          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build())
-          .build());
+  private final ProcessActivities deadlineClose =
+      remote(Duration.ofSeconds(60), Duration.ofDays(7), platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build());
 
   /** Closing early answers a waiting Driver: a few quick attempts, then the DELETE reports the failure. */
-  private final ProcessActivities earlyClose = Workflow.newActivityStub(ProcessActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(20))
-          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofSeconds(5)).setMaximumAttempts(3).build())
-          .build());
+  private final ProcessActivities earlyClose = remote(Duration.ofSeconds(20), null,
+      platformRetry().setMaximumInterval(Duration.ofSeconds(5)).setMaximumAttempts(3).build());
 
-  /** The projection must land eventually: PostgreSQL outages are retried without limit. */
-  private final ProcessActivities store = Workflow.newActivityStub(ProcessActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(15))
-          .setRetryOptions(RetryOptions.newBuilder()
-              .setInitialInterval(Duration.ofSeconds(1))
-              .setMaximumInterval(Duration.ofMinutes(1))
-              .build())
-          .build());
+  private final ProcessActivities store = remote(Duration.ofSeconds(15), null, STORE_RETRY);
 
   /**
    * Version 1 re-reads the platform and writes the projection as local activities: they run in the
@@ -89,21 +90,10 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
    */
   static final String LOCAL_READS_CHANGE = "local-refresh-and-projection";
 
-  private final ProcessActivities localPlatform = Workflow.newLocalActivityStub(ProcessActivities.class,
-      LocalActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(60))
-          .setScheduleToCloseTimeout(Duration.ofHours(1))
-          .setRetryOptions(platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build())
-          .build());
+  private final ProcessActivities localPlatform =
+      local(Duration.ofSeconds(60), Duration.ofHours(1), platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build());
 
-  private final ProcessActivities localStore = Workflow.newLocalActivityStub(ProcessActivities.class,
-      LocalActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(15))
-          .setRetryOptions(RetryOptions.newBuilder()
-              .setInitialInterval(Duration.ofSeconds(1))
-              .setMaximumInterval(Duration.ofMinutes(1))
-              .build())
-          .build());
+  private final ProcessActivities localStore = local(Duration.ofSeconds(15), null, STORE_RETRY);
 
   private boolean localReads;
   private ProcessStart start;
@@ -150,7 +140,8 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       pendingHints = 0;
       refresh();
       if (!record().ended() && historyIsLong()) {
-        Workflow.await(() -> Workflow.isEveryHandlerFinished());
+        // A close update in flight waits for this loop, so wait for handlers only while none is pending.
+        Workflow.await(() -> Workflow.isEveryHandlerFinished() || closeRequested || pendingHints > 0);
         if (!closeRequested && pendingHints == 0) {
           Workflow.continueAsNew(start.continuedWith(state));
         }
