@@ -14,8 +14,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Requires {@code Authorization: Bearer <token>} on every {@code /api/internal/**} request when Driver
- * tokens are configured. Webhook receivers, health and the API documentation stay open. The grant is
+ * Requires {@code Authorization: Bearer <token>} on every request when Driver tokens are configured,
+ * except the webhook receivers, health and the API documentation, which stay open. The grant is
  * kept on the request for {@link CommunityAccess}.
  */
 @Component
@@ -30,9 +30,18 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
     this.tokens = tokens;
   }
 
+  /** What stays open without a token; everything else, whatever its spelling, needs one. */
+  private static final java.util.List<String> OPEN_PREFIXES =
+      java.util.List.of("/api/hooks/", "/actuator/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/");
+
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
-    return !tokens.enabled() || !request.getRequestURI().startsWith("/api/internal");
+    if (!tokens.enabled()) {
+      return true;
+    }
+    // The servlet path is decoded and normalised (no "%69", "..", or ";params"), as the handler mapping sees it.
+    String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+    return OPEN_PREFIXES.stream().anyMatch(path::startsWith);
   }
 
   @Override

@@ -55,6 +55,18 @@ class SecuredDeploymentTest extends IntegrationTest {
   }
 
   @Test
+  void otherSpellingsOfAProtectedPathNeedTheTokenToo() {
+    assertThat(as(ADMIN, "PUT", "/api/internal/community/secured-spelling", community("secured-spelling")).status()).isEqualTo(201);
+    for (String path : java.util.List.of("/api/%69nternal/community/secured-spelling", "/api;x=y/internal/community/secured-spelling",
+        "/api/hooks/../internal/community/secured-spelling", "/api/./internal/community/secured-spelling",
+        "/api//internal/community/secured-spelling")) {
+      Response response = get(path);
+      assertThat(response.status()).as(path + " -> " + response.body()).isIn(400, 401, 404);
+      assertThat(response.body()).as(path).doesNotContain("readable_name");
+    }
+  }
+
+  @Test
   void webhooksHealthAndDocsStayOpen() {
     assertThat(get("/actuator/health").status()).isEqualTo(200);
     assertThat(get("/v3/api-docs").status()).isEqualTo(200);
