@@ -89,6 +89,9 @@ public class ProcessActivitiesImpl implements ProcessActivities {
       if (e.retryable()) {
         throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAVAILABLE);
       }
+      if (e.platformStatus() == 401 || e.platformStatus() == 403) {
+        throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAUTHORIZED);
+      }
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), PLATFORM_REJECTED);
     } catch (InvalidInputException | NotFoundException e) {
       throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), PLATFORM_REJECTED);

@@ -33,12 +33,21 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
 
   private static final Logger log = Workflow.getLogger(ProcessWorkflowImpl.class);
 
-  /** Platform 4xx and a missing config are not retried: repeating the call cannot change the answer. */
+  /**
+   * Platform 4xx and a missing config are not retried: repeating the call cannot change the answer.
+   * Refused credentials are not retried either, except by the deadline close, which keeps trying while a
+   * Driver mends the config.
+   */
   private static RetryOptions.Builder platformRetry() {
     return RetryOptions.newBuilder()
         .setInitialInterval(Duration.ofSeconds(2))
         .setBackoffCoefficient(2.0)
-        .setDoNotRetry(ProcessActivities.PLATFORM_REJECTED, ProcessActivities.CONFIG_MISSING);
+        .setDoNotRetry(ProcessActivities.PLATFORM_REJECTED, ProcessActivities.CONFIG_MISSING,
+            ProcessActivities.PLATFORM_UNAUTHORIZED);
+  }
+
+  private static RetryOptions.Builder platformRetryThroughRefusedCredentials() {
+    return platformRetry().setDoNotRetry(ProcessActivities.PLATFORM_REJECTED, ProcessActivities.CONFIG_MISSING);
   }
 
   /** The projection must land eventually: PostgreSQL outages are retried without limit. */
@@ -74,8 +83,8 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       remote(Duration.ofSeconds(60), Duration.ofDays(1), platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build());
 
   /** Closing at the deadline must happen: retried for a week before the process is declared failed. */
-  private final ProcessActivities deadlineClose =
-      remote(Duration.ofSeconds(60), Duration.ofDays(7), platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build());
+  private final ProcessActivities deadlineClose = remote(Duration.ofSeconds(60), Duration.ofDays(7),
+      platformRetryThroughRefusedCredentials().setMaximumInterval(Duration.ofMinutes(10)).build());
 
   /** Closing early answers a waiting Driver: a few quick attempts, then the DELETE reports the failure. */
   private final ProcessActivities earlyClose = remote(Duration.ofSeconds(20), null,

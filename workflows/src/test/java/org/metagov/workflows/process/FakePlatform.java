@@ -24,6 +24,7 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   final AtomicInteger closeFailuresLeft = new AtomicInteger();
   volatile boolean rejectStart;
   volatile boolean rejectRefresh;
+  volatile boolean refuseCredentials;
   final List<ProcessProjection> projections = new CopyOnWriteArrayList<>();
   final AtomicInteger deliveryFailuresLeft = new AtomicInteger();
   final List<Delivery> sent = new CopyOnWriteArrayList<>();
@@ -45,6 +46,9 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   @Override
   public PlatformSnapshot refresh(PlatformCall call) {
     refreshes.incrementAndGet();
+    if (refuseCredentials) {
+      throw ApplicationFailure.newFailure("Loomio answered 403: check the api_key", PLATFORM_UNAUTHORIZED);
+    }
     if (rejectRefresh) {
       throw ApplicationFailure.newNonRetryableFailure("Loomio answered 404: the poll was deleted", PLATFORM_REJECTED);
     }

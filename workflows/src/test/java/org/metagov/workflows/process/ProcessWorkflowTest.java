@@ -174,6 +174,21 @@ class ProcessWorkflowTest {
   }
 
   @Test
+  void refusedCredentialsDoNotEndAnOpenProcess() {
+    ProcessWorkflow workflow = stub(12);
+    WorkflowClient.start(workflow::run, start(12, Duration.ofDays(2), null, 3600));
+    env.sleep(Duration.ofMinutes(1));
+    platform.refuseCredentials = true;
+    env.sleep(Duration.ofHours(5));
+
+    assertThat(platform.refreshes.get()).isBetween(5, 6);
+    assertThat(workflow.record().status()).as("the Driver can still mend the api_key").isEqualTo(ProcessRecord.PENDING);
+
+    platform.refuseCredentials = false;
+    assertThat(WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class).status()).isEqualTo(ProcessRecord.COMPLETED);
+  }
+
+  @Test
   void aDriverThatIsDownForADayStillGetsTheResultWithTheSameWebhookId() {
     platform.deliveryFailuresLeft.set(25);
     ProcessWorkflow workflow = stub(9);
