@@ -56,17 +56,17 @@ public class ProcessRepository implements ProcessStore {
       String callbackUrl, String idempotencyKey, String requestHash, Instant closingAt, JsonNode parameters) {
     jdbc.sql("""
             insert into process (id, community_slug, plugin_name, process_name, status, record, workflow_id,
-                                 callback_url, idempotency_key, request_hash, closing_at, parameters)
-            values (?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?::json)
+                                 callback_url, idempotency_key, request_hash, closing_at, parameters, workflow_started)
+            values (?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?::json, false)
             """)
         .params(id, community, plugin, process, ProcessRecord.CREATED, Json.write(record), workflowId, callbackUrl,
             idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt), Json.write(parameters))
         .update();
   }
 
-  /** Processes committed at least {@code olderThan} ago whose workflow has never reported. */
+  /** Processes committed at least {@code olderThan} ago whose workflow is not known to have started. */
   public List<StoredProcess> unstarted(java.time.Duration olderThan, int limit) {
-    return jdbc.sql("select " + COLUMNS + " from process where status = 'created' and version = 0"
+    return jdbc.sql("select " + COLUMNS + " from process where not workflow_started"
             + " and created_at < now() - make_interval(secs => :seconds) order by id limit :limit")
         .param("seconds", (double) olderThan.toMillis() / 1000)
         .param("limit", limit)
@@ -88,9 +88,8 @@ public class ProcessRepository implements ProcessStore {
     return jdbc.sql("select callback_url from process where id = ?").param(id).query(String.class).optional().orElse(null);
   }
 
-  /** Removes a process whose workflow could not be started, unless its workflow has reported meanwhile. */
-  public void deleteUnstarted(long id) {
-    jdbc.sql("delete from process where id = ? and version = 0 and status = 'created'").param(id).update();
+  public void markWorkflowStarted(long id) {
+    jdbc.sql("update process set workflow_started = true where id = ? and not workflow_started").param(id).update();
   }
 
   public Optional<StoredProcess> find(long id) {

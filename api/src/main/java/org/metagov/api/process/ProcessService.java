@@ -46,6 +46,8 @@ import tools.jackson.databind.node.ObjectNode;
 @Service
 public class ProcessService {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProcessService.class);
+
   private final CommunityService communities;
   private final PluginRegistry registry;
   private final ProcessRepository repository;
@@ -121,12 +123,14 @@ public class ProcessService {
     } catch (DuplicateKeyException e) {
       return replay(repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e), requestHash);
     }
-    // The row is committed first: if this instance dies before the workflow starts, the sweeper starts it.
+    // The row is committed first, so the process is accepted even if the workflow cannot be started now
+    // (Temporal down, this instance dying): the sweeper starts it later. Deleting the row instead could
+    // orphan a workflow whose start did go through.
     try {
       startWorkflow(created, filled, closingAt, callbackUrl, enabled.plugin());
     } catch (RuntimeException e) {
-      repository.deleteUnstarted(created.id());
-      throw e;
+      log.warn("Process {} is accepted but its workflow could not be started yet; the sweeper will start it: {}",
+          created.id(), e.toString());
     }
     return new Started(created, false);
   }
@@ -143,6 +147,9 @@ public class ProcessService {
       var plugin = registry.find(process.plugin()).orElse(null);
       JsonNode parameters = repository.parameters(process.id());
       if (plugin == null || parameters == null || !(parameters instanceof ObjectNode filled)) {
+        log.error("Process {} cannot be started: its plugin or parameters are gone. Marking it so the sweeper moves on.",
+            process.id());
+        repository.markWorkflowStarted(process.id());
         continue;
       }
       Instant closingAt = repository.closingAt(process.id());
@@ -153,13 +160,15 @@ public class ProcessService {
     return started;
   }
 
-  /** Starts a process's workflow; false when it had already been started. */
+  /** Starts a process's workflow and records that it runs; false when it had already been started. */
   private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
       org.metagov.activities.plugin.Plugin plugin) {
     ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
         Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
         plugin.receivesWebhooks() ? reconcileInterval.toSeconds() : 0, searchAttributes.registered(), deliveryPolicy, null);
-    return startWorkflow(start, process.workflowId(), parameters);
+    boolean started = startWorkflow(start, process.workflowId(), parameters);
+    repository.markWorkflowStarted(process.id());
+    return started;
   }
 
   private Started replay(StoredProcess existing, String requestHash) {
