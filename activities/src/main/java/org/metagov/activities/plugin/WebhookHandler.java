@@ -19,6 +19,15 @@ public interface WebhookHandler {
   void verify(PluginContext context, Map<String, String> headers, byte[] body);
 
   /**
+   * Whether {@link #verify} proves who sent a webhook (a signature). When it cannot, the only proof is an
+   * unguessable {@code webhook_slug} in the receiver's path: the community service then gives the plugin
+   * one if its config has none, and the receiver refuses webhooks for a config without one.
+   */
+  default boolean verifiesSender() {
+    return true;
+  }
+
+  /**
    * Reads a verified webhook. Throws {@link InvalidInputException} (answered 400) for a body that cannot
    * be read.
    */

@@ -251,6 +251,7 @@ public class CommunityService {
         errors.addAll(e.errors());
         continue;
       }
+      config = withWebhookSlug(plugin, config, stored);
       ObjectNode filled = Schemas.withDefaults(plugin.configSchema(), config);
       List<FieldError> configErrors = Schemas.validate(plugin.configSchema(), filled, path + ".config");
       if (!configErrors.isEmpty()) {
@@ -264,6 +265,20 @@ public class CommunityService {
           + errors.get(0).path() + " " + errors.get(0).message(), errors);
     }
     return resolved;
+  }
+
+  /**
+   * A plugin whose platform cannot sign its webhooks gets an unguessable {@code webhook_slug} when its
+   * config has none: the one stored before, or a new one. {@code GET .../hooks} shows the path to use.
+   */
+  private ObjectNode withWebhookSlug(Plugin plugin, ObjectNode config, JsonNode stored) {
+    if (plugin.webhookHandler() == null || plugin.webhookHandler().verifiesSender() || config.hasNonNull("webhook_slug")) {
+      return config;
+    }
+    ObjectNode withSlug = config.deepCopy();
+    JsonNode previous = stored == null ? null : stored.get("webhook_slug");
+    withSlug.put("webhook_slug", previous != null && previous.isString() ? previous.asString() : HexFormat.of().formatHex(randomBytes()));
+    return withSlug;
   }
 
   private CommunityView view(StoredCommunity community) {

@@ -5,7 +5,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -28,7 +27,9 @@ public class WebhookController {
       @PathVariable String plugin,
       @PathVariable(required = false) String webhookSlug,
       @RequestHeader HttpHeaders headers,
-      @RequestBody(required = false) byte[] body) {
+      jakarta.servlet.http.HttpServletRequest request) throws java.io.IOException {
+    // The raw bytes, not a body Spring rebuilt from form parameters: signatures are computed over them.
+    byte[] body = request.getInputStream().readAllBytes();
     long started = System.nanoTime();
     String outcome = "error";
     try {

@@ -64,6 +64,9 @@ public class WebhookService {
       throw notFound;
     }
     WebhookHandler handler = plugin.webhookHandler();
+    if (handler != null && !handler.verifiesSender() && (configuredSlug == null || configuredSlug.isBlank())) {
+      throw notFound;
+    }
     Map<String, Object> answer = new LinkedHashMap<>();
     if (handler == null) {
       answer.put("status", "ignored");

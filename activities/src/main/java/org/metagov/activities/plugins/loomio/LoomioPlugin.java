@@ -292,6 +292,11 @@ public class LoomioPlugin implements Plugin {
     }
 
     @Override
+    public boolean verifiesSender() {
+      return false;
+    }
+
+    @Override
     public ParsedWebhook parse(PluginContext context, Map<String, String> headers, byte[] body) {
       JsonNode payload;
       try {

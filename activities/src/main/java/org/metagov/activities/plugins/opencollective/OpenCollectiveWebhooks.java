@@ -67,6 +67,11 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
       "collective.conversation.created", "conversation.comment.created", "collective.comment.created");
 
   @Override
+  public boolean verifiesSender() {
+    return false;
+  }
+
+  @Override
   public void verify(PluginContext context, Map<String, String> headers, byte[] body) {
     JsonNode payload = read(body);
     JsonNode collectiveId = payload.get("CollectiveId");
