@@ -49,15 +49,18 @@ public class CommunityService {
   private final CommunityPluginContexts contexts;
   private final ProcessRepository processes;
   private final String publicUrl;
+  private final org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy;
   private final SecureRandom random = new SecureRandom();
 
   public CommunityService(CommunityRepository repository, PluginRegistry registry, CommunityPluginContexts contexts,
-      ProcessRepository processes, @org.springframework.beans.factory.annotation.Value("${metagov.public-url:}") String publicUrl) {
+      ProcessRepository processes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
+      @org.springframework.beans.factory.annotation.Value("${metagov.public-url:}") String publicUrl) {
     this.repository = repository;
     this.registry = registry;
     this.contexts = contexts;
     this.processes = processes;
     this.publicUrl = publicUrl == null ? "" : publicUrl;
+    this.urlPolicy = urlPolicy;
   }
 
   /** A community as Drivers see it: secrets redacted. */
@@ -253,7 +256,12 @@ public class CommunityService {
       }
       config = withWebhookSlug(plugin, config, stored);
       ObjectNode filled = Schemas.withDefaults(plugin.configSchema(), config);
-      List<FieldError> configErrors = Schemas.validate(plugin.configSchema(), filled, path + ".config");
+      List<FieldError> configErrors = new ArrayList<>(Schemas.validate(plugin.configSchema(), filled, path + ".config"));
+      if (filled.path("server_url").isString()) {
+        // The same rules as callbacks: http(s) only, no credentials, and no internal address where denied.
+        urlPolicy.violation(filled.get("server_url").asString())
+            .ifPresent(problem -> configErrors.add(new FieldError(path + ".config.server_url", problem)));
+      }
       if (!configErrors.isEmpty()) {
         errors.addAll(configErrors);
         continue;

@@ -5,8 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.metagov.api.IntegrationTest;
 
-/** Plugins whose platform cannot sign webhooks (Loomio) get an unguessable receiver path. */
+/**
+ * Plugin configs that name endpoints: plugins whose platform cannot sign webhooks (Loomio) get an
+ * unguessable receiver path, and a platform's server_url follows the outbound URL rules.
+ */
 class WebhookSlugTest extends IntegrationTest {
+
+  @Test
+  void aServerUrlMustBeAPlainHttpUrl() {
+    String slug = uniqueSlug("server-url");
+    for (String url : new String[] {"ftp://forum.example.org", "http://user:pass@forum.example.org"}) {
+      var problem = assertProblem(put("/api/internal/community/" + slug, "{\"plugins\": [{\"name\": \"discourse\", \"config\": "
+          + "{\"server_url\": \"" + url + "\", \"api_key\": \"k\"}}]}"), 400, "validation_failed");
+      assertThat(errorPaths(problem)).contains("plugins[0].config.server_url");
+    }
+    assertThat(get("/api/internal/community/" + slug).status()).isEqualTo(404);
+  }
 
   static final String LOOMIO = "{\"name\": \"loomio\", \"config\": {\"api_key\": \"loomio-key-123\", \"server_url\": \"http://127.0.0.1:9\"}}";
 
