@@ -110,6 +110,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   private int pendingHints;
   private boolean closeRequested;
   private String closeError;
+  private int closeFailures;
   private long projectedVersion;
 
   @Override
@@ -170,12 +171,13 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   public ProcessRecord close() {
     closeRequested = true;
     // Answer only once the final state is in PostgreSQL, so a GET after the DELETE agrees with it.
-    Workflow.await(() -> (record().ended() && projectedVersion == state.version()) || closeError != null);
+    int failuresBefore = closeFailures;
+    Workflow.await(() -> (record().ended() && projectedVersion == state.version()) || closeFailures > failuresBefore);
     if (record().ended()) {
       return record();
     }
+    // Every close waiting when an attempt fails is told so; none waits on for the next one.
     String error = closeError;
-    closeError = null;
     throw ApplicationFailure.newNonRetryableFailure(error, "CloseFailed");
   }
 
@@ -231,6 +233,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       apply(earlyClose.close(call()), ProcessRecord.COMPLETED, Map.of());
     } catch (ActivityFailure failure) {
       closeError = "The platform could not close the process: " + Failures.message(failure);
+      closeFailures++;
     }
     closeRequested = false;
   }

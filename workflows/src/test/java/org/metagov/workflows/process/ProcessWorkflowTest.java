@@ -135,6 +135,23 @@ class ProcessWorkflowTest {
   }
 
   @Test
+  void twoDriversClosingAtOnceBothHearThatThePlatformFailed() throws Exception {
+    ProcessWorkflow workflow = stub(13);
+    WorkflowClient.start(workflow::run, start(13, Duration.ofDays(7), null, 0));
+    env.sleep(Duration.ofSeconds(1));
+    platform.closeFailuresLeft.set(100);
+
+    var first = java.util.concurrent.CompletableFuture.runAsync(workflow::close);
+    var second = java.util.concurrent.CompletableFuture.runAsync(workflow::close);
+
+    for (var close : java.util.List.of(first, second)) {
+      assertThatThrownBy(() -> close.get(60, java.util.concurrent.TimeUnit.SECONDS))
+          .hasCauseInstanceOf(WorkflowUpdateException.class);
+    }
+    assertThat(workflow.record().status()).isEqualTo(ProcessRecord.PENDING);
+  }
+
+  @Test
   void aPlatformOutageAtStartIsRetriedUntilThePlatformRecovers() {
     platform.startFailuresLeft.set(4);
     ProcessWorkflow workflow = stub(6);
