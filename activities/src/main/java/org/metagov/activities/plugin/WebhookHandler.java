@@ -1,22 +1,29 @@
 package org.metagov.activities.plugin;
 
 import java.util.List;
-import java.util.Map;
+import tools.jackson.databind.JsonNode;
 
 /**
  * How a plugin receives its platform's webhooks at {@code /api/hooks/{community}/{plugin}[/{webhook_slug}]}.
- * The receiver has already checked the community, the plugin and the {@code webhook_slug}; the handler
- * checks the platform's own proof (a signature) and says which processes the webhook concerns.
+ *
+ * <p>The shape keeps webhooks ack-first. {@link #verify} and {@link #parse} run before the webhook is answered
+ * and see only a {@link WebhookRequest}: the raw request, the config and a read-only state, no platform
+ * client. Anything that needs the platform (re-reading an expense, a post) goes in {@link #enrich}, which runs
+ * later in an activity, with retries, once the event is safely queued.
+ *
+ * <p>The receiver, not the plugin, decides a webhook's identity: a hash of the community, the plugin and the
+ * raw body the platform signed (or, for platforms that cannot sign, the body that came through the
+ * unguessable {@code webhook_slug}). Unsigned headers such as a platform's delivery id cannot make a replayed
+ * body new, nor claim another webhook's identity.
  */
 public interface WebhookHandler {
 
   /**
    * Checks that the webhook comes from the platform, over the raw body bytes. Throws
-   * {@link WebhookRejectedException} (answered 401) when it does not.
-   *
-   * @param headers request headers with lower-case names
+   * {@link WebhookRejectedException} (answered 401) when it does not, {@link InvalidInputException} (400) for
+   * a malformed request.
    */
-  void verify(PluginContext context, Map<String, String> headers, byte[] body);
+  void verify(WebhookRequest request);
 
   /**
    * Whether {@link #verify} proves who sent a webhook (a signature). When it cannot, the only proof is an
@@ -28,19 +35,29 @@ public interface WebhookHandler {
   }
 
   /**
-   * Reads a verified webhook. Throws {@link InvalidInputException} (answered 400) for a body that cannot
-   * be read.
+   * Reads a verified webhook without calling the platform. Throws {@link InvalidInputException} (answered
+   * 400) for a body that cannot be read.
    */
-  ParsedWebhook parse(PluginContext context, Map<String, String> headers, byte[] body);
+  ParsedWebhook parse(WebhookRequest request);
 
   /**
-   * A webhook as the orchestrator uses it. {@code deliveryId} is the platform's id of this delivery (null
-   * when the platform sends none), used to apply a redelivered webhook once; {@code routingKeys} name the
-   * platform objects it concerns, matched against the keys processes registered; {@code events} are what
-   * the Driver is told.
+   * Completes an event from the platform before it is sent to the Driver, for platforms whose webhooks are
+   * only hints. Runs in an activity after the webhook was acknowledged, once per event (its result is
+   * stored, so a redelivery sends the same body). A {@link PlatformException} that is not a refusal is
+   * retried with the event's delivery backoff; a refusal dead-letters the event (redeliverable). Return
+   * null to drop an event that turns out not to concern the community.
    */
-  record ParsedWebhook(String deliveryId, String eventType, List<String> routingKeys, List<PlatformEvent> events) {}
+  default PlatformEvent enrich(PluginContext context, PlatformEvent event) {
+    return event;
+  }
+
+  /**
+   * A webhook as the orchestrator uses it. {@code eventType} is the platform's name for it (a hint, for
+   * logs and process signals); {@code routingKeys} name the platform objects it concerns, matched against
+   * the keys processes registered; {@code events} are what the Driver is told.
+   */
+  record ParsedWebhook(String eventType, List<String> routingKeys, List<PlatformEvent> events) {}
 
   /** An event for the Driver's event receiver. */
-  record PlatformEvent(String eventType, tools.jackson.databind.JsonNode data, String initiatorUserId) {}
+  record PlatformEvent(String eventType, JsonNode data, String initiatorUserId) {}
 }

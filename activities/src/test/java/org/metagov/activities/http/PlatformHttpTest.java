@@ -32,7 +32,8 @@ import org.metagov.activities.plugin.PlatformException.Kind;
 class PlatformHttpTest {
 
   static WireMockServer platform;
-  final PlatformHttp http = new PlatformHttp(Duration.ofSeconds(1), Duration.ofMillis(500));
+  // The request timeout leaves room for a loaded CI machine; the timeout test delays well beyond it.
+  final PlatformHttp http = new PlatformHttp(Duration.ofSeconds(5), Duration.ofSeconds(3));
 
   @BeforeAll
   static void start() {
@@ -106,7 +107,7 @@ class PlatformHttpTest {
 
   @Test
   void noAnswerInTimeIsATimeout() {
-    platform.stubFor(get(urlEqualTo("/slow")).willReturn(okJson("{}").withFixedDelay(2_000)));
+    platform.stubFor(get(urlEqualTo("/slow")).willReturn(okJson("{}").withFixedDelay(6_000)));
     PlatformException e = failure(() -> http.get("P", uri("/slow"), Map.of()));
     assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
     assertThat(e.retryable()).isTrue();

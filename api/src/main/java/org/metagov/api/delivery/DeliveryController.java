@@ -5,6 +5,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.metagov.activities.json.Json;
@@ -25,21 +26,37 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Outbound deliveries of a community: listing them (dead letters included) and redelivering one. */
+/**
+ * Outbound deliveries of a community: listing them (queued events and dead letters included) and
+ * redelivering dead letters, one or all. A redelivered event goes back into the community's event outbox
+ * (ahead of newer events, since it keeps its place in the queue) with a fresh give-up clock; a redelivered
+ * callback is retried by its own workflow. Both keep their {@code webhook-id}, so the Driver can deduplicate.
+ */
 @RestController
 public class DeliveryController {
 
+  static final List<String> STATUSES = List.of(EventOutboxRepository.QUEUED, DeliveryRepository.PENDING,
+      DeliveryRepository.DELIVERED, DeliveryRepository.DEAD, EventOutboxRepository.DISCARDED);
+
+  /** At most this many dead callbacks are restarted by one bulk redelivery; the answer says if more remain. */
+  static final int BULK_CALLBACK_LIMIT = 500;
+
   private final DeliveryRepository repository;
+  private final EventOutboxRepository outboxRepository;
+  private final EventOutbox outbox;
   private final CommunityService communities;
   private final WorkflowClient client;
   private final String taskQueue;
   private final DeliveryPolicy policy;
 
-  public DeliveryController(DeliveryRepository repository, CommunityService communities, WorkflowClient client,
+  public DeliveryController(DeliveryRepository repository, EventOutboxRepository outboxRepository, EventOutbox outbox,
+      CommunityService communities, WorkflowClient client,
       @Value("${metagov.temporal.task-queue}") String taskQueue,
       @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
       @Value("${metagov.delivery.max-backoff:1h}") Duration maxBackoff) {
     this.repository = repository;
+    this.outboxRepository = outboxRepository;
+    this.outbox = outbox;
     this.communities = communities;
     this.client = client;
     this.taskQueue = taskQueue;
@@ -53,8 +70,8 @@ public class DeliveryController {
       @RequestParam(defaultValue = "100") int limit) {
     CommunityService.requireCommunityHeader(community);
     communities.get(community);
-    if (status != null && !List.of(DeliveryRepository.PENDING, DeliveryRepository.DELIVERED, DeliveryRepository.DEAD).contains(status)) {
-      throw ApiException.badRequest("invalid_parameter", "status must be one of pending, delivered, dead.");
+    if (status != null && !STATUSES.contains(status)) {
+      throw ApiException.badRequest("invalid_parameter", "status must be one of " + String.join(", ", STATUSES) + ".");
     }
     if (limit < 1 || limit > 1000) {
       throw ApiException.badRequest("invalid_parameter", "limit must be 1 to 1000.");
@@ -62,7 +79,7 @@ public class DeliveryController {
     return Map.of("deliveries", repository.list(community, status, limit));
   }
 
-  /** Starts a dead-lettered delivery again, with the same webhook-id so the Driver can deduplicate. */
+  /** Delivers a dead-lettered delivery again, with the same webhook-id so the Driver can deduplicate. */
   @PostMapping(path = "/api/internal/deliveries/{id}/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<DeliveryView> redeliver(
       @PathVariable String id, @RequestHeader("X-Metagov-Community") String community) {
@@ -74,17 +91,60 @@ public class DeliveryController {
       throw ApiException.conflict("delivery_not_dead", "Only a dead-lettered delivery can be redelivered; this one is "
           + delivery.status() + ".");
     }
+    if (Delivery.EVENT.equals(delivery.kind())) {
+      if (outboxRepository.requeueDead(community, id) > 0 && outboxRepository.requestWake(community)) {
+        outbox.wake(community);
+      }
+    } else if (!restartCallback(delivery)) {
+      throw ApiException.conflict("delivery_in_progress", "The delivery " + id + " is already being retried.");
+    }
+    return ResponseEntity.status(HttpStatus.ACCEPTED).body(repository.find(id).orElseThrow());
+  }
+
+  /**
+   * Redelivers every dead letter of the community: all dead events go back into the outbox at once; dead
+   * callbacks are restarted up to {@value #BULK_CALLBACK_LIMIT} per call ({@code more} says whether to call again).
+   */
+  @PostMapping(path = "/api/internal/deliveries/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
+  public ResponseEntity<Map<String, Object>> redeliverAll(
+      @RequestHeader("X-Metagov-Community") String community,
+      @RequestParam(required = false) String status) {
+    CommunityService.requireCommunityHeader(community);
+    communities.get(community);
+    if (!DeliveryRepository.DEAD.equals(status)) {
+      throw ApiException.badRequest("invalid_parameter", "status must be dead: only dead letters can be redelivered.");
+    }
+    int events = outboxRepository.requeueDead(community, null);
+    if (events > 0 && outboxRepository.requestWake(community)) {
+      outbox.wake(community);
+    }
+    List<DeliveryView> dead = repository.deadCallbacks(community, BULK_CALLBACK_LIMIT + 1);
+    int callbacks = 0;
+    for (DeliveryView callback : dead.subList(0, Math.min(dead.size(), BULK_CALLBACK_LIMIT))) {
+      if (restartCallback(callback)) {
+        callbacks++;
+      }
+    }
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("events", events);
+    answer.put("callbacks", callbacks);
+    answer.put("more", dead.size() > BULK_CALLBACK_LIMIT);
+    return ResponseEntity.status(HttpStatus.ACCEPTED).body(answer);
+  }
+
+  /** Starts a dead callback's delivery workflow again; false when one is already running. */
+  private boolean restartCallback(DeliveryView delivery) {
     DeliveryWorkflow workflow = client.newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(DeliveryWorkflow.workflowId(id))
+        .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
         .setTaskQueue(taskQueue)
         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
         .build());
     try {
       WorkflowClient.start(workflow::deliver, new Delivery(delivery.id(), delivery.kind(), delivery.community(),
           delivery.process_id(), delivery.url(), Json.toMap(delivery.body())), policy);
+      return true;
     } catch (WorkflowExecutionAlreadyStarted e) {
-      throw ApiException.conflict("delivery_in_progress", "The delivery " + id + " is already being retried.");
+      return false;
     }
-    return ResponseEntity.status(HttpStatus.ACCEPTED).body(repository.find(id).orElseThrow());
   }
 }

@@ -26,8 +26,12 @@ public class DeliveryRepository implements DeliveryStore {
   }
 
   private void count(String deliveryId, String outcome) {
-    String kind = deliveryId.startsWith("event-") ? Delivery.EVENT : Delivery.CALLBACK;
-    meters.counter("metagov.delivery.attempts", "kind", kind, "outcome", outcome).increment();
+    meters.counter("metagov.delivery.attempts", "kind", kind(deliveryId), "outcome", outcome).increment();
+  }
+
+  /** Callbacks are named {@code process-{id}-result}; every other delivery is an event. */
+  private static String kind(String deliveryId) {
+    return deliveryId.startsWith("process-") ? Delivery.CALLBACK : Delivery.EVENT;
   }
 
   /** A delivery as the API shows it. */
@@ -63,7 +67,7 @@ public class DeliveryRepository implements DeliveryStore {
               where id = ?
               """).param(deliveryId).update();
     } else {
-      meters.counter("metagov.delivery.dead_letters", "kind", deliveryId.startsWith("event-") ? Delivery.EVENT : Delivery.CALLBACK).increment();
+      meters.counter("metagov.delivery.dead_letters", "kind", kind(deliveryId)).increment();
       jdbc.sql("update delivery set status = 'dead', last_error = ?, updated_at = now() where id = ?")
           .params(lastError, deliveryId).update();
     }
@@ -75,10 +79,18 @@ public class DeliveryRepository implements DeliveryStore {
 
   public List<DeliveryView> list(String community, String status, int limit) {
     return jdbc.sql(SELECT + " where community_slug = :community" + (status == null ? "" : " and status = :status")
-            + " order by created_at, id limit :limit")
+            + " order by seq limit :limit")
         .param("community", community)
         .param("status", status)
         .param("limit", limit)
+        .query((rs, i) -> view(rs))
+        .list();
+  }
+
+  /** Dead-lettered callbacks of a community, oldest first. */
+  public List<DeliveryView> deadCallbacks(String community, int limit) {
+    return jdbc.sql(SELECT + " where community_slug = ? and kind = 'callback' and status = 'dead' order by seq limit ?")
+        .params(community, limit)
         .query((rs, i) -> view(rs))
         .list();
   }

@@ -14,7 +14,8 @@ import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
-import org.metagov.api.delivery.EventPublisher;
+import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.api.delivery.EventOutbox;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
@@ -27,13 +28,17 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Receives a platform webhook: checks where it comes from, applies each platform delivery once, and
- * hands it to the processes it concerns (found through the routing index) as Temporal signals and its
- * events to the community's event stream. It answers only once Temporal has accepted both, so an
- * acknowledged webhook is never lost.
+ * Receives a platform webhook, ack-first: it checks where the webhook comes from and reads it without
+ * calling the platform, then, in one transaction, records its identity (a hash of the verified content, so a
+ * replay or a re-labelled copy is applied once), signals the processes it concerns (found through the routing
+ * index) and queues its events in PostgreSQL. It answers once that transaction has committed; completing
+ * events from the platform happens later, in activities, with retries.
  */
 @Service
 public class WebhookService {
+
+  /** Headers handed to plugins are short in every platform's webhooks; longer ones are refused. */
+  static final int MAX_HEADER_LENGTH = 1024;
 
   private final PluginRegistry registry;
   private final PluginContexts contexts;
@@ -41,10 +46,10 @@ public class WebhookService {
   private final WorkflowClient client;
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
-  private final EventPublisher events;
+  private final EventOutbox events;
 
   public WebhookService(PluginRegistry registry, PluginContexts contexts, ProcessRepository processes,
-      WorkflowClient client, JdbcClient jdbc, TransactionTemplate transaction, EventPublisher events) {
+      WorkflowClient client, JdbcClient jdbc, TransactionTemplate transaction, EventOutbox events) {
     this.registry = registry;
     this.contexts = contexts;
     this.processes = processes;
@@ -73,49 +78,72 @@ public class WebhookService {
       answer.put("detail", "The plugin " + pluginName + " does not use webhooks.");
       return answer;
     }
-    Map<String, String> lowerCaseHeaders = new LinkedHashMap<>();
-    headers.forEach((name, values) -> lowerCaseHeaders.put(name.toLowerCase(Locale.ROOT), values.isEmpty() ? "" : values.get(0)));
+    WebhookRequest request = WebhookRequest.of(context, lowerCaseHeaders(headers), body);
     try {
-      handler.verify(context, lowerCaseHeaders, body);
+      handler.verify(request);
     } catch (WebhookRejectedException e) {
       throw new ApiException(HttpStatus.UNAUTHORIZED, "bad_signature", e.getMessage());
     }
-    ParsedWebhook webhook = handler.parse(context, lowerCaseHeaders, body);
-    return transaction.execute(status -> {
-      if (webhook.deliveryId() != null && !firstReceipt(community, pluginName, webhook.deliveryId())) {
+    ParsedWebhook webhook = handler.parse(request);
+    String eventType = webhook.eventType() == null ? null : abbreviate(webhook.eventType());
+    String identity = WebhookIdentity.of(community, pluginName, body);
+    EventOutbox.Queued queued = transaction.execute(status -> {
+      if (!firstReceipt(identity, community, pluginName, eventType)) {
         answer.put("status", "duplicate");
-        return answer;
+        return null;
       }
       List<StoredProcess> concerned = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
       int signalled = 0;
       for (StoredProcess process : concerned) {
         try {
           client.newWorkflowStub(ProcessWorkflow.class, process.workflowId())
-              .platformUpdate(new PlatformHint(webhook.deliveryId(), webhook.eventType()));
+              .platformUpdate(new PlatformHint(identity, eventType));
           signalled++;
         } catch (WorkflowNotFoundException e) {
           // The process ended between the lookup and the signal; there is nothing left to update.
         }
       }
-      int queued = events.publish(community, pluginName, webhook.deliveryId(), webhook.events());
+      EventOutbox.Queued result = events.queue(community, pluginName, identity, handler, webhook.events());
       answer.put("status", "accepted");
       answer.put("processes", signalled);
-      answer.put("events", queued);
-      return answer;
+      answer.put("events", result.events());
+      return result;
     });
+    if (queued != null && queued.wake()) {
+      events.wake(community);
+    }
+    answer.put("id", identity);
+    return answer;
   }
 
   public boolean knownPlugin(String plugin) {
     return registry.find(plugin).isPresent();
   }
 
-  /** Records the delivery id; false when it was already received. Rolled back if the signals fail. */
-  private boolean firstReceipt(String community, String plugin, String deliveryId) {
+  private static Map<String, String> lowerCaseHeaders(HttpHeaders headers) {
+    Map<String, String> lowerCase = new LinkedHashMap<>();
+    headers.forEach((name, values) -> {
+      String value = values.isEmpty() ? "" : values.get(0);
+      if (name.length() > MAX_HEADER_LENGTH || value.length() > MAX_HEADER_LENGTH) {
+        throw ApiException.badRequest("header_too_long", "The header " + abbreviate(name) + " is longer than "
+            + MAX_HEADER_LENGTH + " characters; no platform sends such a webhook header.");
+      }
+      lowerCase.put(name.toLowerCase(Locale.ROOT), value);
+    });
+    return lowerCase;
+  }
+
+  private static String abbreviate(String name) {
+    return name.length() <= 64 ? name : name.substring(0, 64) + "...";
+  }
+
+  /** Records the webhook's identity; false when it was already received. Rolled back if the signals fail. */
+  private boolean firstReceipt(String identity, String community, String plugin, String eventType) {
     return jdbc.sql("""
-            insert into webhook_receipt (community_slug, plugin_name, delivery_id) values (?, ?, ?)
+            insert into webhook_receipt (identity, community_slug, plugin_name, event_type) values (?, ?, ?, ?)
             on conflict do nothing
             """)
-        .params(community, plugin, deliveryId)
+        .params(identity, community, plugin, eventType)
         .update() == 1;
   }
 

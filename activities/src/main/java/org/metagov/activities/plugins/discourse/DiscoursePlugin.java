@@ -21,6 +21,7 @@ import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRejectedException;
+import org.metagov.activities.plugin.WebhookRequest;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -222,9 +223,14 @@ public class DiscoursePlugin implements Plugin {
   /** Discourse's signed webhooks. */
   static final class DiscourseWebhooks implements WebhookHandler {
 
+    private static final java.util.regex.Pattern DELIVERY_ID = java.util.regex.Pattern.compile("[0-9]{1,19}");
+    private static final java.util.regex.Pattern EVENT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
+
     @Override
-    public void verify(PluginContext context, Map<String, String> headers, byte[] body) {
-      String secret = context.configText("webhook_secret");
+    public void verify(WebhookRequest request) {
+      Map<String, String> headers = request.headers();
+      byte[] body = request.body();
+      String secret = request.configText("webhook_secret");
       if (secret == null || secret.isEmpty()) {
         throw new WebhookRejectedException("The discourse plugin of this community has no webhook_secret; set it to the"
             + " secret of the Discourse webhook before sending webhooks.");
@@ -240,7 +246,7 @@ public class DiscoursePlugin implements Plugin {
             + " configured webhook_secret.");
       }
       String instance = headers.get("x-discourse-instance");
-      String server = context.configText("server_url");
+      String server = request.configText("server_url");
       if (instance != null && server != null && !trimSlash(instance).equalsIgnoreCase(trimSlash(server))) {
         throw new WebhookRejectedException("The webhook comes from the Discourse instance " + instance
             + ", not the configured server_url.");
@@ -266,8 +272,9 @@ public class DiscoursePlugin implements Plugin {
     }
 
     @Override
-    public ParsedWebhook parse(PluginContext context, Map<String, String> headers, byte[] body) {
-      String text = new String(body, StandardCharsets.UTF_8);
+    public ParsedWebhook parse(WebhookRequest request) {
+      Map<String, String> headers = request.headers();
+      String text = new String(request.body(), StandardCharsets.UTF_8);
       if (text.startsWith("payload=")) {
         // A webhook configured with the form content type sends the JSON as the "payload" field.
         text = URLDecoder.decode(text.substring("payload=".length()), StandardCharsets.UTF_8);
@@ -282,7 +289,14 @@ public class DiscoursePlugin implements Plugin {
         throw InvalidInputException.of("body", "is not a JSON object");
       }
       String deliveryId = headers.get("x-discourse-event-id");
+      if (deliveryId != null && !DELIVERY_ID.matcher(deliveryId).matches()) {
+        // Only a hint (the signature does not cover it), but Discourse sends a number: refuse anything else.
+        throw InvalidInputException.of("X-Discourse-Event-Id", "must be a number of at most 19 digits");
+      }
       String eventType = headers.get("x-discourse-event");
+      if (eventType != null && !EVENT_NAME.matcher(eventType).matches()) {
+        throw InvalidInputException.of("X-Discourse-Event", "must be an event name of at most 64 letters, digits and _");
+      }
       List<String> keys = new ArrayList<>();
       List<PlatformEvent> events = new ArrayList<>();
       JsonNode post = payload.get("post");
@@ -305,7 +319,7 @@ public class DiscoursePlugin implements Plugin {
           events.add(new PlatformEvent(TOPIC_CREATED, topic, topic.path("created_by").path("username").asString(null)));
         }
       }
-      return new ParsedWebhook(deliveryId, eventType, List.copyOf(keys), List.copyOf(events));
+      return new ParsedWebhook(eventType, List.copyOf(keys), List.copyOf(events));
     }
   }
 }

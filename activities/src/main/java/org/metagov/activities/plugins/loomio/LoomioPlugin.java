@@ -17,6 +17,7 @@ import org.metagov.activities.plugin.PluginContext;
 import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
+import org.metagov.activities.plugin.WebhookRequest;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -287,7 +288,7 @@ public class LoomioPlugin implements Plugin {
         Pattern.compile("(https?://[^\\s/()\\[\\]<>]+/d/([A-Za-z0-9_-]+)[^\\s()\\[\\]<>]*)");
 
     @Override
-    public void verify(PluginContext context, Map<String, String> headers, byte[] body) {
+    public void verify(WebhookRequest request) {
       // Nothing to check: Loomio cannot sign; the webhook_slug in the URL is the proof (see class Javadoc).
     }
 
@@ -297,10 +298,10 @@ public class LoomioPlugin implements Plugin {
     }
 
     @Override
-    public ParsedWebhook parse(PluginContext context, Map<String, String> headers, byte[] body) {
+    public ParsedWebhook parse(WebhookRequest request) {
       JsonNode payload;
       try {
-        payload = Json.parse(new String(body, StandardCharsets.UTF_8));
+        payload = Json.parse(new String(request.body(), StandardCharsets.UTF_8));
       } catch (JacksonException e) {
         throw InvalidInputException.of("body", "is not JSON; configure the Loomio webhook with the markdown, slack or discord format");
       }
@@ -313,9 +314,9 @@ public class LoomioPlugin implements Plugin {
       }
       Matcher link = POLL_LINK.matcher(text.asString());
       if (link.find()) {
-        return new ParsedWebhook(null, null, List.of("poll:" + link.group(1)), List.of());
+        return new ParsedWebhook(null, List.of("poll:" + link.group(1)), List.of());
       }
-      return new ParsedWebhook(null, null, List.of(), discussionEvent(text.asString()));
+      return new ParsedWebhook(null, List.of(), discussionEvent(text.asString()));
     }
 
     /**

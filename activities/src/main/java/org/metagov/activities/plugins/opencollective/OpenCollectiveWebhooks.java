@@ -12,6 +12,7 @@ import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.PluginContext;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRejectedException;
+import org.metagov.activities.plugin.WebhookRequest;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -24,8 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
  * unguessable {@code webhook_slug}. It refuses a payload whose {@code CollectiveId} is not the configured
  * collective's legacy id (Open Collective only sends a webhook the activities of the account it is registered on).
  *
- * <p>{@link #parse}: the activity id is the delivery id. For an expense activity the expense is re-read from the
- * API by the id the payload names ({@code data.expense.publicId}, {@code idV2} or the legacy {@code id}): the
+ * <p>{@link #parse} reads the activity without calling the platform; for an expense activity {@link #enrich}
+ * later re-reads the expense from the API by the id the payload names ({@code data.expense.publicId}, {@code idV2} or the legacy {@code id}): the
  * payload is only a hint, and the Driver gets the fetched expense, with its {@code url}. The initiator is the
  * person on the expense's activity recorded at the webhook's {@code createdAt}, else the expense's creator. An
  * expense the API no longer has (deleted) is reported from the hint with {@code "deleted": true}. Conversation and
@@ -63,6 +64,12 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
     return java.util.Collections.unmodifiableMap(events);
   }
 
+  /** Fields of a queued expense event before {@link #enrich} replaced it with the expense. */
+  private static final String HINT = "metagov_expense_hint";
+  private static final String HINT_TYPE = "metagov_activity_type";
+  private static final String HINT_CREATED_AT = "metagov_activity_created_at";
+  private static final String HINT_COLLECTIVE = "metagov_collective_id";
+
   private static final List<String> CONVERSATION_TYPES = List.of(
       "collective.conversation.created", "conversation.comment.created", "collective.comment.created");
 
@@ -72,67 +79,90 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
   }
 
   @Override
-  public void verify(PluginContext context, Map<String, String> headers, byte[] body) {
-    JsonNode payload = read(body);
+  public void verify(WebhookRequest request) {
+    JsonNode payload = read(request.body());
     JsonNode collectiveId = payload.get("CollectiveId");
     if (collectiveId == null || collectiveId.isNull()) {
       throw new WebhookRejectedException("The webhook names no CollectiveId; it is not an Open Collective activity.");
     }
-    JsonNode expected = context.state().get(OpenCollectivePlugin.STATE_COLLECTIVE_LEGACY_ID);
-    if (expected == null || expected.isNull() || expected.isMissingNode()) {
-      // Enabled before onEnable stored the ids: look the collective up once and remember it.
-      expected = OpenCollectivePlugin.lookUpCollective(new OpenCollectiveApi(context)).path("legacyId");
-    }
-    if (!idText(collectiveId).equals(idText(expected))) {
+    JsonNode expected = request.state().get(OpenCollectivePlugin.STATE_COLLECTIVE_LEGACY_ID);
+    // A plugin enabled before onEnable stored the collective's ids has nothing to compare with here; its events
+    // are checked by enrich, which may call the platform.
+    if (known(expected) && !idText(collectiveId).equals(idText(expected))) {
       throw new WebhookRejectedException("The webhook is about Open Collective account " + idText(collectiveId)
-          + ", not the configured collective '" + context.configText("collective_slug") + "'.");
+          + ", not the configured collective '" + request.configText("collective_slug") + "'.");
     }
   }
 
   @Override
-  public ParsedWebhook parse(PluginContext context, Map<String, String> headers, byte[] body) {
-    JsonNode payload = read(body);
+  public ParsedWebhook parse(WebhookRequest request) {
+    JsonNode payload = read(request.body());
     String type = payload.path("type").asString(null);
     if (type == null || type.isBlank()) {
       throw InvalidInputException.of("body.type", "is missing; this is not an Open Collective activity");
     }
-    JsonNode activityId = payload.get("id");
-    String deliveryId = activityId == null || activityId.isNull() ? null : idText(activityId);
     JsonNode data = payload.path("data");
 
     if (type.startsWith(EXPENSE_PREFIX)) {
       String eventType = EXPENSE_EVENTS.get(type.substring(EXPENSE_PREFIX.length()));
       if (eventType == null) {
-        return new ParsedWebhook(deliveryId, type, List.of(), List.of());
+        return new ParsedWebhook(type, List.of(), List.of());
       }
       JsonNode hint = data.path("expense");
-      ObjectNode reference = expenseReference(hint);
-      if (reference == null) {
+      if (expenseReference(hint) == null) {
         throw InvalidInputException.of("body.data.expense.id", "is missing; the webhook does not say which expense changed");
       }
-      OpenCollectiveApi api = new OpenCollectiveApi(context);
-      ObjectNode variables = Json.object();
-      variables.set("expense", reference);
-      JsonNode expense = api.call(OpenCollectiveQueries.EXPENSE, OpenCollectiveQueries.EXPENSE_QUERY, variables,
-          "read the expense the webhook names").path("expense");
-      ObjectNode eventData;
-      String initiator;
-      if (expense.isObject()) {
-        eventData = (ObjectNode) expense.deepCopy();
-        eventData.put("url", OpenCollectivePlugin.expenseUrl(api, expense));
-        initiator = initiator(expense, type, payload.path("createdAt").asString(null));
-      } else {
-        eventData = hint.isObject() ? (ObjectNode) hint.deepCopy() : Json.object();
-        eventData.put("deleted", true);
-        initiator = null;
-      }
-      return new ParsedWebhook(deliveryId, type, List.of(), List.of(new PlatformEvent(eventType, eventData, initiator)));
+      ObjectNode pending = Json.object();
+      pending.set(HINT, hint.deepCopy());
+      pending.put(HINT_TYPE, type);
+      pending.put(HINT_CREATED_AT, payload.path("createdAt").asString(null));
+      pending.set(HINT_COLLECTIVE, payload.path("CollectiveId").deepCopy());
+      return new ParsedWebhook(type, List.of(), List.of(new PlatformEvent(eventType, pending, null)));
     }
 
     if (CONVERSATION_TYPES.contains(type)) {
-      return new ParsedWebhook(deliveryId, type, conversationKeys(data), List.of());
+      return new ParsedWebhook(type, conversationKeys(data), List.of());
     }
-    return new ParsedWebhook(deliveryId, type, List.of(), List.of());
+    return new ParsedWebhook(type, List.of(), List.of());
+  }
+
+  /**
+   * Re-reads the expense an expense event names: the webhook is only a hint, and the Driver gets the fetched
+   * expense, with its {@code url}. An expense the API no longer has (deleted) is reported from the hint with
+   * {@code "deleted": true}.
+   */
+  @Override
+  public PlatformEvent enrich(PluginContext context, PlatformEvent event) {
+    JsonNode pending = event.data();
+    if (pending == null || !pending.has(HINT)) {
+      return event;
+    }
+    OpenCollectiveApi api = new OpenCollectiveApi(context);
+    JsonNode expected = context.state().get(OpenCollectivePlugin.STATE_COLLECTIVE_LEGACY_ID);
+    if (!known(expected)) {
+      expected = OpenCollectivePlugin.lookUpCollective(api).path("legacyId");
+    }
+    if (!idText(pending.path(HINT_COLLECTIVE)).equals(idText(expected))) {
+      return null;
+    }
+    JsonNode hint = pending.path(HINT);
+    String type = pending.path(HINT_TYPE).asString(null);
+    ObjectNode variables = Json.object();
+    variables.set("expense", expenseReference(hint));
+    JsonNode expense = api.call(OpenCollectiveQueries.EXPENSE, OpenCollectiveQueries.EXPENSE_QUERY, variables,
+        "read the expense the webhook names").path("expense");
+    if (!expense.isObject()) {
+      ObjectNode gone = hint.isObject() ? (ObjectNode) hint.deepCopy() : Json.object();
+      gone.put("deleted", true);
+      return new PlatformEvent(event.eventType(), gone, null);
+    }
+    ObjectNode data = (ObjectNode) expense.deepCopy();
+    data.put("url", OpenCollectivePlugin.expenseUrl(api, expense));
+    return new PlatformEvent(event.eventType(), data, initiator(expense, type, pending.path(HINT_CREATED_AT).asString(null)));
+  }
+
+  private static boolean known(JsonNode id) {
+    return id != null && !id.isNull() && !id.isMissingNode();
   }
 
   /** The expense's reference from the hint: its public id, else its GraphQL id, else its legacy number. */

@@ -39,6 +39,7 @@ import org.metagov.activities.plugin.ProcessAdapter.ProcessSnapshot;
 import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
+import org.metagov.activities.plugin.WebhookRequest;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import tools.jackson.databind.JsonNode;
@@ -406,7 +407,7 @@ class DiscoursePluginTest {
   @Test
   void aSignedWebhookIsAccepted() {
     WebhookHandler handler = plugin.webhookHandler();
-    assertThatCode(() -> handler.verify(context, headers(POST_EVENT, "post_created"), POST_EVENT.getBytes(StandardCharsets.UTF_8)))
+    assertThatCode(() -> handler.verify(WebhookRequest.of(context, headers(POST_EVENT, "post_created"), POST_EVENT.getBytes(StandardCharsets.UTF_8))))
         .doesNotThrowAnyException();
   }
 
@@ -415,19 +416,19 @@ class DiscoursePluginTest {
     WebhookHandler handler = plugin.webhookHandler();
     byte[] body = POST_EVENT.getBytes(StandardCharsets.UTF_8);
     Map<String, String> tampered = headers(POST_EVENT.replace("I agree", "I disagree"), "post_created");
-    assertThatThrownBy(() -> handler.verify(context, tampered, body)).isInstanceOf(WebhookRejectedException.class);
+    assertThatThrownBy(() -> handler.verify(WebhookRequest.of(context, tampered, body))).isInstanceOf(WebhookRejectedException.class);
     Map<String, String> unsigned = headers(POST_EVENT, "post_created");
     unsigned.remove("x-discourse-event-signature");
-    assertThatThrownBy(() -> handler.verify(context, unsigned, body)).isInstanceOf(WebhookRejectedException.class);
+    assertThatThrownBy(() -> handler.verify(WebhookRequest.of(context, unsigned, body))).isInstanceOf(WebhookRejectedException.class);
     PluginContext otherSecret = context("{\"server_url\": \"" + discourse.baseUrl() + "\", \"api_key\": \"k\", \"webhook_secret\": \"other\"}");
-    assertThatThrownBy(() -> handler.verify(otherSecret, headers(POST_EVENT, "post_created"), body)).isInstanceOf(WebhookRejectedException.class);
+    assertThatThrownBy(() -> handler.verify(WebhookRequest.of(otherSecret, headers(POST_EVENT, "post_created"), body))).isInstanceOf(WebhookRejectedException.class);
   }
 
   @Test
   void webhooksAreRefusedWithoutAConfiguredSecret() {
     PluginContext noSecret = context("{\"server_url\": \"" + discourse.baseUrl() + "\", \"api_key\": \"k\"}");
-    assertThatThrownBy(() -> plugin.webhookHandler().verify(noSecret, headers(POST_EVENT, "post_created"),
-        POST_EVENT.getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> plugin.webhookHandler().verify(WebhookRequest.of(noSecret, headers(POST_EVENT, "post_created"),
+        POST_EVENT.getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(WebhookRejectedException.class).hasMessageContaining("webhook_secret");
   }
 
@@ -435,14 +436,13 @@ class DiscoursePluginTest {
   void aWebhookFromAnotherInstanceIsRejected() {
     Map<String, String> headers = headers(POST_EVENT, "post_created");
     headers.put("x-discourse-instance", "https://evil.example.org");
-    assertThatThrownBy(() -> plugin.webhookHandler().verify(context, headers, POST_EVENT.getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> plugin.webhookHandler().verify(WebhookRequest.of(context, headers, POST_EVENT.getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(WebhookRejectedException.class).hasMessageContaining("evil.example.org");
   }
 
   @Test
   void postCreatedRoutesToThePostAndTopicAndBecomesAnEvent() {
-    ParsedWebhook parsed = plugin.webhookHandler().parse(context, headers(POST_EVENT, "post_created"), POST_EVENT.getBytes(StandardCharsets.UTF_8));
-    assertThat(parsed.deliveryId()).isEqualTo("901");
+    ParsedWebhook parsed = plugin.webhookHandler().parse(WebhookRequest.of(context, headers(POST_EVENT, "post_created"), POST_EVENT.getBytes(StandardCharsets.UTF_8)));
     assertThat(parsed.eventType()).isEqualTo("post_created");
     assertThat(parsed.routingKeys()).containsExactly("post:300", "topic:45");
     assertThat(parsed.events()).hasSize(1);
@@ -455,7 +455,7 @@ class DiscoursePluginTest {
   void topicCreatedBecomesAnEventOfItsCreator() {
     String body = "{\"topic\": {\"id\": 46, \"title\": \"A new topic here\", \"slug\": \"a-new-topic-here\", \"category_id\": 5,"
         + " \"tags\": [], \"created_by\": {\"id\": 2, \"username\": \"bob\", \"name\": \"Bob\"}}}";
-    ParsedWebhook parsed = plugin.webhookHandler().parse(context, headers(body, "topic_created"), body.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook parsed = plugin.webhookHandler().parse(WebhookRequest.of(context, headers(body, "topic_created"), body.getBytes(StandardCharsets.UTF_8)));
     assertThat(parsed.routingKeys()).containsExactly("topic:46");
     assertThat(parsed.events()).singleElement().satisfies(event -> {
       assertThat(event.eventType()).isEqualTo("topic_created");
@@ -467,10 +467,10 @@ class DiscoursePluginTest {
   @Test
   void otherWebhooksCarryNoEvents() {
     String ping = "{\"ping\": \"OK\"}";
-    ParsedWebhook parsed = plugin.webhookHandler().parse(context, headers(ping, "ping"), ping.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook parsed = plugin.webhookHandler().parse(WebhookRequest.of(context, headers(ping, "ping"), ping.getBytes(StandardCharsets.UTF_8)));
     assertThat(parsed.routingKeys()).isEmpty();
     assertThat(parsed.events()).isEmpty();
-    ParsedWebhook edited = plugin.webhookHandler().parse(context, headers(POST_EVENT, "post_edited"), POST_EVENT.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook edited = plugin.webhookHandler().parse(WebhookRequest.of(context, headers(POST_EVENT, "post_edited"), POST_EVENT.getBytes(StandardCharsets.UTF_8)));
     assertThat(edited.routingKeys()).containsExactly("post:300", "topic:45");
     assertThat(edited.events()).isEmpty();
   }
@@ -478,9 +478,9 @@ class DiscoursePluginTest {
   @Test
   void formEncodedWebhooksAreRead() {
     String form = "payload=" + URLEncoder.encode(POST_EVENT, StandardCharsets.UTF_8);
-    ParsedWebhook parsed = plugin.webhookHandler().parse(context, headers(form, "post_created"), form.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook parsed = plugin.webhookHandler().parse(WebhookRequest.of(context, headers(form, "post_created"), form.getBytes(StandardCharsets.UTF_8)));
     assertThat(parsed.routingKeys()).containsExactly("post:300", "topic:45");
-    assertThatThrownBy(() -> plugin.webhookHandler().parse(context, Map.of(), "nope".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), "nope".getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(InvalidInputException.class);
   }
 }

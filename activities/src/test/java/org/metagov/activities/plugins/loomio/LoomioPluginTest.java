@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.json.Json;
+import org.metagov.activities.plugin.WebhookRequest;
 import org.metagov.activities.plugin.ActionSpec;
 import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.InvalidInputException;
@@ -415,10 +416,9 @@ class LoomioPluginTest {
         {"text": "Alice started a proposal: [Adopt policy X](https://www.loomio.org/p/m20ZprvH/adopt-policy-x)\\n\\n**[Adopt policy X](https://www.loomio.org/p/m20ZprvH/adopt-policy-x)**\\n- [agree](https://www.loomio.org/p/m20ZprvH?poll_option_id=940809)",
          "icon_url": "https://www.loomio.org/brand/logo_gold.png", "username": "Loomio"}
         """;
-    plugin.webhookHandler().verify(context, Map.of(), body.getBytes(StandardCharsets.UTF_8));
-    ParsedWebhook parsed = plugin.webhookHandler().parse(context, Map.of(), body.getBytes(StandardCharsets.UTF_8));
+    plugin.webhookHandler().verify(WebhookRequest.of(context, Map.of(), body.getBytes(StandardCharsets.UTF_8)));
+    ParsedWebhook parsed = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), body.getBytes(StandardCharsets.UTF_8)));
     assertThat(parsed.routingKeys()).containsExactly("poll:m20ZprvH");
-    assertThat(parsed.deliveryId()).isNull();
     assertThat(parsed.eventType()).isNull();
     assertThat(parsed.events()).isEmpty();
   }
@@ -426,13 +426,13 @@ class LoomioPluginTest {
   @Test
   void webhookWithoutAPollLinkConcernsNoProcess() {
     String body = "{\"text\": \"Bob started a thread: [Budget](https://www.loomio.org/d/dIsCkEy1/budget)\"}";
-    assertThat(plugin.webhookHandler().parse(context, Map.of(), body.getBytes(StandardCharsets.UTF_8)).routingKeys()).isEmpty();
+    assertThat(plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), body.getBytes(StandardCharsets.UTF_8))).routingKeys()).isEmpty();
   }
 
   @Test
   void threadMessagesBecomeEventsForTheDriver() {
     String thread = "{\"text\": \"Bob started a thread: [Budget](https://www.loomio.org/d/dIsCkEy1/budget)\", \"username\": \"Loomio\"}";
-    ParsedWebhook started = plugin.webhookHandler().parse(context, Map.of(), thread.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook started = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), thread.getBytes(StandardCharsets.UTF_8)));
     assertThat(started.events()).singleElement().satisfies(event -> {
       assertThat(event.eventType()).isEqualTo("new_discussion");
       assertThat(event.data().path("discussion_key").asString()).isEqualTo("dIsCkEy1");
@@ -440,18 +440,18 @@ class LoomioPluginTest {
     });
 
     String comment = "{\"text\": \"Ann commented on [Budget](https://www.loomio.org/d/dIsCkEy1/budget/3)\"}";
-    assertThat(plugin.webhookHandler().parse(context, Map.of(), comment.getBytes(StandardCharsets.UTF_8)).events())
+    assertThat(plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), comment.getBytes(StandardCharsets.UTF_8))).events())
         .extracting(event -> event.eventType()).containsExactly("new_comment");
 
     String poll = "{\"text\": \"Ann voted on [Adopt X](https://www.loomio.org/p/m20ZprvH/adopt-x)\"}";
-    assertThat(plugin.webhookHandler().parse(context, Map.of(), poll.getBytes(StandardCharsets.UTF_8)).events()).isEmpty();
+    assertThat(plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), poll.getBytes(StandardCharsets.UTF_8))).events()).isEmpty();
   }
 
   @Test
   void unreadableWebhooksAreInvalidInput() {
-    assertThatThrownBy(() -> plugin.webhookHandler().parse(context, Map.of(), "not json".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), "not json".getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> plugin.webhookHandler().parse(context, Map.of(), "{\"kind\": \"poll_closed\"}".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), "{\"kind\": \"poll_closed\"}".getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(InvalidInputException.class);
   }
 }

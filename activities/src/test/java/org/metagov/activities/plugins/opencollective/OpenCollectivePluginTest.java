@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.json.Json;
+import org.metagov.activities.plugin.WebhookRequest;
 import org.metagov.activities.plugin.ActionSpec;
 import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.InvalidInputException;
@@ -569,37 +570,45 @@ class OpenCollectivePluginTest {
   void aWebhookForTheCollectiveIsAcceptedAndOneForAnotherIsRejected() {
     state.set("collective_legacy_id", Json.MAPPER.getNodeFactory().numberNode(58213));
     byte[] body = fixture("webhook-expense-approved.json").getBytes(StandardCharsets.UTF_8);
-    plugin.webhookHandler().verify(context, Map.of(), body);
+    plugin.webhookHandler().verify(WebhookRequest.of(context, Map.of(), body));
 
     byte[] other = fixture("webhook-expense-approved.json").replace("\"CollectiveId\": 58213", "\"CollectiveId\": 11004")
         .getBytes(StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> plugin.webhookHandler().verify(context, Map.of(), other))
+    assertThatThrownBy(() -> plugin.webhookHandler().verify(WebhookRequest.of(context, Map.of(), other)))
         .isInstanceOf(WebhookRejectedException.class).hasMessageContaining("11004");
     assertThat(oc.getAllServeEvents()).isEmpty();
   }
 
   @Test
-  void verifyLooksTheCollectiveUpWhenTheStateDoesNotKnowItYet() {
+  void withoutTheCollectiveInTheStateVerifyCallsNothingAndEnrichChecksTheCollective() {
     stubAccount();
+    oc.stubFor(operation("OpenCollectiveExpense").willReturn(okJson(fixture("expense.json"))));
     byte[] other = fixture("webhook-expense-approved.json").replace("\"CollectiveId\": 58213", "\"CollectiveId\": 11004")
         .getBytes(StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> plugin.webhookHandler().verify(context, Map.of(), other)).isInstanceOf(WebhookRejectedException.class);
+    WebhookRequest request = WebhookRequest.of(context, Map.of(), other);
+    plugin.webhookHandler().verify(request);
+    ParsedWebhook webhook = plugin.webhookHandler().parse(request);
+    assertThat(oc.getAllServeEvents()).as("no platform call before the acknowledgement").isEmpty();
+
+    assertThat(plugin.webhookHandler().enrich(context, webhook.events().get(0))).as("another collective's event is dropped").isNull();
     assertThat(state.get("collective_legacy_id").asLong()).isEqualTo(58213);
+    assertThat(requests("OpenCollectiveExpense")).isEmpty();
   }
 
   @Test
-  void anExpenseWebhookReFetchesTheExpense() {
+  void anExpenseWebhookIsReadWithoutThePlatformAndEnrichReFetchesTheExpense() {
+    state.set("collective_legacy_id", Json.MAPPER.getNodeFactory().numberNode(58213));
     oc.stubFor(operation("OpenCollectiveExpense").willReturn(okJson(fixture("expense.json"))));
     byte[] body = fixture("webhook-expense-approved.json").getBytes(StandardCharsets.UTF_8);
 
-    ParsedWebhook webhook = plugin.webhookHandler().parse(context, Map.of("content-type", "application/json"), body);
-
-    assertThat(norm(variables("OpenCollectiveExpense"))).isEqualTo(Json.parse("{\"expense\": {\"id\": \"ex_9rj4kd2q\"}}"));
-    assertThat(webhook.deliveryId()).isEqualTo("48291734");
+    ParsedWebhook webhook = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of("content-type", "application/json"), body));
+    assertThat(oc.getAllServeEvents()).as("no platform call before the acknowledgement").isEmpty();
     assertThat(webhook.eventType()).isEqualTo("collective.expense.approved");
     assertThat(webhook.routingKeys()).isEmpty();
     assertThat(webhook.events()).hasSize(1);
-    PlatformEvent event = webhook.events().get(0);
+
+    PlatformEvent event = plugin.webhookHandler().enrich(context, webhook.events().get(0));
+    assertThat(norm(variables("OpenCollectiveExpense"))).isEqualTo(Json.parse("{\"expense\": {\"id\": \"ex_9rj4kd2q\"}}"));
     assertThat(event.eventType()).isEqualTo("expense_approved");
     assertThat(event.initiatorUserId()).isEqualTo("ben-treasurer");
     assertThat(event.data().path("status").asString()).isEqualTo("APPROVED");
@@ -610,19 +619,21 @@ class OpenCollectivePluginTest {
 
   @Test
   void aCreatedExpenseIsInitiatedByItsCreatorAndADeletedOneIsReportedFromTheHint() {
+    state.set("collective_legacy_id", Json.MAPPER.getNodeFactory().numberNode(58213));
     oc.stubFor(operation("OpenCollectiveExpense").willReturn(okJson(fixture("expense.json"))));
     String created = fixture("webhook-expense-approved.json").replace("collective.expense.approved", "collective.expense.created");
-    ParsedWebhook webhook = plugin.webhookHandler().parse(context, Map.of(), created.getBytes(StandardCharsets.UTF_8));
-    assertThat(webhook.events().get(0).eventType()).isEqualTo("expense_created");
-    assertThat(webhook.events().get(0).initiatorUserId()).isEqualTo("ana-lopez");
+    ParsedWebhook webhook = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), created.getBytes(StandardCharsets.UTF_8)));
+    PlatformEvent createdEvent = plugin.webhookHandler().enrich(context, webhook.events().get(0));
+    assertThat(createdEvent.eventType()).isEqualTo("expense_created");
+    assertThat(createdEvent.initiatorUserId()).isEqualTo("ana-lopez");
 
     oc.stubFor(operation("OpenCollectiveExpense").willReturn(data("{\"expense\": null}")));
     String deleted = fixture("webhook-expense-approved.json").replace("collective.expense.approved", "collective.expense.deleted")
         .replace("\"publicId\": \"ex_9rj4kd2q\",", "");
-    ParsedWebhook gone = plugin.webhookHandler().parse(context, Map.of(), deleted.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook gone = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), deleted.getBytes(StandardCharsets.UTF_8)));
+    PlatformEvent event = plugin.webhookHandler().enrich(context, gone.events().get(0));
     JsonNode lastVariables = Json.parse(requests("OpenCollectiveExpense").get(1).getBodyAsString()).path("variables");
     assertThat(lastVariables.path("expense").path("id").asString()).isEqualTo("8a7kmzqv-l3r0ejgy-4wdb9ox5-yn6gp2d1");
-    PlatformEvent event = gone.events().get(0);
     assertThat(event.eventType()).isEqualTo("expense_deleted");
     assertThat(event.data().path("deleted").asBoolean()).isTrue();
     assertThat(event.data().path("id").asLong()).isEqualTo(215530);
@@ -631,30 +642,29 @@ class OpenCollectivePluginTest {
   @Test
   void conversationActivitiesRouteToTheirVoteWhenTheyNameIt() {
     String empty = "{\"id\": 48291800, \"type\": \"conversation.comment.created\", \"CollectiveId\": 58213, \"createdAt\": \"2030-03-02T12:00:00.000Z\", \"data\": {}}";
-    ParsedWebhook hint = plugin.webhookHandler().parse(context, Map.of(), empty.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook hint = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), empty.getBytes(StandardCharsets.UTF_8)));
     assertThat(hint.routingKeys()).isEmpty();
     assertThat(hint.events()).isEmpty();
-    assertThat(hint.deliveryId()).isEqualTo("48291800");
 
     String named = "{\"id\": 48291801, \"type\": \"collective.conversation.created\", \"CollectiveId\": 58213,"
         + " \"data\": {\"conversation\": {\"publicId\": \"conv_8k3pqz2m\", \"id\": 991}}}";
-    ParsedWebhook routed = plugin.webhookHandler().parse(context, Map.of(), named.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook routed = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), named.getBytes(StandardCharsets.UTF_8)));
     assertThat(routed.routingKeys()).containsExactly("conversation:conv_8k3pqz2m");
     assertThat(oc.getAllServeEvents()).isEmpty();
   }
 
   @Test
   void anUnreadableWebhookIsInvalidInput() {
-    assertThatThrownBy(() -> plugin.webhookHandler().parse(context, Map.of(), "not json".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), "not json".getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> plugin.webhookHandler().parse(context, Map.of(), "{\"CollectiveId\": 1}".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), "{\"CollectiveId\": 1}".getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(InvalidInputException.class);
   }
 
   @Test
   void anUnmappedActivityIsAcceptedWithoutEvents() {
     String order = "{\"id\": 5, \"type\": \"order.processed\", \"CollectiveId\": 58213, \"data\": {\"order\": {\"id\": 1}}}";
-    ParsedWebhook webhook = plugin.webhookHandler().parse(context, Map.of(), order.getBytes(StandardCharsets.UTF_8));
+    ParsedWebhook webhook = plugin.webhookHandler().parse(WebhookRequest.of(context, Map.of(), order.getBytes(StandardCharsets.UTF_8)));
     assertThat(webhook.events()).isEmpty();
     assertThat(webhook.routingKeys()).isEmpty();
     assertThat(requests("OpenCollectiveExpense")).isEmpty();
