@@ -65,16 +65,21 @@ final class FakeDriver implements AutoCloseable {
     }
   }
 
-  List<Received> received() {
+  /** Every request about one community's events, in arrival order. */
+  List<Received> received(String community) {
+    String field = "\"community\":\"" + community + "\"";
     synchronized (received) {
-      return List.copyOf(received);
+      return received.stream().filter(request -> request.body().contains(field)).toList();
     }
   }
 
-  /** The webhook-ids the Driver accepted, in the order it accepted them. */
-  List<String> acceptedIds() {
+  /**
+   * The webhook-ids of the events of one community the Driver accepted, in the order it accepted them (other
+   * tests' communities may still be delivering).
+   */
+  List<String> acceptedIds(String community) {
     List<String> ids = new ArrayList<>();
-    for (Received request : received()) {
+    for (Received request : received(community)) {
       if (request.accepted()) {
         ids.add(request.webhookId());
       }

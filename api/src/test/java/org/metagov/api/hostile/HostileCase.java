@@ -44,6 +44,12 @@ final class HostileCase {
     return this;
   }
 
+  /** Sets a header, replacing any of the same name set before (where {@link #header} would send both). */
+  HostileCase replaceHeader(String name, String value) {
+    headers.removeIf(header -> header[0].equalsIgnoreCase(name));
+    return header(name, value);
+  }
+
   HostileCase community(String slug) {
     return header("X-Metagov-Community", slug);
   }

@@ -698,7 +698,7 @@ final class HostileCases {
     discourseHook("discourse webhook, sha1= prefix", hook, body).header("X-Discourse-Event-Id", "forged-7")
         .header("X-Discourse-Event-Signature", good.replace("sha256=", "sha1=")).expect(401, "bad_signature");
     discourseHook("discourse webhook, 6000-char signature", hook, body).header("X-Discourse-Event-Id", "forged-8")
-        .header("X-Discourse-Event-Signature", "sha256=" + "a".repeat(6000)).expect(401, "bad_signature");
+        .header("X-Discourse-Event-Signature", "sha256=" + "a".repeat(6000)).expect(400, "header_too_long");
     discourseHook("discourse webhook, signed with a prefix of the secret", hook, body).header("X-Discourse-Event-Id", "forged-9")
         .header("X-Discourse-Event-Signature", sign(f.discourseSecret().substring(0, 5), body)).expect(401, "bad_signature");
     discourseHook("discourse webhook, from another instance", hook, body).header("X-Discourse-Event-Id", "forged-10")
@@ -736,7 +736,7 @@ final class HostileCases {
       add(HostileCase.of("loomio webhook " + text, "POST", loomio).json(text).expect(400, INVALID));
     }
     add(HostileCase.of("loomio webhook about an unknown poll is a harmless hint", "POST", loomio)
-        .json("{\"text\": \"Mallory voted on https://loomio.example/p/NoSuchPoll9\"}").expect(200)
+        .json("{\"text\": \"Mallory voted on https://loomio.example/p/NoSuchPoll9\"}").expect(200).changes("webhook_receipt", 1)
         .check(reply -> {
           assertThat(Json.parse(reply.body()).path("status").asString()).isEqualTo("accepted");
           assertThat(Json.parse(reply.body()).path("processes").asInt()).isZero();
@@ -745,7 +745,7 @@ final class HostileCases {
         .expect(200).check(reply -> assertThat(Json.parse(reply.body()).path("status").asString()).isEqualTo("ignored")));
     // Replays: the first delivery is recorded once (one webhook_receipt row), the redeliveries are duplicates that change nothing.
     String replayed = postEvent("replayed");
-    String eventId = "replay-" + Long.toString(System.nanoTime(), 36);
+    String eventId = Long.toString(System.nanoTime());
     discourseHook("discourse webhook, first delivery", hook, replayed).header("X-Discourse-Event-Id", eventId)
         .header("X-Discourse-Event-Signature", sign(replayed)).header("X-Discourse-Instance", f.discourseUrl() + "/")
         .expect(200).changes("webhook_receipt", 1)
@@ -753,10 +753,28 @@ final class HostileCases {
     discourseHook("discourse webhook, replayed delivery", hook, replayed).header("X-Discourse-Event-Id", eventId)
         .header("X-Discourse-Event-Signature", sign(replayed))
         .expect(200).check(reply -> assertThat(Json.parse(reply.body()).path("status").asString()).isEqualTo("duplicate"));
+    // Identity comes from the signed body, never from the unsigned delivery id: another id is still a replay, a
+    // re-labelled event name is still a replay, and another signed body under a used id is a webhook of its own.
+    discourseHook("discourse webhook, replayed under another delivery id", hook, replayed).header("X-Discourse-Event-Id", eventId + "1")
+        .header("X-Discourse-Event-Signature", sign(replayed))
+        .expect(200).check(reply -> assertThat(Json.parse(reply.body()).path("status").asString()).isEqualTo("duplicate"));
+    discourseHook("discourse webhook, replayed under another event name", hook, replayed).header("X-Discourse-Event-Id", eventId + "2")
+        .header("X-Discourse-Event-Signature", sign(replayed)).replaceHeader("X-Discourse-Event", "topic_created")
+        .expect(200).check(reply -> assertThat(Json.parse(reply.body()).path("status").asString()).isEqualTo("duplicate"));
     String altered = postEvent("altered but validly signed");
     discourseHook("discourse webhook, same delivery id with another body", hook, altered).header("X-Discourse-Event-Id", eventId)
         .header("X-Discourse-Event-Signature", sign(altered))
-        .expect(200).check(reply -> assertThat(Json.parse(reply.body()).path("status").asString()).isEqualTo("duplicate"));
+        .expect(200).changes("webhook_receipt", 1)
+        .check(reply -> assertThat(Json.parse(reply.body()).path("status").asString()).isEqualTo("accepted"));
+    String dashed = postEvent("a dashed delivery id");
+    discourseHook("discourse webhook, delivery id that is not a number", hook, dashed).header("X-Discourse-Event-Id", "1-discourse-7")
+        .header("X-Discourse-Event-Signature", sign(dashed)).expect(400, INVALID);
+    discourseHook("discourse webhook, 7000-char delivery id", hook, dashed).header("X-Discourse-Event-Id", "7".repeat(7000))
+        .header("X-Discourse-Event-Signature", sign(dashed)).expect(400, "header_too_long");
+    discourseHook("discourse webhook, 2000-char extra header", hook, dashed).header("X-Discourse-Event-Id", "77")
+        .header("X-Discourse-Event-Signature", sign(dashed)).header("X-Padding", "p".repeat(2000)).expect(400, "header_too_long");
+    discourseHook("discourse webhook, 200-char event name", hook, dashed).header("X-Discourse-Event-Id", "78")
+        .header("X-Discourse-Event-Signature", sign(dashed)).replaceHeader("X-Discourse-Event", "e".repeat(200)).expect(400, INVALID);
     discourseHook("discourse webhook, replay with a forged signature", hook, replayed).header("X-Discourse-Event-Id", eventId)
         .header("X-Discourse-Event-Signature", sign("wrong", replayed)).expect(401, "bad_signature");
     discourseHook("discourse webhook, same delivery id sent to a community without discourse", "/api/hooks/" + f.bare() + "/discourse", replayed)
