@@ -88,7 +88,10 @@ public class CommunityService {
           "The body's name (" + name + ") must equal the community slug in the path (" + slug + ").",
           List.of(new FieldError("name", "must equal the path slug " + slug)));
     }
-    StoredCommunity existing = repository.lock(slug).orElse(null);
+    // Inserting first means a community that another request creates meanwhile is locked and checked
+    // below like any existing one, instead of having its plugins replaced unchecked by the upsert.
+    boolean inserted = repository.insert(slug, readableName(body));
+    StoredCommunity existing = inserted ? null : repository.lock(slug).orElse(null);
     List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), existing);
     if (existing != null) {
       for (StoredPlugin removed : existing.plugins()) {
@@ -100,7 +103,7 @@ public class CommunityService {
         }
       }
     }
-    boolean created = repository.upsert(slug, readableName(body));
+    boolean created = repository.upsert(slug, readableName(body)) || inserted;
     repository.replacePlugins(slug, plugins);
     enableChanged(slug, plugins, existing);
     return new Saved(get(slug), created);

@@ -64,6 +64,68 @@ class ProcessStartRaceTest extends ProcessTestSupport {
         .isEmpty();
   }
 
+  /**
+   * Two PUTs creating the same community, one with the plugin and one without, while starts keep trying
+   * until the community exists: the PUT without the plugin may come first, or be refused because a process
+   * is open, but it must never disable the plugin under a process the other PUT's community accepted.
+   */
+  @Test
+  void aPutRacingTheCreationOfItsCommunityChecksItsOpenProcesses() throws Exception {
+    List<String> violations = new ArrayList<>();
+    int serverErrors = 0;
+    ExecutorService pool = Executors.newFixedThreadPool(STARTS + 2);
+    try {
+      for (int number = 1; number <= ROUNDS; number++) {
+        String slug = uniqueSlug("race-create");
+        String body = "{\"options\": [\"a\", \"b\"], \"delay\": " + delayMinutes(60) + "}";
+        CyclicBarrier barrier = new CyclicBarrier(STARTS + 2);
+        List<Future<Response>> starts = new ArrayList<>();
+        for (int i = 0; i < STARTS; i++) {
+          starts.add(pool.submit(together(barrier, () -> startOnceItExists(slug, body))));
+        }
+        Future<Response> enabling = pool.submit(together(barrier, () -> put("/api/internal/community/" + slug,
+            "{\"name\": \"" + slug + "\", \"plugins\": [{\"name\": \"randomness\", \"config\": {}}]}")));
+        Future<Response> disabling = pool.submit(together(barrier, () -> put("/api/internal/community/" + slug,
+            "{\"name\": \"" + slug + "\", \"plugins\": []}")));
+        List<Response> started = new ArrayList<>();
+        for (Future<Response> start : starts) {
+          started.add(start.get(60, TimeUnit.SECONDS));
+        }
+        Round round = new Round(number, slug, started, enabling.get(60, TimeUnit.SECONDS), disabling.get(60, TimeUnit.SECONDS));
+        String at = "round " + number + " (" + slug + "): ";
+        List<Response> all = new ArrayList<>(started);
+        all.add(round.deleted());
+        all.add(round.disabled());
+        for (Response response : all) {
+          serverErrors += response.status() >= 500 ? 1 : 0;
+          if (!(List.of(200, 201, 202).contains(response.status()) || is(response, 400, "plugin_not_enabled")
+              || is(response, 404, "community_not_found") || is(response, 409, "plugin_has_open_processes"))) {
+            violations.add(at + "an answer was " + response.status() + " " + response.body());
+          }
+        }
+        for (String location : round.accepted()) {
+          checkAcceptedProcess(round, location, violations);
+        }
+        cleanUp(round);
+      }
+    } finally {
+      pool.shutdownNow();
+      pool.awaitTermination(30, TimeUnit.SECONDS);
+    }
+    assertThat(violations).as("%d rounds, %d answers 5xx", ROUNDS, serverErrors).isEmpty();
+  }
+
+  private Response startOnceItExists(String slug, String body) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      Response response = startProcess(slug, VOTE, body);
+      if (!is(response, 404, "community_not_found") || System.nanoTime() > deadline) {
+        return response;
+      }
+      Thread.sleep(1);
+    }
+  }
+
   /** One community, then its starts, its DELETE and a PUT without plugins, all released together. */
   private Round race(ExecutorService pool, int number) throws Exception {
     String slug = uniqueSlug("race");
