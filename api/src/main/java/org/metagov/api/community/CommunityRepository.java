@@ -55,6 +55,17 @@ public class CommunityRepository {
         .optional();
   }
 
+  /**
+   * Like {@link #find} but holds the community row with a shared lock until the transaction ends: it can
+   * be neither deleted nor {@link #lock locked} for a change meanwhile, while other shared lockers go on.
+   */
+  public Optional<StoredCommunity> lockShared(String slug) {
+    return jdbc.sql("select slug, readable_name from community where slug = ? for share")
+        .param(slug)
+        .query((rs, i) -> new StoredCommunity(rs.getString(1), rs.getString(2), plugins(slug)))
+        .optional();
+  }
+
   public boolean exists(String slug) {
     return jdbc.sql("select count(*) from community where slug = ?").param(slug).query(Long.class).single() > 0;
   }

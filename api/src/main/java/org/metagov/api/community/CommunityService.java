@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.Plugin;
@@ -17,6 +19,7 @@ import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
 import org.metagov.api.security.CommunityAccess;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -85,7 +88,10 @@ public class CommunityService {
           "The body's name (" + name + ") must equal the community slug in the path (" + slug + ").",
           List.of(new FieldError("name", "must equal the path slug " + slug)));
     }
-    StoredCommunity existing = repository.lock(slug).orElse(null);
+    // Inserting first means a community that another request creates meanwhile is locked and checked
+    // below like any existing one, instead of having its plugins replaced unchecked by the upsert.
+    boolean inserted = repository.insert(slug, readableName(body));
+    StoredCommunity existing = inserted ? null : repository.lock(slug).orElse(null);
     List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), existing);
     if (existing != null) {
       for (StoredPlugin removed : existing.plugins()) {
@@ -97,7 +103,7 @@ public class CommunityService {
         }
       }
     }
-    boolean created = repository.upsert(slug, readableName(body));
+    boolean created = repository.upsert(slug, readableName(body)) || inserted;
     repository.replacePlugins(slug, plugins);
     enableChanged(slug, plugins, existing);
     return new Saved(get(slug), created);
@@ -174,7 +180,22 @@ public class CommunityService {
    */
   public EnabledPlugin enabledPlugin(String slug, String pluginName) {
     requireCommunityHeader(slug);
-    StoredCommunity community = find(slug);
+    return enabled(find(slug, repository::find), pluginName);
+  }
+
+  /**
+   * Like {@link #enabledPlugin}, and the answer holds until the caller's transaction ends: the community
+   * row stays locked shared. Deleting the community or disabling a plugin locks the row exclusively before
+   * counting open processes, so it waits for this transaction and then counts what it inserted.
+   */
+  @Transactional(propagation = Propagation.MANDATORY)
+  public EnabledPlugin lockEnabledPlugin(String slug, String pluginName) {
+    requireCommunityHeader(slug);
+    return enabled(find(slug, repository::lockShared), pluginName);
+  }
+
+  private EnabledPlugin enabled(StoredCommunity community, String pluginName) {
+    String slug = community.slug();
     Plugin plugin = registry.find(pluginName)
         .orElseThrow(() -> ApiException.notFound("plugin_not_found", "There is no plugin named " + pluginName
             + "; GET /api/internal/plugins lists them."));
@@ -194,10 +215,14 @@ public class CommunityService {
   }
 
   private StoredCommunity find(String slug) {
+    return find(slug, repository::find);
+  }
+
+  private StoredCommunity find(String slug, Function<String, Optional<StoredCommunity>> load) {
     if (slug == null || !SLUG.matcher(slug).matches() || !CommunityAccess.allowed(slug)) {
       throw communityNotFound(slug);
     }
-    return repository.find(slug).orElseThrow(() -> communityNotFound(slug));
+    return load.apply(slug).orElseThrow(() -> communityNotFound(slug));
   }
 
   private static ApiException communityNotFound(String slug) {

@@ -43,11 +43,6 @@ public class ProcessRepository implements ProcessStore {
   private static final String COLUMNS =
       "id, community_slug, plugin_name, process_name, status, record::text as record, workflow_id, request_hash";
 
-  /** Holds off a concurrent deletion of the community, or removal of its plugins, until the start commits. */
-  public void lockCommunityShared(String community) {
-    jdbc.sql("select slug from community where slug = ? for share").param(community).query(String.class).optional();
-  }
-
   public long nextId() {
     return jdbc.sql("select nextval('process_id_seq')").query(Long.class).single();
   }

@@ -112,7 +112,9 @@ public class ProcessService {
     StoredProcess created;
     try {
       created = transaction.execute(status -> {
-        repository.lockCommunityShared(community);
+        // Checked again under the lock: the community may have been deleted, or the plugin disabled, since
+        // the check above. The lock then holds both off until this process is committed and counts as open.
+        communities.lockEnabledPlugin(community, name.plugin());
         long id = repository.nextId();
         String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
         ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessRecord.CREATED, null, Map.of(), Map.of());
