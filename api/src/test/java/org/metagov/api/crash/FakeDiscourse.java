@@ -43,6 +43,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       422 when the poll already has that status.</li>
  * </ul>
  * Every call needs the {@code Api-Key} header (403 otherwise).
+ *
+ * <p>The forum's state and its counters change and are read under the fake's lock, each change in one critical
+ * section: a test never sees a create counted whose topic is not stored yet.
  */
 final class FakeDiscourse implements AutoCloseable {
 
@@ -83,12 +86,15 @@ final class FakeDiscourse implements AutoCloseable {
   private final Map<Long, Topic> topicsById = new LinkedHashMap<>();
   private final AtomicLong nextTopicId = new AtomicLong(40);
   private final AtomicLong nextPostId = new AtomicLong(120);
-  private final AtomicInteger createRequests = new AtomicInteger();
-  private final AtomicInteger createsRefused = new AtomicInteger();
+  private int createRequests;
+  private int createsRefused;
+  private long firstCreateNanos;
   private final AtomicInteger externalIdLookups = new AtomicInteger();
   private final Map<String, AtomicInteger> createdByMarker = new LinkedHashMap<>();
   private volatile int createDelayMillis;
-  private volatile long firstCreateNanos;
+
+  /** The forum's creations at one instant: requests answered or held back, refusals, topics stored. */
+  record Creates(int requests, int refused, int topics) {}
 
   FakeDiscourse(String apiKey) {
     this.apiKey = apiKey;
@@ -110,17 +116,22 @@ final class FakeDiscourse implements AutoCloseable {
     createDelayMillis = millis;
   }
 
-  int createRequests() {
-    return createRequests.get();
+  /** {@code POST /posts.json} requests the forum has acted on (created the topic or refused it). */
+  synchronized int createRequests() {
+    return createRequests;
   }
 
-  /** Milliseconds since the first {@code POST /posts.json} arrived. */
-  long millisSinceFirstCreate() {
-    return firstCreateNanos == 0 ? -1 : (System.nanoTime() - firstCreateNanos) / 1_000_000;
+  /** Milliseconds since the first {@code POST /posts.json} arrived, -1 before it. */
+  synchronized long millisSinceFirstCreate() {
+    return createRequests == 0 ? -1 : (System.nanoTime() - firstCreateNanos) / 1_000_000;
   }
 
-  int createsRefused() {
-    return createsRefused.get();
+  synchronized int createsRefused() {
+    return createsRefused;
+  }
+
+  synchronized Creates creates() {
+    return new Creates(createRequests, createsRefused, topicsById.size());
   }
 
   int externalIdLookups() {
@@ -185,9 +196,6 @@ final class FakeDiscourse implements AutoCloseable {
     }
     Matcher m;
     if ("POST".equals(method) && "/posts.json".equals(path)) {
-      if (createRequests.getAndIncrement() == 0) {
-        firstCreateNanos = System.nanoTime();
-      }
       ResponseDefinitionBuilder answer = createPost(JSON.readTree(request.getBodyAsString()));
       int delay = createDelayMillis;
       return delay > 0 ? answer.withFixedDelay(delay) : answer;
@@ -215,6 +223,9 @@ final class FakeDiscourse implements AutoCloseable {
   }
 
   private synchronized ResponseDefinitionBuilder createPost(JsonNode body) {
+    if (createRequests++ == 0) {
+      firstCreateNanos = System.nanoTime();
+    }
     String title = body.path("title").asString("");
     String raw = body.path("raw").asString("");
     String externalId = body.path("external_id").asString(null);
@@ -229,7 +240,7 @@ final class FakeDiscourse implements AutoCloseable {
       errors.add("External ID has already been taken");
     }
     if (!errors.isEmpty()) {
-      createsRefused.incrementAndGet();
+      createsRefused++;
       ObjectNode refusal = JSON.createObjectNode().put("action", "create_post");
       ArrayNode list = refusal.putArray("errors");
       errors.forEach(list::add);

@@ -191,10 +191,15 @@ class ProcessCrashIT {
         assertThat(forum.createRequests()).as("Discourse received a poll creation before kill #1").isPositive();
       }
       int inFlight = forum.createRequests();
-      assertThat(forum.millisSinceFirstCreate()).as("kill #1 lands before Discourse answers").isLessThan(CREATE_DELAY_MILLIS - 1000);
+      assertThat(forum.millisSinceFirstCreate()).as("kill #1 lands before Discourse answers")
+          .isBetween(0L, CREATE_DELAY_MILLIS - 1000L);
       kill(app, "#1 with " + inFlight + " POST /posts.json in flight (their answers held back "
           + CREATE_DELAY_MILLIS / 1000 + " s; the posts exist on the forum)");
-      assertThat(forum.topicCount()).isEqualTo(inFlight);
+      // One snapshot: a creation that was still arriving when the await gave up may land after inFlight was read.
+      FakeDiscourse.Creates atKill = forum.creates();
+      assertThat(atKill.refused()).as("poll creations refused before kill #1").isZero();
+      assertThat(atKill.topics()).as("topics stored for the creations received").isEqualTo(atKill.requests())
+          .isGreaterThanOrEqualTo(inFlight);
       discourse.delayCreates(0);
       startApp(app);
 

@@ -104,7 +104,18 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
 
   private final ProcessActivities localStore = local(Duration.ofSeconds(15), null, STORE_RETRY);
 
+  /**
+   * Version 1 continues as new once the history is long even while webhook hints are pending: the wake that
+   * would have refreshed is handed to the next run as {@link ProcessState#refreshOwed()}. Before it, a run
+   * continued only right after a refresh and only with no hint pending; the hints that arrived during that
+   * refresh either held it back or made the server refuse the continue-as-new (it will not end a run while new
+   * signals wait), so under a steady storm of webhooks its history grew without bound. Histories recorded
+   * before carry no marker and replay the old rule.
+   */
+  static final String CONTINUE_THROUGH_HINTS_CHANGE = "continue-as-new-through-hints";
+
   private boolean localReads;
+  private boolean continueThroughHints;
   private ProcessStart start;
   private ProcessState state;
   private int pendingHints;
@@ -117,10 +128,14 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   public ProcessRecord run(ProcessStart start) {
     this.start = start;
     localReads = Workflow.getVersion(LOCAL_READS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    continueThroughHints = Workflow.getVersion(CONTINUE_THROUGH_HINTS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     if (start.carried() != null) {
       state = start.carried();
+      if (state.refreshOwed()) {
+        pendingHints = 1;
+      }
     } else {
-      state = new ProcessState(ProcessRecord.CREATED, null, Map.of(), Map.of(), Map.of(), List.of(), 0);
+      state = new ProcessState(ProcessRecord.CREATED, null, Map.of(), Map.of(), Map.of(), List.of(), 0, false);
       try {
         PlatformSnapshot created = creation.start(call());
         apply(created, created.closed() ? ProcessRecord.COMPLETED : ProcessRecord.PENDING, Map.of());
@@ -147,9 +162,19 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       if (start.closingAtMillis() > 0 && Workflow.currentTimeMillis() >= start.closingAtMillis()) {
         continue;
       }
+      if (continueThroughHints && historyIsLong()) {
+        // Continue before refreshing: under a storm of hints the server refuses to end a run while new signals
+        // wait, so the task that ends it has to be short. Signal handlers finish at once; only a close update
+        // waits, and it cannot be carried over, so it is served first.
+        Workflow.await(() -> Workflow.isEveryHandlerFinished() || closeRequested);
+        if (!closeRequested) {
+          Workflow.continueAsNew(start.continuedWith(state.owingRefresh()));
+        }
+        continue;
+      }
       pendingHints = 0;
       refresh();
-      if (!record().ended() && historyIsLong()) {
+      if (!continueThroughHints && !record().ended() && historyIsLong()) {
         // A close update in flight waits for this loop, so wait for handlers only while none is pending.
         Workflow.await(() -> Workflow.isEveryHandlerFinished() || closeRequested || pendingHints > 0);
         if (!closeRequested && pendingHints == 0) {
@@ -252,13 +277,14 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
         mergedErrors,
         snapshot == null || snapshot.platformState() == null ? state.platformState() : snapshot.platformState(),
         snapshot == null || snapshot.routingKeys() == null ? state.routingKeys() : snapshot.routingKeys(),
-        state.version());
+        state.version(),
+        false);
     if (sameVisibleState(next)) {
       state = next;
       return;
     }
     state = new ProcessState(next.status(), next.url(), next.outcome(), next.errors(), next.platformState(),
-        next.routingKeys(), state.version() + 1);
+        next.routingKeys(), state.version() + 1, false);
     if (start.searchAttributes()) {
       Workflow.upsertTypedSearchAttributes(STATUS.valueSet(status));
     }

@@ -2,20 +2,27 @@ package org.metagov.workflows.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,14 +36,14 @@ import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
  */
 class ProcessWorkflowReplayTest {
 
-  /** Histories are recorded per workflow version: process-<version>-<scenario>.json; old ones stay. */
-  static final String RECORDING = "v1";
+  /** Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long); old ones stay. */
+  static final String RECORDING = "v2";
 
   static java.util.stream.Stream<String> histories() throws Exception {
     Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());
     try (var files = Files.list(folder)) {
       List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("process-")).sorted().toList();
-      assertThat(names).as("recorded histories").hasSizeGreaterThanOrEqualTo(6);
+      assertThat(names).as("recorded histories").hasSizeGreaterThanOrEqualTo(11);
       return names.stream();
     }
   }
@@ -44,7 +51,8 @@ class ProcessWorkflowReplayTest {
   @ParameterizedTest
   @org.junit.jupiter.params.provider.MethodSource("histories")
   void recordedHistoriesReplayOnTheCurrentCode(String file) throws Exception {
-    try (InputStream in = getClass().getResourceAsStream("/histories/" + file)) {
+    try (InputStream stored = getClass().getResourceAsStream("/histories/" + file);
+        InputStream in = file.endsWith(".gz") ? new GZIPInputStream(stored) : stored) {
       String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       WorkflowReplayer.replayWorkflowExecution(json, ProcessWorkflowImpl.class);
     }
@@ -52,7 +60,7 @@ class ProcessWorkflowReplayTest {
 
   @Test
   @EnabledIfSystemProperty(named = "metagov.recordHistories", matches = "true")
-  void recordHistories() throws IOException {
+  void recordHistories() throws IOException, InterruptedException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
       worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
@@ -81,7 +89,45 @@ class ProcessWorkflowReplayTest {
       WorkflowClient.start(rejected::run, start(env, 3, Duration.ofDays(1), null, 0));
       WorkflowStub.fromTyped(rejected).getResult(ProcessRecord.class);
       write(client, 3, "rejected-at-start");
+
+      // A storm of hints, each burst sent once the platform is read: the first run continues as new at its
+      // first wake past the history limit, owing the next run a refresh (thousands of events, so gzipped).
+      platform.rejectStart = false;
+      ProcessWorkflow storm = stub(client, 4);
+      String firstRun = WorkflowClient.start(storm::run, start(env, 4, Duration.ofDays(7), null, 0)).getRunId();
+      String stormId = ProcessWorkflow.workflowId("c1", "loomio.poll", 4);
+      int hints = 0;
+      while (status(client, stormId, firstRun) == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+        int readsBefore = platform.refreshes.get();
+        for (int i = 0; i < 50; i++) {
+          hints++;
+          platform.votes = Map.of("yes", hints, "no", 0);
+          storm.platformUpdate(new PlatformHint("d-" + hints, "stance_created"));
+        }
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (platform.refreshes.get() == readsBefore && System.nanoTime() < until) {
+          Thread.sleep(5);
+        }
+      }
+      assertThat(status(client, stormId, firstRun)).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW);
+      WorkflowExecutionHistory continued = client.fetchHistory(stormId, firstRun);
+      String nextRun = continued.getLastEvent().getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId();
+      env.sleep(Duration.ofSeconds(5));
+      platform.votes = Map.of("yes", hints + 1, "no", 0);
+      storm.platformUpdate(new PlatformHint("d-" + (hints + 1), "stance_created"));
+      env.sleep(Duration.ofSeconds(5));
+      storm.close();
+      WorkflowStub.fromTyped(storm).getResult(ProcessRecord.class);
+      writeGzipped(continued, "storm-continued-owing-a-refresh");
+      Files.writeString(file("storm-next-run-refreshes-then-closed", ""), client.fetchHistory(stormId, nextRun).toJson(true));
     }
+  }
+
+  private static WorkflowExecutionStatus status(WorkflowClient client, String workflowId, String runId) {
+    return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
+        DescribeWorkflowExecutionRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId)).build())
+        .getWorkflowExecutionInfo().getStatus();
   }
 
   private static ProcessWorkflow stub(WorkflowClient client, long id) {
@@ -96,8 +142,18 @@ class ProcessWorkflowReplayTest {
 
   private static void write(WorkflowClient client, long id, String name) throws IOException {
     String json = client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).toJson(true);
-    Path file = Path.of("src/test/resources/histories/process-" + RECORDING + "-" + name + ".json");
+    Files.writeString(file(name, ""), json);
+  }
+
+  private static void writeGzipped(WorkflowExecutionHistory history, String name) throws IOException {
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file(name, ".gz")))) {
+      out.write(history.toJson(false).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static Path file(String name, String suffix) throws IOException {
+    Path file = Path.of("src/test/resources/histories/process-" + RECORDING + "-" + name + ".json" + suffix);
     Files.createDirectories(file.getParent());
-    Files.writeString(file, json);
+    return file;
   }
 }
