@@ -45,6 +45,7 @@ public class ProcessActivitiesImpl implements ProcessActivities {
 
   @Override
   public PlatformSnapshot refresh(PlatformCall call) {
+    store.hintTaken(call.id());
     return run(call, ProcessAdapter::refresh);
   }
 

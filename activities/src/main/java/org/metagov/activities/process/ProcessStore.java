@@ -7,4 +7,10 @@ public interface ProcessStore {
 
   /** Writes the projection unless a newer version is already stored. */
   void project(ProcessProjection projection);
+
+  /**
+   * Lowers the process's webhook flag just before it re-reads its platform: a webhook that arrives from
+   * now on signals the process again, and one that arrived before is covered by this read.
+   */
+  void hintTaken(long processId);
 }

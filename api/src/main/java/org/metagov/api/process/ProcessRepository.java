@@ -134,6 +134,26 @@ public class ProcessRepository implements ProcessStore {
   }
 
   /**
+   * Raises the webhook flag of the given processes and returns those whose flag was down: only they need a
+   * signal, the others have one waiting for their next platform read. The rows stay locked until the
+   * caller's transaction ends, so a read that starts meanwhile waits and then sees what the webhook changed.
+   */
+  public List<Long> raiseHints(List<Long> processIds) {
+    if (processIds.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.sql("update process set hint_pending = true where id in (:ids) and not hint_pending returning id")
+        .param("ids", processIds)
+        .query(Long.class)
+        .list();
+  }
+
+  @Override
+  public void hintTaken(long processId) {
+    jdbc.sql("update process set hint_pending = false where id = ? and hint_pending").param(processId).update();
+  }
+
+  /**
    * Writes a workflow's state unless a newer version is stored. The row is inserted if missing, so a
    * workflow whose starting transaction failed to commit still becomes visible.
    */

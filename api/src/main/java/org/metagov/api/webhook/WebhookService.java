@@ -93,8 +93,14 @@ public class WebhookService {
         return null;
       }
       List<StoredProcess> concerned = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
+      List<Long> toSignal = processes.raiseHints(concerned.stream().map(StoredProcess::id).toList());
       int signalled = 0;
       for (StoredProcess process : concerned) {
+        if (!toSignal.contains(process.id())) {
+          // A signal is already waiting for the process's next platform read, which will see this change too.
+          signalled++;
+          continue;
+        }
         try {
           client.newWorkflowStub(ProcessWorkflow.class, process.workflowId())
               .platformUpdate(new PlatformHint(identity, eventType));
