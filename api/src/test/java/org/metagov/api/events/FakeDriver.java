@@ -19,7 +19,7 @@ import java.util.function.ToIntFunction;
 final class FakeDriver implements AutoCloseable {
 
   /** One request as received, with the status it was answered. */
-  record Received(String webhookId, String body, int status) {
+  record Received(String webhookId, String body, int status, String community) {
     boolean accepted() {
       return status >= 200 && status < 300;
     }
@@ -41,12 +41,20 @@ final class FakeDriver implements AutoCloseable {
       int status = policy.applyAsInt(body);
       // Recorded before answering, so a test that saw the answer's effect also sees the request.
       synchronized (received) {
-        received.add(new Received(exchange.getRequestHeaders().getFirst("webhook-id"), body, status));
+        received.add(new Received(exchange.getRequestHeaders().getFirst("webhook-id"), body, status, community(body)));
       }
       exchange.sendResponseHeaders(status, -1);
       exchange.close();
     });
     server.start();
+  }
+
+  private static String community(String body) {
+    try {
+      return org.metagov.activities.json.Json.parse(body).path("community").asString(null);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   String url() {
@@ -67,9 +75,8 @@ final class FakeDriver implements AutoCloseable {
 
   /** Every request about one community's events, in arrival order. */
   List<Received> received(String community) {
-    String field = "\"community\":\"" + community + "\"";
     synchronized (received) {
-      return received.stream().filter(request -> request.body().contains(field)).toList();
+      return received.stream().filter(request -> community.equals(request.community())).toList();
     }
   }
 
