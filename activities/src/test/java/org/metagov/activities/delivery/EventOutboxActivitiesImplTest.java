@@ -179,6 +179,21 @@ class EventOutboxActivitiesImplTest {
     assertThat(store.errors.get("e2")).contains("must not carry credentials").doesNotContain("secret");
   }
 
+  @Test
+  void aUrlThePolicyAcceptsButTheHttpClientCannotUseIsDeadLetteredNotThrown() {
+    // The policy checks the scheme, host and length; the HTTP client still refuses a port out of range.
+    String outOfRange = "http://127.0.0.1:99999/events";
+    assertThat(new OutboundUrlPolicy(false).violation(outOfRange)).isEmpty();
+    store.add("e1", outOfRange, body("e1"));
+    store.add("e2", receiver.url(), body("e2"));
+
+    OutboxDrain drain = activities().deliverQueued(COMMUNITY);
+
+    assertThat(drain).isEqualTo(new OutboxDrain(1, 1, 0, false));
+    assertThat(store.states()).containsExactly(Map.entry("e1", "dead"), Map.entry("e2", "delivered"));
+    assertThat(store.errors.get("e1")).contains("127.0.0.1:99999");
+  }
+
   // ---------------------------------------------------------------------------------------------- retries
 
   @ParameterizedTest
@@ -366,6 +381,32 @@ class EventOutboxActivitiesImplTest {
     assertThat(receiver.requests).isEmpty();
     assertThat(store.states()).containsExactly(Map.entry("h1", "queued"), Map.entry("e2", "queued"));
     assertThat(store.attempts.get("h1")).isEqualTo(2);
+  }
+
+  @Test
+  void aPluginThatFailsUnexpectedlyWhileCompletingCountsAsAFailedAttemptAndGivesUpInTime() {
+    Instant longAgo = Instant.now().minus(GIVE_UP_AFTER).minus(Duration.ofHours(1));
+    QueuedEvent recent = hint("h1", "thing_changed", 1);
+    QueuedEvent old = new QueuedEvent("h0", recent.community(), recent.plugin(), recent.url(), recent.body(), false,
+        longAgo);
+    store.add(old);
+    store.add(recent);
+    store.add("e2", receiver.url(), body("e2"));
+    plugin.enrich = event -> {
+      throw new IllegalStateException("a bug in the plugin");
+    };
+    EventOutboxActivitiesImpl activities = activities();
+
+    // The old one is given up after its failed attempt; the recent one stops the run with a backoff.
+    assertThat(activities.deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(0, 1, 1, false));
+    assertThat(store.states()).containsExactly(Map.entry("h0", "dead"), Map.entry("h1", "queued"),
+        Map.entry("e2", "queued"));
+    assertThat(store.errors.get("h0")).contains("a bug in the plugin").contains("gave up");
+    assertThat(store.attempts.get("h1")).isEqualTo(1);
+
+    plugin.enrich = event -> event; // the plugin is fixed
+    assertThat(activities.deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(2, 0, 0, false));
+    assertThat(receiver.ids()).containsExactly("h1", "e2");
   }
 
   @Test
