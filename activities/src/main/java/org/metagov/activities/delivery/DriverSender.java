@@ -53,15 +53,15 @@ public class DriverSender {
       return new Outcome(Verdict.REFUSED, "the URL " + refused.get());
     }
     long timestamp = System.currentTimeMillis() / 1000;
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-        .timeout(timeout)
-        .header("Content-Type", "application/json")
-        .header("User-Agent", "metagov-temporal")
-        .header("webhook-id", webhookId)
-        .header("webhook-timestamp", Long.toString(timestamp))
-        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-    signer.sign(webhookId, timestamp, body).ifPresent(signature -> request.header("webhook-signature", signature));
     try {
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+          .timeout(timeout)
+          .header("Content-Type", "application/json")
+          .header("User-Agent", "metagov-temporal")
+          .header("webhook-id", webhookId)
+          .header("webhook-timestamp", Long.toString(timestamp))
+          .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+      signer.sign(webhookId, timestamp, body).ifPresent(signature -> request.header("webhook-signature", signature));
       HttpResponse<Void> response = client.send(request.build(), HttpResponse.BodyHandlers.discarding());
       int status = response.statusCode();
       if (status >= 200 && status < 300) {
@@ -74,6 +74,10 @@ public class DriverSender {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Outcome(Verdict.RETRY, "interrupted");
+    } catch (IllegalArgumentException e) {
+      // A request the HTTP client refuses to make, such as a URL the policy accepts with a port out of range:
+      // repeating it cannot succeed. (Its message may quote the whole URL, so it is not passed on.)
+      return new Outcome(Verdict.REFUSED, "the URL " + describe(url) + " cannot be used by the HTTP client");
     }
   }
 
@@ -85,7 +89,11 @@ public class DriverSender {
   public static String describe(String url) {
     try {
       URI uri = new URI(url);
-      return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
+      String authority = uri.getRawAuthority();
+      if (authority != null) {
+        authority = authority.substring(authority.lastIndexOf('@') + 1);
+      }
+      return uri.getScheme() + "://" + authority + uri.getRawPath();
     } catch (java.net.URISyntaxException | NullPointerException e) {
       return "an invalid URL";
     }

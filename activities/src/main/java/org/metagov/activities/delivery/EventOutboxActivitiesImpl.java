@@ -114,6 +114,10 @@ public class EventOutboxActivitiesImpl implements EventOutboxActivities {
             error);
       } catch (InvalidInputException | NotFoundException e) {
         return new Step(DriverSender.Verdict.REFUSED, "the event could not be completed: " + e.getMessage());
+      } catch (RuntimeException e) {
+        // A fault in the plugin: counted as a failed attempt, so the event is tried again with its backoff and
+        // given up in time, instead of failing the whole run again and again ahead of every later event.
+        return new Step(DriverSender.Verdict.RETRY, "the plugin failed to complete the event: " + e);
       }
       if (enriched == null) {
         store.discard(event.id(), "the plugin found that the event does not concern this community");
