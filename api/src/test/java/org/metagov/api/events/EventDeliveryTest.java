@@ -130,10 +130,7 @@ class EventDeliveryTest extends ProcessTestSupport {
   void enablingOpenCollectiveRegistersItsWebhookOnceAndExpenseWebhooksBecomeEvents() throws Exception {
     WireMockServer oc = localWireMock();
     try {
-      oc.stubFor(graphQl("OpenCollectiveAccount").willReturn(WireMock.okJson("{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\","
-          + " \"legacyId\": 58213, \"slug\": \"coop-collective\", \"name\": \"Coop Collective\", \"type\": \"COLLECTIVE\"}}}")));
-      oc.stubFor(graphQl("OpenCollectiveWebhooks").willReturn(WireMock.okJson(
-          "{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\", \"webhooks\": {\"nodes\": []}}}}")));
+      knowsCoopCollective(oc);
       oc.stubFor(graphQl("CreateWebhook").willReturn(WireMock.okJson(
           "{\"data\": {\"createWebhook\": {\"id\": \"not_4kq9z8wd\", \"activityType\": \"ACTIVITY_ALL\"}}}")));
       oc.stubFor(graphQl("OpenCollectiveExpense").willReturn(WireMock.okJson(resource("/opencollective/expense.json"))));
@@ -172,14 +169,5 @@ class EventDeliveryTest extends ProcessTestSupport {
     }
   }
 
-  private static com.github.tomakehurst.wiremock.client.MappingBuilder graphQl(String operation) {
-    return WireMock.post(urlEqualTo("/graphql/v2"))
-        .withRequestBody(WireMock.matchingJsonPath("$.operationName", WireMock.equalTo(operation)));
-  }
 
-  private static String resource(String path) throws java.io.IOException {
-    try (var in = EventDeliveryTest.class.getResourceAsStream(path)) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    }
-  }
 }

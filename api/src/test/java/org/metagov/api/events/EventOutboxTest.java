@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import io.temporal.api.history.v1.HistoryEvent;
-import io.temporal.common.WorkflowExecutionHistory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -229,10 +227,7 @@ class EventOutboxTest extends ProcessTestSupport {
   void aWebhookArrivingWhileItsPlatformIsDownReachesTheDriverOnceThePlatformIsBack() throws Exception {
     WireMockServer oc = localWireMock();
     try {
-      oc.stubFor(graphQl("OpenCollectiveAccount").willReturn(WireMock.okJson("{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\","
-          + " \"legacyId\": 58213, \"slug\": \"coop-collective\", \"name\": \"Coop Collective\", \"type\": \"COLLECTIVE\"}}}")));
-      oc.stubFor(graphQl("OpenCollectiveWebhooks").willReturn(WireMock.okJson(
-          "{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\", \"webhooks\": {\"nodes\": []}}}}")));
+      knowsCoopCollective(oc);
       String slug = uniqueSlug("oc-down");
       putCommunity(slug, "[{\"name\": \"opencollective\", \"config\": {\"access_token\": \"oc-personal-token-123\","
           + " \"collective_slug\": \"coop-collective\", \"server_url\": \"" + oc.baseUrl() + "\", \"webhook_slug\": \"ocHook12345\"}}]");
@@ -296,38 +291,11 @@ class EventOutboxTest extends ProcessTestSupport {
         .param(community).query(String.class).list();
     assertThat(accepted).as("delivered in queue order").isEqualTo(queueOrder);
 
-    List<Integer> historyLengths = outboxHistoryLengths(community);
+    List<Integer> historyLengths = historyLengths(EventOutboxWorkflow.workflowId(community));
     int longest = historyLengths.stream().mapToInt(Integer::intValue).max().orElseThrow();
     System.out.printf("outbox figures: events=%d queued_in=%.1fs drained_in=%.1fs driver_requests=%d runs=%d"
         + " longest_history=%d bound=%d%n", total, queueSeconds, drainSeconds, DRIVER.received(community).size(),
         historyLengths.size(), longest, HISTORY_BOUND);
     assertThat(longest).isLessThanOrEqualTo(HISTORY_BOUND);
-  }
-
-  /** The history length of every run of the community's outbox workflow, newest first. */
-  List<Integer> outboxHistoryLengths(String slug) {
-    List<Integer> lengths = new ArrayList<>();
-    String workflowId = EventOutboxWorkflow.workflowId(slug);
-    WorkflowExecutionHistory history = workflowClient.fetchHistory(workflowId);
-    while (true) {
-      List<HistoryEvent> events = history.getEvents();
-      lengths.add(events.size());
-      String previous = events.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
-      if (previous.isEmpty()) {
-        return lengths;
-      }
-      history = workflowClient.fetchHistory(workflowId, previous);
-    }
-  }
-
-  private static com.github.tomakehurst.wiremock.client.MappingBuilder graphQl(String operation) {
-    return WireMock.post(WireMock.urlEqualTo("/graphql/v2"))
-        .withRequestBody(WireMock.matchingJsonPath("$.operationName", WireMock.equalTo(operation)));
-  }
-
-  private static String resource(String path) throws java.io.IOException {
-    try (var in = EventOutboxTest.class.getResourceAsStream(path)) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    }
   }
 }

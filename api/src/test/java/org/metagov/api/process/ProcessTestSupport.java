@@ -192,7 +192,45 @@ public abstract class ProcessTestSupport extends IntegrationTest {
     return minutes + (int) Duration.ofMillis(skew).toMinutes() + 1;
   }
 
+  /** The history length of every run of a workflow, newest first (following continue-as-new back to the first run). */
+  protected List<Integer> historyLengths(String workflowId) {
+    List<Integer> lengths = new java.util.ArrayList<>();
+    io.temporal.common.WorkflowExecutionHistory history = workflowClient.fetchHistory(workflowId);
+    while (true) {
+      List<io.temporal.api.history.v1.HistoryEvent> events = history.getEvents();
+      lengths.add(events.size());
+      String previous = events.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+      if (previous.isEmpty()) {
+        return lengths;
+      }
+      history = workflowClient.fetchHistory(workflowId, previous);
+    }
+  }
+
   // --- fakes ------------------------------------------------------------------------------------
+
+  /** A request to a fake Open Collective's GraphQL endpoint for one named operation. */
+  protected static com.github.tomakehurst.wiremock.client.MappingBuilder graphQl(String operation) {
+    return com.github.tomakehurst.wiremock.client.WireMock.post(com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/graphql/v2"))
+        .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath("$.operationName",
+            com.github.tomakehurst.wiremock.client.WireMock.equalTo(operation)));
+  }
+
+  /** A fake Open Collective that knows the collective {@code coop-collective} and none of its webhooks. */
+  protected static void knowsCoopCollective(WireMockServer oc) {
+    oc.stubFor(graphQl("OpenCollectiveAccount").willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson(
+        "{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\", \"legacyId\": 58213, \"slug\": \"coop-collective\","
+            + " \"name\": \"Coop Collective\", \"type\": \"COLLECTIVE\"}}}")));
+    oc.stubFor(graphQl("OpenCollectiveWebhooks").willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson(
+        "{\"data\": {\"account\": {\"id\": \"acc_1a2b3c4d\", \"webhooks\": {\"nodes\": []}}}}")));
+  }
+
+  /** A test resource as text. */
+  protected static String resource(String path) throws java.io.IOException {
+    try (var in = ProcessTestSupport.class.getResourceAsStream(path)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
 
   /** A WireMock server on 127.0.0.1 and a free port: a fake platform or a Driver's receiver. */
   protected static WireMockServer localWireMock() {
