@@ -101,8 +101,10 @@ public class DeliveryRepository implements DeliveryStore {
 
   private static DeliveryView view(java.sql.ResultSet rs) throws java.sql.SQLException {
     long processId = rs.getLong("process_id");
+    // wasNull refers to the last column read, so it is asked at once.
+    Long process = rs.wasNull() ? null : processId;
     return new DeliveryView(rs.getString("id"), rs.getString("kind"), rs.getString("community_slug"),
-        rs.wasNull() ? null : processId, rs.getString("url"), rs.getString("status"), rs.getInt("attempts"),
+        process, rs.getString("url"), rs.getString("status"), rs.getInt("attempts"),
         rs.getString("last_error"), rs.getString(9), rs.getString(10), Json.parse(rs.getString("body")));
   }
 }

@@ -183,6 +183,7 @@ class EventOutboxTest extends ProcessTestSupport {
     JsonNode dead = deliveries(community, "dead");
     assertThat(ids(dead)).containsExactly(poison);
     assertThat(dead.get(0).path("attempts").asInt()).isEqualTo(1);
+    assertThat(dead.get(0).path("process_id").isNull()).as("an event belongs to no process").isTrue();
     assertThat(dead.get(0).path("last_error").asString()).contains("400");
 
     DRIVER.answer(body -> 204);
