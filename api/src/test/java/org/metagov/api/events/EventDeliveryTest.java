@@ -121,6 +121,9 @@ class EventDeliveryTest extends ProcessTestSupport {
     await().atMost(Duration.ofSeconds(30)).until(() -> received().size() >= 5);
     List<String> ids = received().stream().map(r -> r.getHeader("webhook-id")).toList();
     assertThat(ids).containsExactly(queued.get(0), queued.get(0), queued.get(0), queued.get(1), queued.get(2));
+    // The receiver has answered the last one; its delivered mark follows the answer.
+    await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/api/internal/deliveries?status=delivered", null,
+        COMMUNITY_HEADER, community).json().path("deliveries").size() == 3);
     Response delivered = send("GET", "/api/internal/deliveries?status=delivered", null, COMMUNITY_HEADER, community);
     assertThat(delivered.json().path("deliveries")).hasSize(3);
     assertThat(delivered.json().path("deliveries").get(0).path("attempts").asInt()).isEqualTo(3);

@@ -49,7 +49,7 @@ class WebhookStormTest extends ProcessTestSupport {
     awaitStatus(slug, location, "pending");
 
     long started = System.nanoTime();
-    ExecutorService senders = Executors.newFixedThreadPool(4);
+    ExecutorService senders = Executors.newFixedThreadPool(2);
     List<Future<Response>> answers = new ArrayList<>();
     for (int i = 1; i <= WEBHOOKS; i++) {
       int votes = i;
@@ -74,7 +74,9 @@ class WebhookStormTest extends ProcessTestSupport {
         discourse.webhookHeaders("999999", "post_edited", FakeDiscourse.signature(FakeDiscourse.WEBHOOK_SECRET, last)));
     assertThat(lastAnswer.json().path("status").asString()).as(lastAnswer.body()).isEqualTo("accepted");
     assertThat(lastAnswer.json().path("processes").asInt()).isEqualTo(1);
-    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+    // A read that times out on a loaded machine is retried with backoff (the test platform timeout is 1 s),
+    // so this waits generously; what it proves is that the last webhook is not lost, not how fast it shows.
+    await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
         assertThat(record(slug, location).path("outcome").path("votes").path("Yes").asLong())
             .as("the tally after the last webhook (platform reads so far: %d)", discourse.postReads()).isEqualTo(WEBHOOKS));
 
