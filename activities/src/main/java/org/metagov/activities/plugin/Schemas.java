@@ -20,7 +20,10 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Schemas {
 
-  /** What a secret field reads as; sending it back in a PUT keeps the stored value. */
+  /**
+   * What a secret field reads as; sending it back in a PUT keeps the stored value, as long as no field
+   * deciding where the secret is sent changed (see {@link #restoreSecrets}).
+   */
   public static final String SECRET_PLACEHOLDER = "********";
 
   private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
@@ -129,13 +132,55 @@ public final class Schemas {
     return redacted;
   }
 
+  /** JSON Schema {@code format}s whose values are URLs. */
+  private static final Set<String> URL_FORMATS = Set.of("uri", "iri", "uri-reference", "iri-reference", "uri-template", "url");
+
+  /**
+   * Names of the top-level fields of a config schema that decide where the plugin's calls (and so its
+   * secrets) go: every property with a URL {@code format} ({@code uri} and kin) or named {@code url} or
+   * {@code *_url}.
+   */
+  public static Set<String> destinationFields(JsonNode schema) {
+    Set<String> fields = new LinkedHashSet<>();
+    for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
+      String name = property.getKey();
+      String format = property.getValue().path("format").asString("");
+      if (URL_FORMATS.contains(format) || name.equals("url") || name.endsWith("_url")) {
+        fields.add(name);
+      }
+    }
+    return fields;
+  }
+
+  /**
+   * The destination fields ({@link #destinationFields}) whose value differs between the submitted and the
+   * stored config, each side with the schema's defaults filled in. Any textual difference counts: a trailing
+   * slash or a change of case is a different URL.
+   */
+  public static List<String> changedDestinations(JsonNode schema, JsonNode submitted, JsonNode stored) {
+    ObjectNode before = withDefaults(schema, stored instanceof ObjectNode o ? o : Json.object());
+    ObjectNode after = withDefaults(schema, submitted instanceof ObjectNode o ? o : Json.object());
+    List<String> changed = new ArrayList<>();
+    for (String field : destinationFields(schema)) {
+      if (!java.util.Objects.equals(before.get(field), after.get(field))) {
+        changed.add(field);
+      }
+    }
+    return changed;
+  }
+
   /**
    * Replaces each secret that holds the placeholder with the stored value. A placeholder with nothing
-   * stored behind it is an error: the Driver sent back a value it never set.
+   * stored behind it is an error: the Driver sent back a value it never set. A stored secret is only ever
+   * sent to the URL it was entered with, so the placeholder keeps it only while every destination field
+   * ({@link #destinationFields}) is unchanged; otherwise this throws {@link SecretReentryRequiredException}
+   * naming each such secret, which must be sent again with its real value.
    */
   public static ObjectNode restoreSecrets(JsonNode schema, ObjectNode submitted, JsonNode stored, String pathPrefix) {
     ObjectNode restored = submitted.deepCopy();
     List<FieldError> errors = new ArrayList<>();
+    List<FieldError> reentry = new ArrayList<>();
+    List<String> changed = stored == null ? List.of() : changedDestinations(schema, submitted, stored);
     for (String secret : secretFields(schema)) {
       JsonNode value = restored.get(secret);
       if (value != null && value.isString() && SECRET_PLACEHOLDER.equals(value.asString())) {
@@ -143,15 +188,43 @@ public final class Schemas {
         if (previous == null || previous.isNull()) {
           errors.add(new FieldError(pathPrefix + "." + secret,
               "is the redaction placeholder but no value is stored for it; send the real value"));
+        } else if (!changed.isEmpty()) {
+          reentry.add(new FieldError(pathPrefix + "." + secret, "is the redaction placeholder but "
+              + String.join(", ", changed) + " changed"
+              + "; a stored secret is only sent to the URL it was entered with, so send the real value again"));
         } else {
           restored.set(secret, previous.deepCopy());
         }
       }
     }
+    if (!reentry.isEmpty()) {
+      List<FieldError> all = new ArrayList<>(reentry);
+      all.addAll(errors);
+      throw new SecretReentryRequiredException(reentry.get(0).path() + " " + reentry.get(0).message(), all, reentry);
+    }
     if (!errors.isEmpty()) {
       throw new InvalidInputException(errors.get(0).path() + " " + errors.get(0).message(), errors);
     }
     return restored;
+  }
+
+  /**
+   * A secret came back as the placeholder while a field deciding where it is sent changed: the real value
+   * must be entered again. {@link #errors()} lists every failure of the config, {@link #secrets()} the
+   * secrets to re-enter.
+   */
+  public static final class SecretReentryRequiredException extends InvalidInputException {
+
+    private final List<FieldError> secrets;
+
+    public SecretReentryRequiredException(String detail, List<FieldError> errors, List<FieldError> secrets) {
+      super(detail, errors);
+      this.secrets = List.copyOf(secrets);
+    }
+
+    public List<FieldError> secrets() {
+      return secrets;
+    }
   }
 
   private static Schema compiled(JsonNode schema) {

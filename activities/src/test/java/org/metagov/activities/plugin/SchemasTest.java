@@ -117,4 +117,71 @@ class SchemasTest {
         .isInstanceOfSatisfying(InvalidInputException.class, e ->
             assertThat(paths(e.errors())).containsExactly("c.webhook_secret"));
   }
+
+  /** Asserts that restoring fails because the listed secrets must be re-entered (not a plain validation failure). */
+  private static void assertReentryRequired(JsonNode schema, ObjectNode submitted, JsonNode stored, String... paths) {
+    assertThatThrownBy(() -> Schemas.restoreSecrets(schema, submitted, stored, "plugins[0].config"))
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> {
+          assertThat(e.getClass().getSimpleName()).isEqualTo("SecretReentryRequiredException");
+          assertThat(paths(e.errors())).containsExactly(paths);
+        });
+  }
+
+  @Test
+  void thePlaceholderKeepsAStoredSecretOnlyWhileEveryUrlFieldIsUnchanged() {
+    JsonNode stored = Json.parse("{\"server_url\": \"https://old.example\", \"api_key\": \"sk\", \"webhook_secret\": \"wh\", \"limit\": 4}");
+
+    // A new server_url: every secret sent back as the placeholder must be entered again.
+    assertReentryRequired(SCHEMA, object("{\"server_url\": \"https://new.example\", \"api_key\": \"********\"}"), stored,
+        "plugins[0].config.api_key");
+    assertReentryRequired(SCHEMA,
+        object("{\"server_url\": \"https://new.example\", \"api_key\": \"********\", \"webhook_secret\": \"********\"}"), stored,
+        "plugins[0].config.api_key", "plugins[0].config.webhook_secret");
+    // Any textual difference is a different URL: a trailing slash, a change of case.
+    assertReentryRequired(SCHEMA, object("{\"server_url\": \"https://old.example/\", \"api_key\": \"********\"}"), stored,
+        "plugins[0].config.api_key");
+    assertReentryRequired(SCHEMA, object("{\"server_url\": \"https://OLD.example\", \"api_key\": \"********\"}"), stored,
+        "plugins[0].config.api_key");
+    // Leaving server_url out means its default, which is not what the secret was entered with.
+    assertReentryRequired(SCHEMA, object("{\"api_key\": \"********\"}"), stored, "plugins[0].config.api_key");
+
+    // The real secret with the new URL is fine, and so is the placeholder with only non-URL changes.
+    assertThat(Schemas.restoreSecrets(SCHEMA, object("{\"server_url\": \"https://new.example\", \"api_key\": \"sk-new\"}"), stored, "c"))
+        .isEqualTo(Json.parse("{\"server_url\": \"https://new.example\", \"api_key\": \"sk-new\"}"));
+    assertThat(Schemas.restoreSecrets(SCHEMA, object("{\"server_url\": \"https://old.example\", \"api_key\": \"********\", \"limit\": 5}"),
+        stored, "c")).isEqualTo(Json.parse("{\"server_url\": \"https://old.example\", \"api_key\": \"sk\", \"limit\": 5}"));
+
+    // A field absent on one side counts with its schema default: absent now and the default stored is unchanged.
+    JsonNode storedDefault = Json.parse("{\"server_url\": \"https://example.org\", \"api_key\": \"sk\"}");
+    assertThat(Schemas.restoreSecrets(SCHEMA, object("{\"api_key\": \"********\"}"), storedDefault, "c").path("api_key").asString())
+        .isEqualTo("sk");
+    assertThat(Schemas.restoreSecrets(SCHEMA, object("{\"server_url\": \"https://example.org\", \"api_key\": \"********\"}"),
+        Json.parse("{\"api_key\": \"sk\"}"), "c").path("api_key").asString()).isEqualTo("sk");
+
+    // Nothing stored behind the placeholder stays a plain validation failure.
+    assertThatThrownBy(() -> Schemas.restoreSecrets(SCHEMA, object("{\"server_url\": \"https://new.example\", \"api_key\": \"********\"}"),
+        null, "c")).isExactlyInstanceOf(InvalidInputException.class);
+  }
+
+  @Test
+  void anyUriFormattedOrUrlNamedFieldDecidesWhereSecretsGo() {
+    JsonNode schema = Schemas.schema("""
+        {"type": "object",
+         "properties": {
+           "endpoint": {"type": "string", "format": "uri"},
+           "website_url": {"type": "string", "default": "https://site.example"},
+           "token": {"type": "string", "writeOnly": true},
+           "label": {"type": "string"}
+         }}
+        """);
+    JsonNode stored = Json.parse("{\"endpoint\": \"https://api.example\", \"token\": \"t\", \"label\": \"a\"}");
+    assertReentryRequired(schema, object("{\"endpoint\": \"https://evil.example\", \"token\": \"********\"}"), stored,
+        "plugins[0].config.token");
+    assertReentryRequired(schema,
+        object("{\"endpoint\": \"https://api.example\", \"website_url\": \"https://other.example\", \"token\": \"********\"}"), stored,
+        "plugins[0].config.token");
+    assertThat(Schemas.restoreSecrets(schema,
+        object("{\"endpoint\": \"https://api.example\", \"website_url\": \"https://site.example\", \"token\": \"********\", \"label\": \"b\"}"),
+        stored, "c").path("token").asString()).isEqualTo("t");
+  }
 }

@@ -26,8 +26,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The community rules of the Driver API: a declarative plugin set whose every config is validated (with
- * defaults filled) before anything changes, secrets kept when the redaction placeholder comes back, and
- * each change applied in one transaction.
+ * defaults filled) before anything changes, secrets kept when the redaction placeholder comes back (and
+ * the URLs they are sent to did not change), and each change applied in one transaction.
  */
 @Service
 public class CommunityService {
@@ -255,6 +255,7 @@ public class CommunityService {
   /** Validates every plugin entry, collecting all failures, before anything is written. */
   private List<StoredPlugin> resolvePlugins(JsonNode entries, StoredCommunity existing) {
     List<FieldError> errors = new ArrayList<>();
+    List<FieldError> reentry = new ArrayList<>();
     List<StoredPlugin> resolved = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < entries.size(); i++) {
@@ -275,6 +276,10 @@ public class CommunityService {
       JsonNode stored = existing == null ? null : existing.plugin(name).map(StoredPlugin::config).orElse(null);
       try {
         config = Schemas.restoreSecrets(plugin.configSchema(), config, stored, path + ".config");
+      } catch (Schemas.SecretReentryRequiredException e) {
+        reentry.addAll(e.secrets());
+        errors.addAll(e.errors().stream().filter(error -> !e.secrets().contains(error)).toList());
+        continue;
       } catch (org.metagov.activities.plugin.InvalidInputException e) {
         errors.addAll(e.errors());
         continue;
@@ -292,6 +297,16 @@ public class CommunityService {
         continue;
       }
       resolved.add(new StoredPlugin(name, filled));
+    }
+    if (!reentry.isEmpty()) {
+      // A stored secret is only ever sent to the URL it was entered with.
+      List<FieldError> all = new ArrayList<>(reentry);
+      all.addAll(errors);
+      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "secret_reentry_required",
+          "A URL that decides where a stored secret is sent changed, but the secret came back as the placeholder \""
+              + Schemas.SECRET_PLACEHOLDER + "\"; send the real value of "
+              + String.join(", ", reentry.stream().map(FieldError::path).toList())
+              + " again together with the new URL. Nothing was changed.", all);
     }
     if (!errors.isEmpty()) {
       throw ApiException.invalid("The community's plugins are invalid; nothing was changed. First problem: "
