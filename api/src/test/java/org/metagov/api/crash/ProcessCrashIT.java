@@ -150,6 +150,9 @@ class ProcessCrashIT {
       env.put("METAGOV_SECRET_KEY", Base64.getEncoder().encodeToString(key));
       env.put("PROCESS_RECONCILE_INTERVAL", "5s");
       env.put("DELIVERY_MAX_BACKOFF", "2s");
+      // Against a real Temporal and PostgreSQL private addresses are refused by default; this test's fake
+      // forum and Driver live on loopback.
+      env.put("DELIVERY_DENY_PRIVATE_NETWORKS", "false");
       app = new ChildJvm("app", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jarCopy.toString(),
           "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1"), env, workDir);
       children.add(app);
