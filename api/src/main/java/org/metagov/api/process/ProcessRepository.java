@@ -150,7 +150,10 @@ public class ProcessRepository implements ProcessStore {
 
   @Override
   public void hintTaken(long processId) {
-    jdbc.sql("update process set hint_pending = false where id = ? and hint_pending").param(processId).update();
+    // Unconditional on purpose: a webhook signals inside its transaction, so this can run before the webhook's
+    // raised flag commits. Filtering on hint_pending would read the old, lowered value and skip the row without
+    // waiting; updating it by id waits for that transaction and then lowers the flag it raised.
+    jdbc.sql("update process set hint_pending = false where id = ?").param(processId).update();
   }
 
   /**

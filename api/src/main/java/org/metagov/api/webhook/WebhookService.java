@@ -37,8 +37,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class WebhookService {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WebhookService.class);
+
   /** Headers handed to plugins are short in every platform's webhooks; longer ones are refused. */
   static final int MAX_HEADER_LENGTH = 1024;
+
+  /** Tries of a signal that finds no run (50, 100, 200, 400 ms apart). */
+  static final int SIGNAL_ATTEMPTS = 5;
 
   private final PluginRegistry registry;
   private final PluginContexts contexts;
@@ -101,12 +106,11 @@ public class WebhookService {
           signalled++;
           continue;
         }
-        try {
-          client.newWorkflowStub(ProcessWorkflow.class, process.workflowId())
-              .platformUpdate(new PlatformHint(identity, eventType));
+        if (signal(process, new PlatformHint(identity, eventType))) {
           signalled++;
-        } catch (WorkflowNotFoundException e) {
-          // The process ended between the lookup and the signal; there is nothing left to update.
+        } else {
+          // No run took the signal: the next webhook must signal again rather than wait on this flag.
+          processes.hintTaken(process.id());
         }
       }
       EventOutbox.Queued result = events.queue(community, pluginName, identity, handler, webhook.events());
@@ -120,6 +124,34 @@ public class WebhookService {
     }
     answer.put("id", identity);
     return answer;
+  }
+
+  /**
+   * Signals a process's workflow. A signal can meet the workflow between two runs (continuing as new), where
+   * the server may answer that there is no run; it is tried again briefly before the process is taken to
+   * have ended. False when no run took it.
+   */
+  private boolean signal(StoredProcess process, PlatformHint hint) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        client.newWorkflowStub(ProcessWorkflow.class, process.workflowId()).platformUpdate(hint);
+        if (attempt > 0) {
+          log.info("The webhook signal to process {} found no run at first; attempt {} was taken.", process.id(), attempt + 1);
+        }
+        return true;
+      } catch (WorkflowNotFoundException e) {
+        if (attempt == SIGNAL_ATTEMPTS - 1) {
+          log.info("The webhook signal to process {} found no run; the process has ended.", process.id());
+          return false;
+        }
+        try {
+          Thread.sleep(50L << attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
   }
 
   public boolean knownPlugin(String plugin) {
