@@ -79,7 +79,7 @@ public class ProcessActivitiesImpl implements ProcessActivities {
     PluginContext context = contexts.find(call.community(), call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
         "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", CONFIG_MISSING));
     ProcessInstance instance = new ProcessInstance(call.id(), call.community(), Json.fromMap(call.parameters()),
-        Json.fromMap(call.platformState()));
+        Json.fromMap(call.platformState()), store.inputs(call.id()));
     try {
       ProcessSnapshot snapshot = operation.apply(spec.adapter(), context, instance);
       return new PlatformSnapshot(

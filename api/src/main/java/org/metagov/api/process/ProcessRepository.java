@@ -148,6 +148,42 @@ public class ProcessRepository implements ProcessStore {
         .list();
   }
 
+  /**
+   * Like {@link #raiseHints}, for a webhook that also leaves process inputs: every row is locked, raised or not,
+   * so a platform read that lowers the flag meanwhile waits for this transaction and then reads its inputs.
+   * Without the lock, a read could lower a flag raised earlier and miss inputs that commit just after it.
+   */
+  public List<Long> raiseHintsLocking(List<Long> processIds) {
+    if (processIds.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.sql("""
+            with old as (select id, hint_pending from process where id in (:ids) order by id for update)
+            update process p set hint_pending = true from old where p.id = old.id and not old.hint_pending returning p.id
+            """)
+        .param("ids", processIds)
+        .query(Long.class)
+        .list();
+  }
+
+  /** Keeps what a webhook said to a process; false when the same webhook already did. */
+  public boolean addInput(long processId, String webhookIdentity, JsonNode data) {
+    return jdbc.sql("""
+            insert into process_input (process_id, webhook_identity, data) values (?, ?, ?::jsonb)
+            on conflict do nothing
+            """)
+        .params(processId, webhookIdentity, Json.write(data))
+        .update() == 1;
+  }
+
+  @Override
+  public List<JsonNode> inputs(long processId) {
+    return jdbc.sql("select data::text from process_input where process_id = ? order by id")
+        .param(processId)
+        .query((rs, i) -> Json.parse(rs.getString(1)))
+        .list();
+  }
+
   @Override
   public void hintTaken(long processId) {
     // Unconditional on purpose: a webhook signals inside its transaction, so this can run before the webhook's
