@@ -10,7 +10,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
@@ -55,6 +57,9 @@ public final class PlatformHttp {
     }
     HttpResponse<String> response = exchange(platform, method, uri, request.build());
     int status = response.statusCode();
+    if (status == 429) {
+      throw rateLimited(platform, method, uri, new Response(status, response.headers().map(), response.body()));
+    }
     if (status >= 400) {
       Kind kind = status < 500 ? Kind.REJECTED : Kind.FAILED;
       String answer = response.body();
@@ -104,6 +109,82 @@ public final class PlatformHttp {
       Thread.currentThread().interrupt();
       throw new PlatformException(Kind.UNREACHABLE, platform, 0, "interrupted while calling " + platform);
     }
+  }
+
+  /** A platform's answer, whatever its status. Header names are matched ignoring case. */
+  public record Response(int status, Map<String, List<String>> headers, String body) {
+
+    public Optional<String> header(String name) {
+      return headers.entrySet().stream()
+          .filter(e -> e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty())
+          .map(e -> e.getValue().get(0))
+          .findFirst();
+    }
+
+    /** The body as JSON; null when it is empty. A body that is not JSON is a platform fault. */
+    public JsonNode json(String platform) {
+      if (body == null || body.isBlank()) {
+        return null;
+      }
+      try {
+        return Json.parse(body);
+      } catch (JacksonException e) {
+        throw new PlatformException(Kind.FAILED, platform, status, platform + " answered with a body that is not JSON");
+      }
+    }
+  }
+
+  /**
+   * Sends a request and returns the platform's answer whatever its status, for plugins whose platform says more
+   * than its status does (Slack answers errors as {@code 200 {"ok": false}}). Throws only when no answer came.
+   *
+   * @param contentType the body's media type, or null with a null body
+   */
+  public Response exchange(String platform, String method, URI uri, Map<String, String> headers, String contentType,
+      byte[] body) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).header("Accept", "application/json");
+    headers.forEach(request::header);
+    if (body == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request.header("Content-Type", contentType);
+      request.method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+    }
+    HttpResponse<String> response = exchange(platform, method, uri, request.build());
+    String text = response.body();
+    return new Response(response.statusCode(), response.headers().map(),
+        text != null && text.length() > MAX_KEPT_BODY ? text.substring(0, MAX_KEPT_BODY) : text);
+  }
+
+  /**
+   * The exception for a platform's 429: retryable, after the wait its {@code Retry-After} header names (seconds,
+   * or an HTTP date), bounded to an hour.
+   */
+  public static PlatformException rateLimited(String platform, String method, URI uri, Response response) {
+    Duration wait = response.header("Retry-After").map(PlatformHttp::retryAfter).orElse(null);
+    return PlatformException.rateLimited(platform, response.status(),
+        platform + " is rate limiting " + method + " " + describe(uri) + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
+        wait);
+  }
+
+  /** Parses a {@code Retry-After} value: delta seconds (fractions allowed, as Discord sends) or an HTTP date. */
+  public static Duration retryAfter(String value) {
+    String text = value == null ? "" : value.trim();
+    Duration wait;
+    try {
+      wait = Duration.ofMillis((long) Math.ceil(Double.parseDouble(text) * 1000));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        wait = Duration.between(java.time.Instant.now(),
+            java.time.ZonedDateTime.parse(text, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      } catch (java.time.format.DateTimeParseException notDate) {
+        return null;
+      }
+    }
+    if (wait.isNegative()) {
+      return Duration.ZERO;
+    }
+    return wait.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : wait;
   }
 
   /** The URL without its query string, which may carry tokens on some platforms. */

@@ -66,6 +66,14 @@ public interface WebhookHandler {
     }
   }
 
-  /** An event for the Driver's event receiver. */
-  record PlatformEvent(String eventType, JsonNode data, String initiatorUserId) {}
+  /**
+   * An event for the Driver's event receiver. {@code initiatorIsMetagovBot}, when not null, tells the Driver
+   * whether the app itself caused the event (the gateway's {@code initiator.is_metagov_bot}).
+   */
+  record PlatformEvent(String eventType, JsonNode data, String initiatorUserId, Boolean initiatorIsMetagovBot) {
+
+    public PlatformEvent(String eventType, JsonNode data, String initiatorUserId) {
+      this(eventType, data, initiatorUserId, null);
+    }
+  }
 }

@@ -87,6 +87,11 @@ public class ProcessActivitiesImpl implements ProcessActivities {
           snapshot.outcome() == null ? null : Json.toMap(snapshot.outcome()),
           snapshot.url(), snapshot.closed(), snapshot.routingKeys());
     } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.RATE_LIMITED && e.retryAfter() != null) {
+        // The platform said when to come back; the next attempt waits that long instead of the usual backoff.
+        throw ApplicationFailure.newBuilder().setMessage(e.getMessage()).setType(PLATFORM_UNAVAILABLE)
+            .setNextRetryDelay(e.retryAfter()).build();
+      }
       if (e.retryable()) {
         throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAVAILABLE);
       }
