@@ -50,6 +50,7 @@ public class InstallController {
   private static final Logger log = LoggerFactory.getLogger(InstallController.class);
   private static final Pattern PLATFORM_ERROR = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
   private static final int MAX_DRIVER_STATE = 1000;
+  private static final Pattern ENCODED_DOT_OR_SLASH = Pattern.compile("(?i)%2e|%2f|%5c|\\\\");
 
   private final PluginRegistry registry;
   private final InstallStates states;
@@ -190,7 +191,8 @@ public class InstallController {
       return false;
     }
     String path = uri.normalize().getRawPath() == null ? "" : uri.normalize().getRawPath();
-    if (!path.equals(uri.getRawPath())) {
+    // Dot segments, spelled plainly or percent-encoded (which browsers decode), could climb out of the listed path.
+    if (!path.equals(uri.getRawPath()) || ENCODED_DOT_OR_SLASH.matcher(path).find()) {
       return false;
     }
     for (String entry : allowList) {
