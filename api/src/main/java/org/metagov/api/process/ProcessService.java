@@ -161,12 +161,19 @@ public class ProcessService {
     return started;
   }
 
+  private static boolean reconciles(org.metagov.activities.plugin.Plugin plugin, String process) {
+    return PluginRegistry.process(plugin, process)
+        .map(spec -> spec.reconciliation() == ProcessSpec.Reconciliation.PERIODIC)
+        .orElse(false);
+  }
+
   /** Starts a process's workflow and records that it runs; false when it had already been started. */
   private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
       org.metagov.activities.plugin.Plugin plugin) {
     ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
         Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
-        plugin.receivesWebhooks() ? reconcileInterval.toSeconds() : 0, searchAttributes.registered(), deliveryPolicy, null);
+        reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
+        searchAttributes.registered(), deliveryPolicy, null);
     boolean started = startWorkflow(start, process.workflowId(), parameters);
     repository.markWorkflowStarted(process.id());
     return started;

@@ -191,7 +191,7 @@ public class OpenCollectivePlugin implements Plugin {
     return List.of(new ProcessSpec("vote",
         "A yes/no vote in a new conversation: members react with 👍 (yes) or 👎 (no) to its first comment. It closes at"
             + " closing_at if given, or when closed early by DELETE; closing prefixes the title with [CLOSED] and posts the result.",
-        OpenCollectiveVote.INPUT, OpenCollectiveVote.OUTCOME, true, vote));
+        OpenCollectiveVote.INPUT, OpenCollectiveVote.OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, vote));
   }
 
   @Override
