@@ -1,5 +1,10 @@
 package org.metagov.activities.process;
 
+import io.temporal.activity.Activity;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Instant;
 import org.metagov.activities.json.Json;
@@ -14,6 +19,9 @@ import org.metagov.activities.plugin.ProcessAdapter;
 import org.metagov.activities.plugin.ProcessAdapter.ProcessInstance;
 import org.metagov.activities.plugin.ProcessAdapter.ProcessSnapshot;
 import org.metagov.activities.plugin.ProcessSpec;
+import org.metagov.workflows.delivery.Delivery;
+import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.delivery.DeliveryWorkflow;
 import org.metagov.workflows.process.PlatformCall;
 import org.metagov.workflows.process.PlatformSnapshot;
 import org.metagov.workflows.process.ProcessActivities;
@@ -28,10 +36,29 @@ public class ProcessActivitiesImpl implements ProcessActivities {
   private final PluginContexts contexts;
   private final ProcessStore store;
 
-  public ProcessActivitiesImpl(PluginRegistry registry, PluginContexts contexts, ProcessStore store) {
+  private final org.springframework.beans.factory.ObjectProvider<WorkflowClient> client;
+
+  public ProcessActivitiesImpl(PluginRegistry registry, PluginContexts contexts, ProcessStore store,
+      org.springframework.beans.factory.ObjectProvider<WorkflowClient> client) {
     this.registry = registry;
     this.contexts = contexts;
     this.store = store;
+    this.client = client;
+  }
+
+  @Override
+  public void startResultDelivery(Delivery delivery, DeliveryPolicy policy) {
+    DeliveryWorkflow workflow = client.getObject().newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+        // A retried attempt must not start a second delivery after the first one finished.
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .build());
+    try {
+      WorkflowClient.start(workflow::deliver, delivery, policy);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      // Started by an earlier attempt of this activity.
+    }
   }
 
   private interface AdapterCall {

@@ -36,4 +36,13 @@ public interface ProcessActivities {
   /** Writes the workflow's state to PostgreSQL; a write older than the stored version is ignored. */
   @ActivityMethod
   void project(ProcessProjection projection);
+
+  /**
+   * Starts the delivery of the process's result to the Driver as a workflow of its own
+   * ({@link org.metagov.workflows.delivery.DeliveryWorkflow#workflowId}), which outlives the process. Safe to
+   * repeat: a delivery with that id that was already started, running or finished, is left as it is.
+   */
+  @ActivityMethod
+  void startResultDelivery(org.metagov.workflows.delivery.Delivery delivery,
+      org.metagov.workflows.delivery.DeliveryPolicy policy);
 }

@@ -1,5 +1,10 @@
 package org.metagov.workflows.process;
 
+import io.temporal.activity.Activity;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.metagov.workflows.delivery.Delivery;
 import org.metagov.workflows.delivery.DeliveryActivities;
+import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.delivery.DeliveryWorkflow;
 
 /**
  * In-memory activities for workflow tests: a platform whose votes the test sets, that can be made to
@@ -76,6 +83,23 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   private PlatformSnapshot snapshot(boolean closed) {
     return new PlatformSnapshot(Map.of("poll_key", "abc123"), Map.of("poll_url", "https://loomio.test/p/abc123", "votes", votes),
         "https://loomio.test/p/abc123", closed, List.of("poll:abc123"));
+  }
+
+  /** The test environment's client, through which the result delivery is started as its own workflow. */
+  volatile WorkflowClient client;
+
+  @Override
+  public void startResultDelivery(Delivery delivery, DeliveryPolicy policy) {
+    DeliveryWorkflow workflow = client.newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .build());
+    try {
+      WorkflowClient.start(workflow::deliver, delivery, policy);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      // Started by an earlier attempt.
+    }
   }
 
   @Override

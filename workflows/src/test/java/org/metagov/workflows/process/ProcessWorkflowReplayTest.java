@@ -37,7 +37,7 @@ import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 class ProcessWorkflowReplayTest {
 
   /** Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long); old ones stay. */
-  static final String RECORDING = "v2";
+  static final String RECORDING = "v3";
 
   static java.util.stream.Stream<String> histories() throws Exception {
     Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());
@@ -68,6 +68,7 @@ class ProcessWorkflowReplayTest {
       worker.registerActivitiesImplementations(platform);
       env.start();
       WorkflowClient client = env.getWorkflowClient();
+      platform.client = client;
 
       ProcessWorkflow deadline = stub(client, 1);
       WorkflowClient.start(deadline::run, start(env, 1, Duration.ofDays(1), "http://127.0.0.1:9/cb", 6 * 3600));

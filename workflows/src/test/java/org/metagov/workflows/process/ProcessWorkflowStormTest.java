@@ -71,6 +71,7 @@ class ProcessWorkflowStormTest {
     worker.registerActivitiesImplementations(platform);
     env.start();
     client = env.getWorkflowClient();
+    platform.client = client;
   }
 
   @AfterEach

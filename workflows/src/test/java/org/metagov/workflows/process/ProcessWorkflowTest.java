@@ -37,6 +37,7 @@ class ProcessWorkflowTest {
     worker.registerActivitiesImplementations(platform);
     env.start();
     client = env.getWorkflowClient();
+    platform.client = client;
   }
 
   @AfterEach
