@@ -149,7 +149,7 @@ class SlackWebhookTest extends SlackTestSupport {
   }
 
   @Test
-  void dislablingSlackRevokesTheBotToken() {
+  void disablingSlackRevokesTheBotToken() {
     String slug = uniqueSlug("slack-disabled");
     String team = uniqueTeam();
     String token = communityWithSlack(slug, team);

@@ -329,6 +329,8 @@ class SlackPluginTest {
     assertThat(plugin.installedApp().installationKeyField()).isEqualTo("team_id");
     assertThat(plugin.installedApp().configured()).isTrue();
     assertThat(new SlackPlugin(new SlackProperties("id", "", SIGNING_SECRET, "x", "y", List.of(), List.of())).installedApp().configured()).isFalse();
+    assertThat(new SlackProperties("id", "s", "t", "x", "y", List.of(""), null).botScopes()).isEqualTo(SlackProperties.DEFAULT_BOT_SCOPES);
+    assertThat(new SlackProperties("id", "s", "t", "x", "y", List.of(" chat:write "), List.of("")).userScopes()).isEmpty();
   }
 
   @Test
