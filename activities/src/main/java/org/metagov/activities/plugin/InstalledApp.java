@@ -60,7 +60,8 @@ public interface InstalledApp {
      *     platform's event id, or the whole body); the receiver hashes it with the community and plugin
      * @param reply the answer the platform expects once the webhook is accepted, or null for the usual one
      * @param uninstalled the webhook says the app was removed from the installation (or its tokens revoked): once
-     *     it is ingested, the plugin is disabled for the community, which tears it down
+     *     it is ingested, the plugin is disabled for the community, without {@link Plugin#onDisable}, since the
+     *     platform has already removed what a teardown would
      */
     record Deliver(String installationKey, byte[] identityContent, Reply reply, boolean uninstalled)
         implements AppWebhookRoute {}

@@ -46,7 +46,8 @@ public interface Plugin {
   /**
    * Called after a community disabled the plugin (or was deleted), outside any request, with the config and
    * state it had: revoke tokens, remove webhook registrations. Retried on failure (it must be safe to repeat);
-   * a platform that keeps refusing is logged and the teardown given up, since the config is gone either way.
+   * a platform that keeps refusing is logged and the teardown given up, since the config is gone either way. It
+   * does not run when an installed app's platform reported the app uninstalled (see {@link InstalledApp}).
    */
   default void onDisable(PluginContext context) {}
 

@@ -182,7 +182,9 @@ public class CommunityService {
   /**
    * Forgets an installation that the platform says was removed (the app uninstalled, its tokens revoked): the
    * plugin is disabled for the community that held it, even with open processes, which cannot reach the
-   * platform any more and end with an error on their next platform call. False when no community held it.
+   * platform any more and end with an error on their next platform call. The plugin is not torn down
+   * ({@link Plugin#onDisable} does not run): the platform has already removed the installation and its tokens. False
+   * when no community held it.
    */
   @Transactional
   public boolean uninstalled(String slug, String pluginName, String installationKey) {
@@ -196,7 +198,8 @@ public class CommunityService {
     if (!held) {
       return false;
     }
-    store(slug, existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(), existing);
+    // The platform already removed the installation and its tokens: there is nothing left to tear down there.
+    store(slug, existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(), existing, false);
     return true;
   }
 
@@ -205,7 +208,11 @@ public class CommunityService {
    * state copied first), installations follow their configs, and changed plugins prepare their platform.
    */
   private void store(String slug, List<StoredPlugin> plugins, StoredCommunity existing) {
-    if (existing != null) {
+    store(slug, plugins, existing, true);
+  }
+
+  private void store(String slug, List<StoredPlugin> plugins, StoredCommunity existing, boolean tearDownRemoved) {
+    if (existing != null && tearDownRemoved) {
       teardowns.queue(slug, existing.plugins().stream().map(StoredPlugin::name)
           .filter(name -> plugins.stream().noneMatch(p -> p.name().equals(name))).toList());
     }
