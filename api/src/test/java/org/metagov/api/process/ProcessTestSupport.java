@@ -34,8 +34,7 @@ import tools.jackson.databind.JsonNode;
  * <p><b>Time.</b> The shared context runs the test server with time skipping, so time only jumps during
  * {@link #skip(Duration)}. Skips accumulate over the whole test run, so the Temporal clock can be ahead of
  * the wall clock; {@link #temporalNow()} is the clock the workflows use. The API computes a randomness
- * vote's deadline from the wall clock, so {@link #delayMinutes(int)} adds the skew to the delay. See
- * {@link #releaseTimeLockLeakedBy(String)} for a test-server lock leak that tests with callbacks must undo.
+ * vote's deadline from the wall clock, so {@link #delayMinutes(int)} adds the skew to the delay.
  */
 public abstract class ProcessTestSupport extends IntegrationTest {
 

@@ -87,7 +87,7 @@ class SlackVoteTest extends SlackTestSupport {
     JsonNode body = json(callbacks.get(0).getBodyAsString());
     assertThat(body.path("status").asString()).isEqualTo("completed");
     assertThat(body.path("outcome")).isEqualTo(outcome);
-    releaseTimeLockLeakedBy(deliveryId);
+    awaitDeliveryClosed(deliveryId);
 
     // A press after the close reaches no process.
     Response late = interaction(blockAction(team, "U0CAROL01", CHANNEL, ts, "cast_vote", "1", false));

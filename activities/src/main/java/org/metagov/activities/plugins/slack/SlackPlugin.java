@@ -214,10 +214,10 @@ public class SlackPlugin implements Plugin {
     return List.of(
         new ProcessSpec("emoji-vote", "A vote on a message with a button per option (Approve and Reject, or emoji);"
             + " each voter's last press counts, and the message shows live counts. It closes at closing_at if given, or"
-            + " when closed early by DELETE.", EMOJI_VOTE_INPUT, EMOJI_VOTE_OUTCOME, true, emojiVote),
+            + " when closed early by DELETE.", EMOJI_VOTE_INPUT, EMOJI_VOTE_OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, emojiVote),
         new ProcessSpec("advanced-vote", "A vote on several candidates, with a menu of the same options for each;"
             + " each voter's last choice per candidate counts. It closes at closing_at if given, or when closed early by"
-            + " DELETE.", ADVANCED_VOTE_INPUT, ADVANCED_VOTE_OUTCOME, true, advancedVote));
+            + " DELETE.", ADVANCED_VOTE_INPUT, ADVANCED_VOTE_OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, advancedVote));
   }
 
   /**
