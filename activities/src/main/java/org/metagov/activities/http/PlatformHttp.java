@@ -1,16 +1,13 @@
 package org.metagov.activities.http;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import org.metagov.activities.delivery.OutboundUrlPolicy;
+import org.metagov.activities.http.OutboundHttp.Answer;
+import org.metagov.activities.http.OutboundHttp.Failure;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
@@ -18,24 +15,29 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The HTTP client every plugin uses to talk to its platform. It turns each way a call can go wrong into
- * a {@link PlatformException} whose kind says whether a retry can help, and never puts request headers
- * (where API keys travel) into an error message.
+ * The HTTP client every plugin uses to talk to its platform, over {@link OutboundHttp} (so the outbound URL
+ * policy, the deadline and the answer size cap apply). It turns each way a call can go wrong into a
+ * {@link PlatformException} whose kind says whether a retry can help, and never puts request headers (where
+ * API keys travel) or the URL's query into an error message.
  */
 public final class PlatformHttp {
 
-  private static final int MAX_KEPT_BODY = 64 * 1024;
+  /** The most of an error answer kept for plugins to read the platform's reasons from. */
+  private static final int MAX_KEPT_ERROR = 64 * 1024;
 
-  private final HttpClient client;
-  private final Duration requestTimeout;
+  /**
+   * A platform's answer, whatever its status.
+   *
+   * @param contentType its {@code Content-Type}, or null
+   * @param location its {@code Location} header (redirects are never followed), or null
+   * @param body the body as text; for a status of 400 or more possibly only its beginning
+   */
+  public record Reply(int status, String contentType, String location, String body) {}
 
-  public PlatformHttp(Duration connectTimeout, Duration requestTimeout) {
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(connectTimeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
-    this.requestTimeout = requestTimeout;
+  private final OutboundHttp http;
+
+  public PlatformHttp(OutboundUrlPolicy policy, OutboundHttp.Limits limits) {
+    this.http = new OutboundHttp(policy, limits);
   }
 
   public JsonNode get(String platform, URI uri, Map<String, String> headers) {
@@ -44,35 +46,19 @@ public final class PlatformHttp {
 
   /** Sends a request with an optional JSON body and returns the parsed JSON answer (null for an empty body). */
   public JsonNode send(String platform, String method, URI uri, Map<String, String> headers, JsonNode body) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri).timeout(requestTimeout).header("Accept", "application/json");
-    headers.forEach(request::header);
-    if (body == null) {
-      request.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      request.header("Content-Type", "application/json");
-      request.method(method, HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
-    }
-    HttpResponse<String> response = exchange(platform, method, uri, request.build());
-    int status = response.statusCode();
+    Reply reply = exchange(platform, method, uri, headers, body);
+    int status = reply.status();
     if (status >= 400) {
-      Kind kind = status < 500 ? Kind.REJECTED : Kind.FAILED;
-      String answer = response.body();
-      PlatformException rejected = new PlatformException(kind, platform, status, null,
-          answer != null && answer.length() > MAX_KEPT_BODY ? answer.substring(0, MAX_KEPT_BODY) : answer);
-      String excerpt = rejected.responseExcerpt();
-      throw new PlatformException(kind, platform, status,
-          platform + " answered " + status + " to " + method + " " + describe(uri) + (excerpt == null ? "" : ": " + excerpt),
-          rejected.responseBody());
+      throw failure(platform, method, uri, reply);
     }
     if (status >= 300) {
       throw new PlatformException(
           Kind.FAILED, platform, status,
-          platform + " answered a redirect (" + status + ") to " + method + " " + describe(uri)
+          platform + " answered a redirect (" + status + ") to " + method + " " + OutboundHttp.describe(uri)
               + "; check the plugin's server_url");
     }
-    String text = response.body();
-    if (text == null || text.isBlank()) {
+    String text = reply.body();
+    if (text.isBlank()) {
       return null;
     }
     try {
@@ -80,37 +66,89 @@ public final class PlatformHttp {
     } catch (JacksonException e) {
       throw new PlatformException(
           Kind.FAILED, platform, status,
-          platform + " answered " + method + " " + describe(uri) + " with a body that is not JSON");
+          platform + " answered " + method + " " + OutboundHttp.describe(uri) + " with a body that is not JSON");
     }
   }
 
-  private HttpResponse<String> exchange(String platform, String method, URI uri, HttpRequest request) {
+  /**
+   * Sends a request and returns the answer whatever its status, for the few calls that read a redirect or a
+   * 404 themselves. Throws only when no usable answer came: nothing, or one larger than the size cap (an
+   * error answer is cut instead, since its status says what matters).
+   */
+  public Reply exchange(String platform, String method, URI uri, Map<String, String> headers, JsonNode body) {
+    Map<String, String> sent = new LinkedHashMap<>();
+    sent.put("Accept", "application/json");
+    if (body != null) {
+      sent.put("Content-Type", "application/json");
+    }
+    sent.putAll(headers);
+    byte[] bytes = body == null ? null : Json.write(body).getBytes(StandardCharsets.UTF_8);
+    Answer answer;
     try {
-      return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (HttpConnectTimeoutException e) {
-      throw new PlatformException(
-          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + describe(uri) + " (connect timed out)");
-    } catch (HttpTimeoutException e) {
-      throw new PlatformException(
-          Kind.TIMEOUT, platform, 0,
-          platform + " did not answer " + method + " " + describe(uri) + " within " + requestTimeout.toSeconds() + "s");
-    } catch (ConnectException e) {
-      throw new PlatformException(
-          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + describe(uri) + " (connection refused)");
-    } catch (IOException e) {
-      throw new PlatformException(
-          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + describe(uri) + " (" + e.getClass().getSimpleName() + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(Kind.UNREACHABLE, platform, 0, "interrupted while calling " + platform);
+      answer = http.exchange(new OutboundHttp.Request(method, uri, sent, bytes));
+    } catch (Failure e) {
+      throw unanswered(platform, method, uri, e);
     }
+    if (!answer.complete() && answer.status() < 400) {
+      throw new PlatformException(
+          Kind.FAILED, platform, answer.status(),
+          platform + " answered " + method + " " + OutboundHttp.describe(uri) + " with more than "
+              + size(http.limits().maxAnswerBytes()) + ", the most this deployment reads from a platform");
+    }
+    return new Reply(answer.status(), answer.contentType(), answer.location(), answer.text());
   }
 
-  /** The URL without its query string, which may carry tokens on some platforms. */
-  private static String describe(URI uri) {
-    return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
+  /**
+   * The exception for an error answer (400 or more): REJECTED for 4xx, FAILED for 5xx, with the status and a
+   * short, sanitized excerpt of a textual body in its message, and the body's beginning for the plugin.
+   */
+  public PlatformException failure(String platform, String method, URI uri, Reply reply) {
+    int status = reply.status();
+    Kind kind = status < 500 ? Kind.REJECTED : Kind.FAILED;
+    String body = textual(reply.contentType()) ? reply.body() : null;
+    if (body != null && body.length() > MAX_KEPT_ERROR) {
+      body = body.substring(0, MAX_KEPT_ERROR);
+    }
+    String excerpt = PlatformException.excerpt(body);
+    return new PlatformException(kind, platform, status,
+        platform + " answered " + status + " to " + method + " " + OutboundHttp.describe(uri) + (excerpt == null ? "" : ": " + excerpt),
+        body);
   }
 
+  private PlatformException unanswered(String platform, String method, URI uri, Failure e) {
+    String where = OutboundHttp.describe(uri);
+    return switch (e.reason()) {
+      case REFUSED, UNUSABLE_URL -> new PlatformException(
+          Kind.REJECTED, platform, 0, platform + " cannot be called at " + where + ": the URL " + e.getMessage());
+      case TIMEOUT -> new PlatformException(
+          Kind.TIMEOUT, platform, 0,
+          platform + " did not answer " + method + " " + where + " within " + OutboundHttp.seconds(http.limits().deadline()));
+      case UNRESOLVED, CONNECT_TIMEOUT, CONNECTION_REFUSED, BROKEN -> new PlatformException(
+          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + where + " (" + e.getMessage() + ")");
+    };
+  }
+
+  /**
+   * Whether an answer with this {@code Content-Type} is text worth quoting: text, JSON, XML and forms, or an
+   * answer that does not say (most error pages). Images, archives and other binary answers are not.
+   */
+  static boolean textual(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return true;
+    }
+    String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    return type.startsWith("text/") || type.equals("application/json") || type.endsWith("+json")
+        || type.equals("application/xml") || type.endsWith("+xml") || type.equals("application/x-www-form-urlencoded")
+        || type.equals("application/javascript");
+  }
+
+  /** A byte count as the setting is written: {@code 4MB}, {@code 512KB}, {@code 1000B}. */
+  static String size(long bytes) {
+    if (bytes % (1024 * 1024) == 0) {
+      return bytes / (1024 * 1024) + "MB";
+    }
+    return bytes % 1024 == 0 ? bytes / 1024 + "KB" : bytes + "B";
+  }
 
   /** Joins a configured base URL and an API path, tolerating a trailing slash on the base. */
   public static URI resolve(String baseUrl, String path) {
