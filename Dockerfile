@@ -2,7 +2,10 @@
 # Multi-stage build of the Metagov service (api module's Spring Boot jar, api/target/metagov.jar).
 #
 #   docker build -t metagov-temporal .
-#   docker run -p 8000:8000 metagov-temporal        # embedded mode (not durable), see DESIGN.md §3
+#   docker run -p 127.0.0.1:8000:8000 metagov-temporal   # embedded mode (not durable), see DESIGN.md §3
+#
+# Health and Prometheus metrics are on the management port (MANAGEMENT_PORT, 8081), which is not
+# EXPOSEd, so `docker run -P` does not publish it.
 #
 # For a real deployment use docker-compose.yml, which sets TEMPORAL_ADDRESS and the datasource.
 
@@ -29,7 +32,7 @@ RUN mvn -B -DskipTests package \
 ########## runtime ##########
 FROM eclipse-temurin:17-jre
 
-# curl for the container health check (docker-compose.yml probes /actuator/health).
+# curl for the container health check (/actuator/health on the management port).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
  && rm -rf /var/lib/apt/lists/* \
@@ -42,6 +45,10 @@ WORKDIR /app
 COPY --from=build --chown=metagov:metagov /metagov.jar /app/metagov.jar
 
 USER metagov
-ENV PORT=8000
+ENV PORT=8000 \
+    MANAGEMENT_PORT=8081 \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 EXPOSE 8000
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/metagov.jar"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=12 \
+  CMD curl -fsS -o /dev/null "http://localhost:${MANAGEMENT_PORT}/actuator/health" || exit 1
+ENTRYPOINT ["java", "-jar", "/app/metagov.jar"]

@@ -29,14 +29,20 @@ retry() {
 echo "Waiting for the Temporal server at ${TEMPORAL_ADDRESS}..."
 retry 60 temporal operator cluster health
 
-if temporal operator namespace describe --namespace "${TEMPORAL_NAMESPACE}" >/dev/null 2>&1; then
-  echo "Namespace '${TEMPORAL_NAMESPACE}' already exists"
-else
+# Describe and create are retried together: if a create went through but its reply was lost (or
+# another run created the namespace meanwhile), the next round's describe finds it, instead of the
+# job failing on "already exists".
+ensure_namespace() {
+  if temporal operator namespace describe --namespace "${TEMPORAL_NAMESPACE}" >/dev/null 2>&1; then
+    echo "Namespace '${TEMPORAL_NAMESPACE}' exists"
+    return 0
+  fi
   echo "Creating namespace '${TEMPORAL_NAMESPACE}' (retention ${TEMPORAL_NAMESPACE_RETENTION})"
-  retry 10 temporal operator namespace create \
+  temporal operator namespace create \
     --namespace "${TEMPORAL_NAMESPACE}" \
     --retention "${TEMPORAL_NAMESPACE_RETENTION}"
-fi
+}
+retry 20 ensure_namespace
 
 # With SQL visibility, custom search attributes belong to a namespace; the server's namespace
 # cache may take a few seconds to see a namespace just created, hence the retries.

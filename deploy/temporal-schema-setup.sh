@@ -1,7 +1,9 @@
 #!/bin/sh
 # One-shot job run in the temporalio/admin-tools image before the Temporal server starts:
-# creates (if missing) and migrates the default store and visibility store databases.
-# Every step is idempotent, so the job can run on every `docker compose up`.
+# sets up and migrates the default store and visibility store schemas. The databases themselves
+# are created, and given to the `temporal` role this job connects as, by the postgres-setup job
+# (deploy/postgres-init.sql): that role may not create databases. Every step is idempotent, so the
+# job runs on every `docker compose up`.
 #
 # temporal-sql-tool reads its connection from SQL_PLUGIN, SQL_HOST, SQL_PORT, SQL_USER and
 # SQL_PASSWORD (set in docker-compose.yml), so the password never appears on a command line.
@@ -35,7 +37,7 @@ setup_db() {
   db="$1"
   dir="$2"
   echo "Setting up Temporal schema in database '${db}' from ${dir}"
-  temporal-sql-tool --db "${db}" create
+  # Creates only the version tables on a new database; on a set-up one it changes nothing.
   temporal-sql-tool --db "${db}" setup-schema -v 0.0
   temporal-sql-tool --db "${db}" update-schema -d "${dir}"
 }

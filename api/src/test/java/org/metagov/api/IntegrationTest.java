@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.metagov.activities.json.Json;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 import tools.jackson.databind.JsonNode;
@@ -47,6 +48,10 @@ public abstract class IntegrationTest {
   @LocalServerPort
   protected int port;
 
+  /** Health and metrics are served on their own port (a random one in tests), never on {@link #port}. */
+  @LocalManagementPort
+  protected int managementPort;
+
   /** A community slug no other test uses, such as {@code actions-3-k2x9}. */
   protected static String uniqueSlug(String prefix) {
     return prefix + "-" + SEQUENCE.incrementAndGet() + "-" + Long.toString(System.nanoTime() & 0xffffff, 36);
@@ -63,6 +68,12 @@ public abstract class IntegrationTest {
 
   protected Response get(String path) {
     return send(request(path).GET());
+  }
+
+  /** A GET on the management port, such as {@code /actuator/health}. */
+  protected Response managementGet(String path) {
+    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+        .timeout(Duration.ofSeconds(30)).GET());
   }
 
   protected Response delete(String path) {

@@ -1,6 +1,7 @@
 package org.metagov.activities.delivery;
 
 import io.temporal.failure.ApplicationFailure;
+import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.workflows.delivery.Delivery;
 import org.metagov.workflows.delivery.DeliveryActivities;
@@ -30,7 +31,7 @@ public class DeliveryActivitiesImpl implements DeliveryActivities {
       return;
     }
     store.recordAttempt(delivery.id(), outcome.error());
-    String message = "Delivery " + delivery.id() + " to " + DriverSender.describe(delivery.url()) + " failed: " + outcome.error();
+    String message = "Delivery " + delivery.id() + " to " + OutboundHttp.describe(delivery.url()) + " failed: " + outcome.error();
     if (outcome.verdict() == DriverSender.Verdict.REFUSED) {
       throw ApplicationFailure.newNonRetryableFailure(message, "DeliveryRefused");
     }

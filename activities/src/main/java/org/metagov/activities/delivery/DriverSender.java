@@ -1,23 +1,26 @@
 package org.metagov.activities.delivery;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.stereotype.Component;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.metagov.activities.http.OutboundHttp;
+import org.metagov.activities.http.OutboundHttp.Failure;
 
 /**
  * POSTs callbacks and events to the Driver with Standard Webhooks headers: {@code webhook-id} (the same on
  * every attempt), {@code webhook-timestamp}, and {@code webhook-signature} when a signing secret is set.
- * Redirects are not followed. It judges each answer once, for every kind of delivery: 2xx delivered; a 4xx
- * other than 408 and 429, or a URL the policy refuses, is a permanent refusal; anything else may succeed later.
+ * It sends through {@link OutboundHttp}: redirects are not followed, the URL policy judges the address
+ * connected to, and one deadline covers the whole attempt. Only the answer's status matters; its body is
+ * dropped. It judges each answer once, for every kind of delivery: 2xx delivered; a 4xx other than 408 and
+ * 429, or a URL the policy refuses, is a permanent refusal; anything else may succeed later.
  */
-@Component
 public class DriverSender {
+
+  /** The most of a Driver's answer read (and dropped) to keep the connection; a larger one closes it. */
+  static final long MAX_ANSWER_READ = 64 * 1024;
 
   /** What became of one attempt. */
   public enum Verdict {
@@ -31,71 +34,47 @@ public class DriverSender {
   /** @param error why it was not delivered (null when delivered), without the URL's query or credentials */
   public record Outcome(Verdict verdict, String error) {}
 
-  private final OutboundUrlPolicy urlPolicy;
   private final WebhookSigner signer;
-  private final HttpClient client;
-  private final Duration timeout;
+  private final OutboundHttp http;
 
-  public DriverSender(
-      OutboundUrlPolicy urlPolicy,
-      @Value("${metagov.delivery.signing-secret:}") String signingSecret,
-      @Value("${metagov.delivery.connect-timeout:5s}") Duration connectTimeout,
-      @Value("${metagov.delivery.request-timeout:15s}") Duration timeout) {
-    this.urlPolicy = urlPolicy;
+  public DriverSender(OutboundUrlPolicy urlPolicy, String signingSecret, Duration connectTimeout, Duration timeout) {
     this.signer = new WebhookSigner(signingSecret);
-    this.timeout = timeout;
-    this.client = HttpClient.newBuilder().connectTimeout(connectTimeout).followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http = new OutboundHttp(urlPolicy, new OutboundHttp.Limits(connectTimeout, timeout, MAX_ANSWER_READ));
   }
 
   public Outcome send(String webhookId, String url, String body) {
-    var refused = urlPolicy.violation(url);
-    if (refused.isPresent()) {
-      return new Outcome(Verdict.REFUSED, "the URL " + refused.get());
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException | NullPointerException e) {
+      return new Outcome(Verdict.REFUSED, "the URL is not a valid URL");
     }
     long timestamp = System.currentTimeMillis() / 1000;
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/json");
+    headers.put("webhook-id", webhookId);
+    headers.put("webhook-timestamp", Long.toString(timestamp));
+    signer.sign(webhookId, timestamp, body).ifPresent(signature -> headers.put("webhook-signature", signature));
+    int status;
     try {
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-          .timeout(timeout)
-          .header("Content-Type", "application/json")
-          .header("User-Agent", "metagov-temporal")
-          .header("webhook-id", webhookId)
-          .header("webhook-timestamp", Long.toString(timestamp))
-          .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-      signer.sign(webhookId, timestamp, body).ifPresent(signature -> request.header("webhook-signature", signature));
-      HttpResponse<Void> response = client.send(request.build(), HttpResponse.BodyHandlers.discarding());
-      int status = response.statusCode();
-      if (status >= 200 && status < 300) {
-        return new Outcome(Verdict.DELIVERED, null);
-      }
-      String error = "the receiver answered " + status;
-      return new Outcome(permanentRefusal(status) ? Verdict.REFUSED : Verdict.RETRY, error);
-    } catch (IOException e) {
-      return new Outcome(Verdict.RETRY, "the receiver could not be reached (" + e.getClass().getSimpleName() + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Outcome(Verdict.RETRY, "interrupted");
-    } catch (IllegalArgumentException e) {
-      // A request the HTTP client refuses to make, such as a URL the policy accepts with a port out of range:
-      // repeating it cannot succeed. (Its message may quote the whole URL, so it is not passed on.)
-      return new Outcome(Verdict.REFUSED, "the URL " + describe(url) + " cannot be used by the HTTP client");
+      status = http.statusOf(new OutboundHttp.Request("POST", uri, headers, body.getBytes(StandardCharsets.UTF_8)));
+    } catch (Failure e) {
+      return switch (e.reason()) {
+        case REFUSED -> new Outcome(Verdict.REFUSED, "the URL " + e.getMessage());
+        case UNUSABLE_URL -> new Outcome(Verdict.REFUSED, "the URL " + OutboundHttp.describe(uri) + " " + e.getMessage());
+        case TIMEOUT -> new Outcome(Verdict.RETRY, "the receiver did not answer in time (" + e.getMessage() + ")");
+        case UNRESOLVED, CONNECT_TIMEOUT, CONNECTION_REFUSED, BROKEN ->
+            new Outcome(Verdict.RETRY, "the receiver could not be reached (" + e.getMessage() + ")");
+      };
     }
+    if (status >= 200 && status < 300) {
+      return new Outcome(Verdict.DELIVERED, null);
+    }
+    String error = "the receiver answered " + status;
+    return new Outcome(permanentRefusal(status) ? Verdict.REFUSED : Verdict.RETRY, error);
   }
 
   static boolean permanentRefusal(int status) {
     return status >= 400 && status < 500 && status != 408 && status != 429;
-  }
-
-  /** The URL without its query or credentials, for error messages that end up in logs and histories. */
-  public static String describe(String url) {
-    try {
-      URI uri = new URI(url);
-      String authority = uri.getRawAuthority();
-      if (authority != null) {
-        authority = authority.substring(authority.lastIndexOf('@') + 1);
-      }
-      return uri.getScheme() + "://" + authority + uri.getRawPath();
-    } catch (java.net.URISyntaxException | NullPointerException e) {
-      return "an invalid URL";
-    }
   }
 }

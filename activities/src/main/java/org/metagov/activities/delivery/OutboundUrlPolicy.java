@@ -22,8 +22,9 @@ import org.springframework.stereotype.Component;
  * other special-purpose address ({@link #RANGES}). The deny-list is on by default whenever the service runs
  * against a real Temporal or PostgreSQL; the embedded development run leaves it off (and says so at start-up)
  * so the tutorial's Driver can run on the same host. The address check runs both when a URL is accepted and
- * before each attempt, since DNS may change; {@link #violation(InetAddress)} judges an address a connector
- * is about to use.
+ * on every connection, since DNS may change: {@link #addressesToConnect(String)} looks a name up once and
+ * judges the very addresses the connection then uses, so an answer that changes between a check and the
+ * connection (DNS rebinding) cannot slip an internal address through.
  */
 @Component
 public class OutboundUrlPolicy {
@@ -161,7 +162,18 @@ public class OutboundUrlPolicy {
     this.resolver = resolver;
   }
 
-  /** Why the URL may not be used, or empty when it may. */
+  /**
+   * Thrown instead of an answer when a host's address is one this deployment does not connect to. It is an
+   * {@link UnknownHostException} only because that is what a connector's resolver may throw.
+   */
+  public static final class RefusedAddressException extends UnknownHostException {
+
+    public RefusedAddressException(String refusal) {
+      super(refusal);
+    }
+  }
+
+  /** Why the URL may not be used, or empty when it may. Judges a host name by what it resolves to now. */
   public Optional<String> violation(String url) {
     if (url == null || url.isBlank()) {
       return Optional.of("must not be empty");
@@ -175,6 +187,26 @@ public class OutboundUrlPolicy {
     } catch (URISyntaxException e) {
       return Optional.of("is not a valid URL");
     }
+    Optional<String> refused = requestViolation(uri);
+    if (refused.isPresent() || !denyPrivateNetworks || literal(uri.getHost()).isPresent()) {
+      return refused;
+    }
+    try {
+      addressesToConnect(uri.getHost());
+    } catch (RefusedAddressException e) {
+      return Optional.of(e.getMessage());
+    } catch (UnknownHostException e) {
+      return Optional.of("names a host that does not resolve");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Why a request to the URI may not be sent, judged without looking its host up: everything
+   * {@link #violation(String)} checks except the length and the addresses a host name resolves to, which
+   * {@link #addressesToConnect(String)} judges when the connection is made.
+   */
+  public Optional<String> requestViolation(URI uri) {
     if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
       return Optional.of("must be an absolute http or https URL");
     }
@@ -182,45 +214,64 @@ public class OutboundUrlPolicy {
       return Optional.of("must not carry credentials");
     }
     String host = uri.getHost();
-    Optional<InetAddress> literal;
     if (host.startsWith("[")) {
-      String inside = host.substring(1, host.length() - 1);
-      if (!IPV6_CHARS.matcher(inside).matches()) {
+      if (!IPV6_CHARS.matcher(host.substring(1, host.length() - 1)).matches()) {
         return Optional.of("must not carry an IPv6 zone");
       }
-      literal = parseLiteral(inside);
     } else {
       String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
       String last = name.substring(name.lastIndexOf('.') + 1);
       if (NUMERIC_LABEL.matcher(last).matches() && !DOTTED_QUAD.matcher(name).matches()) {
         return Optional.of("must spell an IPv4 address as four decimal numbers");
       }
-      literal = DOTTED_QUAD.matcher(name).matches() ? parseLiteral(name) : Optional.empty();
     }
     if (!denyPrivateNetworks) {
       return Optional.empty();
     }
+    Optional<InetAddress> literal = literal(host);
     if (literal.isPresent()) {
       return violation(literal.get());
     }
+    return localhost(host) ? Optional.of(refusal("loopback (localhost)")) : Optional.empty();
+  }
+
+  /**
+   * The addresses a connection to the host may use: an IP literal as it is, a name as the resolver answers it
+   * (one lookup, so that the address judged is the address connected to).
+   *
+   * @throws RefusedAddressException when any of them is one this deployment does not connect to
+   * @throws UnknownHostException when the name does not resolve
+   */
+  public InetAddress[] addressesToConnect(String host) throws UnknownHostException {
+    Optional<InetAddress> literal = literal(host);
+    InetAddress[] addresses;
+    if (literal.isPresent()) {
+      addresses = new InetAddress[] {literal.get()};
+    } else if (denyPrivateNetworks && localhost(host)) {
+      throw new RefusedAddressException(refusal("loopback (localhost)"));
+    } else {
+      addresses = resolver.resolve(host);
+    }
+    for (InetAddress address : addresses) {
+      Optional<String> refused = violation(address);
+      if (refused.isPresent()) {
+        throw new RefusedAddressException(refused.get());
+      }
+    }
+    return addresses;
+  }
+
+  /** The host as an address when it is an IP literal (an IPv6 one with or without brackets), without a lookup. */
+  private static Optional<InetAddress> literal(String host) {
+    return parseLiteral(host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host);
+  }
+
+  private static boolean localhost(String host) {
     String name = host.toLowerCase(Locale.ROOT);
     if (name.endsWith(".")) {
       name = name.substring(0, name.length() - 1);
     }
-    if (name.equals("localhost") || name.endsWith(".localhost")) {
-      return Optional.of(refusal("loopback (localhost)"));
-    }
-    try {
-      for (InetAddress address : resolver.resolve(host)) {
-        Optional<String> refused = violation(address);
-        if (refused.isPresent()) {
-          return refused;
-        }
-      }
-    } catch (UnknownHostException e) {
-      return Optional.of("names a host that does not resolve");
-    }
-    return Optional.empty();
+    return name.equals("localhost") || name.endsWith(".localhost");
   }
 
   /** Why this deployment may not connect to the address, or empty when it may (always empty with the deny-list off). */

@@ -1,18 +1,18 @@
 package org.metagov.activities.http;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
+import org.metagov.activities.delivery.OutboundUrlPolicy;
+import org.metagov.activities.http.OutboundHttp.Answer;
+import org.metagov.activities.http.OutboundHttp.Failure;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
@@ -20,106 +20,25 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The HTTP client every plugin uses to talk to its platform. It turns each way a call can go wrong into
- * a {@link PlatformException} whose kind says whether a retry can help, and never puts request headers
- * (where API keys travel) into an error message.
+ * The HTTP client every plugin uses to talk to its platform, over {@link OutboundHttp} (so the outbound URL
+ * policy, the deadline and the answer size cap apply). It turns each way a call can go wrong into a
+ * {@link PlatformException} whose kind says whether a retry can help, and never puts request headers (where
+ * API keys travel) or the URL's query into an error message.
  */
 public final class PlatformHttp {
 
-  private static final int MAX_KEPT_BODY = 64 * 1024;
+  /** The most of an error answer kept for plugins to read the platform's reasons from. */
+  private static final int MAX_KEPT_ERROR = 64 * 1024;
 
-  private final HttpClient client;
-  private final Duration requestTimeout;
-
-  public PlatformHttp(Duration connectTimeout, Duration requestTimeout) {
-    this.client =
-        HttpClient.newBuilder()
-            .connectTimeout(connectTimeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
-    this.requestTimeout = requestTimeout;
-  }
-
-  public JsonNode get(String platform, URI uri, Map<String, String> headers) {
-    return send(platform, "GET", uri, headers, null);
-  }
-
-  /** Sends a request with an optional JSON body and returns the parsed JSON answer (null for an empty body). */
-  public JsonNode send(String platform, String method, URI uri, Map<String, String> headers, JsonNode body) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri).timeout(requestTimeout).header("Accept", "application/json");
-    headers.forEach(request::header);
-    if (body == null) {
-      request.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      request.header("Content-Type", "application/json");
-      request.method(method, HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8));
-    }
-    HttpResponse<String> response = exchange(platform, method, uri, request.build());
-    int status = response.statusCode();
-    if (status == 429) {
-      throw rateLimited(platform, method, uri, new Response(status, response.headers().map(), response.body()));
-    }
-    if (status >= 400) {
-      Kind kind = status < 500 ? Kind.REJECTED : Kind.FAILED;
-      String answer = response.body();
-      PlatformException rejected = new PlatformException(kind, platform, status, null,
-          answer != null && answer.length() > MAX_KEPT_BODY ? answer.substring(0, MAX_KEPT_BODY) : answer);
-      String excerpt = rejected.responseExcerpt();
-      throw new PlatformException(kind, platform, status,
-          platform + " answered " + status + " to " + method + " " + describe(uri) + (excerpt == null ? "" : ": " + excerpt),
-          rejected.responseBody());
-    }
-    if (status >= 300) {
-      throw new PlatformException(
-          Kind.FAILED, platform, status,
-          platform + " answered a redirect (" + status + ") to " + method + " " + describe(uri)
-              + "; check the plugin's server_url");
-    }
-    String text = response.body();
-    if (text == null || text.isBlank()) {
-      return null;
-    }
-    try {
-      return Json.parse(text);
-    } catch (JacksonException e) {
-      throw new PlatformException(
-          Kind.FAILED, platform, status,
-          platform + " answered " + method + " " + describe(uri) + " with a body that is not JSON");
-    }
-  }
-
-  private HttpResponse<String> exchange(String platform, String method, URI uri, HttpRequest request) {
-    try {
-      return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (HttpConnectTimeoutException e) {
-      throw new PlatformException(
-          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + describe(uri) + " (connect timed out)");
-    } catch (HttpTimeoutException e) {
-      throw new PlatformException(
-          Kind.TIMEOUT, platform, 0,
-          platform + " did not answer " + method + " " + describe(uri) + " within " + requestTimeout.toSeconds() + "s");
-    } catch (ConnectException e) {
-      throw new PlatformException(
-          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + describe(uri) + " (connection refused)");
-    } catch (IOException e) {
-      throw new PlatformException(
-          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + describe(uri) + " (" + e.getClass().getSimpleName() + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(Kind.UNREACHABLE, platform, 0, "interrupted while calling " + platform);
-    }
-  }
-
-  /** A platform's answer, whatever its status. Header names are matched ignoring case. */
-  public record Response(int status, Map<String, List<String>> headers, String body) {
-
-    public Optional<String> header(String name) {
-      return headers.entrySet().stream()
-          .filter(e -> e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty())
-          .map(e -> e.getValue().get(0))
-          .findFirst();
-    }
+  /**
+   * A platform's answer, whatever its status.
+   *
+   * @param contentType its {@code Content-Type}, or null
+   * @param location its {@code Location} header (redirects are never followed), or null
+   * @param retryAfter its {@code Retry-After} header, or null
+   * @param body the body as text; for a status of 400 or more possibly only its beginning
+   */
+  public record Reply(int status, String contentType, String location, String retryAfter, String body) {
 
     /** The body as JSON; null when it is empty. A body that is not JSON is a platform fault. */
     public JsonNode json(String platform) {
@@ -134,50 +53,130 @@ public final class PlatformHttp {
     }
   }
 
+  private final OutboundHttp http;
+
+  public PlatformHttp(OutboundUrlPolicy policy, OutboundHttp.Limits limits) {
+    this.http = new OutboundHttp(policy, limits);
+  }
+
+  public JsonNode get(String platform, URI uri, Map<String, String> headers) {
+    return send(platform, "GET", uri, headers, null);
+  }
+
+  /** Sends a request with an optional JSON body and returns the parsed JSON answer (null for an empty body). */
+  public JsonNode send(String platform, String method, URI uri, Map<String, String> headers, JsonNode body) {
+    Reply reply = exchange(platform, method, uri, headers, body);
+    int status = reply.status();
+    if (status == 429) {
+      throw rateLimited(platform, method, uri, reply);
+    }
+    if (status >= 400) {
+      throw failure(platform, method, uri, reply);
+    }
+    if (status >= 300) {
+      throw new PlatformException(
+          Kind.FAILED, platform, status,
+          platform + " answered a redirect (" + status + ") to " + method + " " + OutboundHttp.describe(uri)
+              + "; check the plugin's server_url");
+    }
+    String text = reply.body();
+    if (text.isBlank()) {
+      return null;
+    }
+    try {
+      return Json.parse(text);
+    } catch (JacksonException e) {
+      throw new PlatformException(
+          Kind.FAILED, platform, status,
+          platform + " answered " + method + " " + OutboundHttp.describe(uri) + " with a body that is not JSON");
+    }
+  }
+
   /**
-   * Sends a request and returns the platform's answer whatever its status, for plugins whose platform says more
-   * than its status does (Slack answers errors as {@code 200 {"ok": false}}). Throws only when no answer came.
+   * Sends a request and returns the answer whatever its status, for the few calls that read a redirect or a
+   * 404 themselves. Throws only when no usable answer came: nothing, or one larger than the size cap (an
+   * error answer is cut instead, since its status says what matters).
+   */
+  public Reply exchange(String platform, String method, URI uri, Map<String, String> headers, JsonNode body) {
+    return exchange(platform, method, uri, headers, body == null ? null : "application/json",
+        body == null ? null : Json.write(body).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Like {@link #exchange(String, String, URI, Map, JsonNode)} with a body of any type, for platforms that want
+   * forms on some calls, or whose answers say more than their status (Slack answers errors as
+   * {@code 200 {"ok": false}}).
    *
    * @param contentType the body's media type, or null with a null body
    */
-  public Response exchange(String platform, String method, URI uri, Map<String, String> headers, String contentType,
-      byte[] body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(requestTimeout).header("Accept", "application/json");
-    headers.forEach(request::header);
-    if (body == null) {
-      request.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      request.header("Content-Type", contentType);
-      request.method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+  public Reply exchange(String platform, String method, URI uri, Map<String, String> headers, String contentType,
+      byte[] bytes) {
+    Map<String, String> sent = new LinkedHashMap<>();
+    sent.put("Accept", "application/json");
+    if (bytes != null) {
+      sent.put("Content-Type", contentType);
     }
-    HttpResponse<String> response = exchange(platform, method, uri, request.build());
-    String text = response.body();
-    return new Response(response.statusCode(), response.headers().map(),
-        text != null && text.length() > MAX_KEPT_BODY ? text.substring(0, MAX_KEPT_BODY) : text);
+    sent.putAll(headers);
+    Answer answer;
+    try {
+      answer = http.exchange(new OutboundHttp.Request(method, uri, sent, bytes));
+    } catch (Failure e) {
+      throw unanswered(platform, method, uri, e);
+    }
+    if (!answer.complete() && answer.status() < 400) {
+      throw new PlatformException(
+          Kind.FAILED, platform, answer.status(),
+          platform + " answered " + method + " " + OutboundHttp.describe(uri) + " with more than "
+              + size(http.limits().maxAnswerBytes()) + ", the most this deployment reads from a platform");
+    }
+    return new Reply(answer.status(), answer.contentType(), answer.location(), answer.retryAfter(), answer.text());
+  }
+
+  /**
+   * The exception for an error answer (400 or more): REJECTED for 4xx, FAILED for 5xx, with the status and a
+   * short, sanitized excerpt of a textual body in its message, and the body's beginning for the plugin.
+   */
+  public PlatformException failure(String platform, String method, URI uri, Reply reply) {
+    int status = reply.status();
+    Kind kind = status < 500 ? Kind.REJECTED : Kind.FAILED;
+    String body = textual(reply.contentType()) ? reply.body() : null;
+    if (body != null && body.length() > MAX_KEPT_ERROR) {
+      body = body.substring(0, MAX_KEPT_ERROR);
+    }
+    String excerpt = PlatformException.excerpt(body);
+    return new PlatformException(kind, platform, status,
+        platform + " answered " + status + " to " + method + " " + OutboundHttp.describe(uri) + (excerpt == null ? "" : ": " + excerpt),
+        body);
   }
 
   /**
    * The exception for a platform's 429: retryable, after the wait its {@code Retry-After} header names (seconds,
    * or an HTTP date), bounded to an hour.
    */
-  public static PlatformException rateLimited(String platform, String method, URI uri, Response response) {
-    Duration wait = response.header("Retry-After").map(PlatformHttp::retryAfter).orElse(null);
-    return PlatformException.rateLimited(platform, response.status(),
-        platform + " is rate limiting " + method + " " + describe(uri) + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
+  public static PlatformException rateLimited(String platform, String method, URI uri, Reply reply) {
+    Duration wait = retryAfter(reply.retryAfter());
+    return PlatformException.rateLimited(platform, reply.status(),
+        platform + " is rate limiting " + method + " " + OutboundHttp.describe(uri)
+            + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
         wait);
   }
 
-  /** Parses a {@code Retry-After} value: delta seconds (fractions allowed, as Discord sends) or an HTTP date. */
+  /**
+   * Parses a {@code Retry-After} value: delta seconds (fractions allowed, as Discord sends) or an HTTP date; null
+   * when there is none or it cannot be read.
+   */
   public static Duration retryAfter(String value) {
-    String text = value == null ? "" : value.trim();
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String text = value.trim();
     Duration wait;
     try {
       wait = Duration.ofMillis((long) Math.ceil(Double.parseDouble(text) * 1000));
     } catch (NumberFormatException notSeconds) {
       try {
-        wait = Duration.between(java.time.Instant.now(),
-            java.time.ZonedDateTime.parse(text, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-      } catch (java.time.format.DateTimeParseException notDate) {
+        wait = Duration.between(Instant.now(), ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      } catch (DateTimeParseException notDate) {
         return null;
       }
     }
@@ -187,11 +186,40 @@ public final class PlatformHttp {
     return wait.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : wait;
   }
 
-  /** The URL without its query string, which may carry tokens on some platforms. */
-  private static String describe(URI uri) {
-    return uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath();
+  private PlatformException unanswered(String platform, String method, URI uri, Failure e) {
+    String where = OutboundHttp.describe(uri);
+    return switch (e.reason()) {
+      case REFUSED, UNUSABLE_URL -> new PlatformException(
+          Kind.REJECTED, platform, 0, platform + " cannot be called at " + where + ": the URL " + e.getMessage());
+      case TIMEOUT -> new PlatformException(
+          Kind.TIMEOUT, platform, 0,
+          platform + " did not answer " + method + " " + where + " within " + OutboundHttp.seconds(http.limits().deadline()));
+      case UNRESOLVED, CONNECT_TIMEOUT, CONNECTION_REFUSED, BROKEN -> new PlatformException(
+          Kind.UNREACHABLE, platform, 0, platform + " could not be reached at " + where + " (" + e.getMessage() + ")");
+    };
   }
 
+  /**
+   * Whether an answer with this {@code Content-Type} is text worth quoting: text, JSON, XML and forms, or an
+   * answer that does not say (most error pages). Images, archives and other binary answers are not.
+   */
+  static boolean textual(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return true;
+    }
+    String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+    return type.startsWith("text/") || type.equals("application/json") || type.endsWith("+json")
+        || type.equals("application/xml") || type.endsWith("+xml") || type.equals("application/x-www-form-urlencoded")
+        || type.equals("application/javascript");
+  }
+
+  /** A byte count as the setting is written: {@code 4MB}, {@code 512KB}, {@code 1000B}. */
+  static String size(long bytes) {
+    if (bytes % (1024 * 1024) == 0) {
+      return bytes / (1024 * 1024) + "MB";
+    }
+    return bytes % 1024 == 0 ? bytes / 1024 + "KB" : bytes + "B";
+  }
 
   /** Joins a configured base URL and an API path, tolerating a trailing slash on the base. */
   public static URI resolve(String baseUrl, String path) {

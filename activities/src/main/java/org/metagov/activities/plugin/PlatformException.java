@@ -1,15 +1,19 @@
 package org.metagov.activities.plugin;
 
 /**
- * A platform call that did not succeed. {@link Kind#REJECTED} (the platform answered 4xx) will fail the
- * same way when retried; the other kinds are transient and worth retrying.
+ * A platform call that did not succeed. {@link Kind#REJECTED} (the platform answered 4xx, or the call could not
+ * be made as configured) will fail the same way when retried; the other kinds are transient and worth retrying.
  */
 public class PlatformException extends RuntimeException {
 
   public enum Kind {
-    /** The platform answered 4xx: the request itself is wrong for the platform. */
+    /**
+     * The platform answered 4xx: the request itself is wrong for the platform. With {@link #platformStatus()}
+     * 0, the call was not made at all because it cannot be as configured, such as a {@code server_url} whose
+     * address this deployment does not connect to.
+     */
     REJECTED,
-    /** The platform answered 5xx or an unreadable body. */
+    /** The platform answered 5xx, or an answer that is unreadable or larger than the deployment accepts. */
     FAILED,
     /** The platform could not be reached at all. */
     UNREACHABLE,
@@ -24,7 +28,7 @@ public class PlatformException extends RuntimeException {
   private final int platformStatus;
   private final String responseBody;
 
-  private static final int MAX_EXCERPT = 300;
+  private static final int MAX_EXCERPT = 200;
 
   public PlatformException(Kind kind, String platform, int platformStatus, String detail) {
     this(kind, platform, platformStatus, detail, null);
@@ -44,13 +48,46 @@ public class PlatformException extends RuntimeException {
     return responseBody;
   }
 
-  /** The platform's answer on one line, cut to a length fit for an error detail; null when it gave none. */
+  /** {@link #excerpt(String)} of the platform's answer; null when it gave none. */
   public String responseExcerpt() {
-    if (responseBody == null || responseBody.isBlank()) {
+    return excerpt(responseBody);
+  }
+
+  /**
+   * Text a platform sent, made fit for an error detail that Drivers read and logs keep: control and invisible
+   * formatting characters (which can rewrite a terminal or hide text) and line breaks become spaces, runs of
+   * spaces one, and it is cut to 200 characters with an ellipsis. Null when nothing is left.
+   */
+  public static String excerpt(String text) {
+    if (text == null) {
       return null;
     }
-    String flat = responseBody.replaceAll("\\s+", " ").trim();
-    return flat.length() > MAX_EXCERPT ? flat.substring(0, MAX_EXCERPT) + "…" : flat;
+    StringBuilder flat = new StringBuilder(Math.min(text.length(), 2 * MAX_EXCERPT));
+    int kept = 0;
+    boolean cut = false;
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
+      int type = Character.getType(c);
+      if (type == Character.SURROGATE) {
+        continue;
+      }
+      if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c) || type == Character.FORMAT) {
+        if (kept > 0 && kept < MAX_EXCERPT && flat.charAt(flat.length() - 1) != ' ') {
+          flat.append(' ');
+          kept++;
+        }
+        continue;
+      }
+      if (kept == MAX_EXCERPT) {
+        cut = true;
+        break;
+      }
+      flat.appendCodePoint(c);
+      kept++;
+    }
+    String result = flat.toString().strip();
+    return result.isEmpty() ? null : cut ? result + "…" : result;
   }
 
   /** The platform's answer as JSON, or null when it gave none or it is not JSON. */

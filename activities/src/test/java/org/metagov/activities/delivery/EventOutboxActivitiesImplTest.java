@@ -240,7 +240,7 @@ class EventOutboxActivitiesImplTest {
     slow.add("e2", receiver.url(), body("e2"));
     receiver.delay("e2", Duration.ofSeconds(5));
     assertThat(activities("", Duration.ofSeconds(1)).deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(0, 0, 1, false));
-    assertThat(slow.errors.get("e2")).contains("could not be reached (HttpTimeoutException)");
+    assertThat(slow.errors.get("e2")).contains("did not answer in time (no complete answer within 1s)");
     assertThat(slow.states().get("e2")).isEqualTo("queued");
   }
 

@@ -1,10 +1,12 @@
 package org.metagov.activities.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +80,8 @@ class OutboundUrlPolicyTest {
       "169.254.0.1, link-local", "169.254.169.254, link-local",
       "172.16.0.1, private-use", "172.31.255.255, private-use",
       "192.0.0.1, IETF protocol assignments", "192.0.0.255, IETF protocol assignments",
+      "192.0.0.8, IETF protocol assignments", "192.0.0.9, IETF protocol assignments",
+      "192.0.0.170, IETF protocol assignments", "192.0.0.171, IETF protocol assignments",
       "192.0.2.1, TEST-NET-1", "192.31.196.1, AS112-v4", "192.52.193.1, AMT",
       "192.88.99.1, 6to4 relay", "192.168.0.1, private-use", "192.168.255.255, private-use",
       "192.175.48.1, direct delegation AS112",
@@ -114,6 +118,10 @@ class OutboundUrlPolicyTest {
       "100::1, discard-only", "100::ffff:ffff:ffff:ffff, discard-only", "100:0:0:1::1, dummy IPv6 prefix",
       "2001::1, Teredo", "2001:0:4136:e378:8000:63bf:3fff:fdd2, Teredo", "2001:0:ffff:ffff::1, Teredo",
       "2001:1::1, IETF protocol assignments", "2001:1ff:ffff:ffff::1, IETF protocol assignments",
+      "2001:1::2, IETF protocol assignments", "2001:1::3, IETF protocol assignments",
+      "2001:2::1, IETF protocol assignments", "2001:3::1, IETF protocol assignments",
+      "2001:4:112::1, IETF protocol assignments", "2001:10::1, IETF protocol assignments",
+      "2001:20::1, IETF protocol assignments", "2001:30::1, IETF protocol assignments",
       "2001:db8::1, documentation (2001:db8::/32)", "2001:db8:ffff::1, documentation (2001:db8::/32)",
       "2002:7f00:1::, loopback (127.0.0.0/8) via 6to4", "2002:a00:1::1, private-use (10.0.0.0/8) via 6to4",
       "2002:c0a8:101::1, private-use (192.168.0.0/16) via 6to4", "2002:a9fe:a9fe:1::1, link-local (169.254.0.0/16) via 6to4",
@@ -167,6 +175,45 @@ class OutboundUrlPolicyTest {
     assertThat(policy.violation("http://[::1]/cb")).isPresent();
     assertThat(lookedUp).containsExactly(
         "driver.example.org", "1e100.example", "rebind.example", "mapped.example", "nat64.example", "nowhere.example");
+  }
+
+  @Test
+  void aRequestIsJudgedWithoutALookupAndItsConnectionByTheAddressesOfExactlyOneLookup() throws Exception {
+    OutboundUrlPolicy policy = new OutboundUrlPolicy(true, fakeDns(Map.of(
+        "driver.example.org", "93.184.216.34", "rebind.example", "10.0.0.7")));
+    assertThat(policy.requestViolation(URI.create("https://driver.example.org/cb"))).isEmpty();
+    assertThat(policy.requestViolation(URI.create("http://rebind.example/cb")))
+        .as("a name is judged when connecting, not here").isEmpty();
+    assertThat(policy.requestViolation(URI.create("http://127.0.0.1/cb"))).hasValueSatisfying(why -> assertThat(why).contains("loopback"));
+    assertThat(policy.requestViolation(URI.create("http://localhost/cb"))).hasValueSatisfying(why -> assertThat(why).contains("loopback"));
+    assertThat(policy.requestViolation(URI.create("http://0x7f.1/cb"))).isPresent();
+    assertThat(policy.requestViolation(URI.create("http://u:p@driver.example.org/cb"))).contains("must not carry credentials");
+    assertThat(lookedUp).isEmpty();
+
+    assertThat(policy.addressesToConnect("driver.example.org")).containsExactly(literal("93.184.216.34"));
+    assertThatThrownBy(() -> policy.addressesToConnect("rebind.example"))
+        .isInstanceOf(OutboundUrlPolicy.RefusedAddressException.class).hasMessageContaining("private-use (10.0.0.0/8)");
+    assertThatThrownBy(() -> policy.addressesToConnect("nowhere.example"))
+        .isInstanceOf(UnknownHostException.class).isNotInstanceOf(OutboundUrlPolicy.RefusedAddressException.class);
+    assertThat(lookedUp).containsExactly("driver.example.org", "rebind.example", "nowhere.example");
+
+    lookedUp.clear();
+    assertThatThrownBy(() -> policy.addressesToConnect("127.0.0.1")).isInstanceOf(OutboundUrlPolicy.RefusedAddressException.class);
+    assertThatThrownBy(() -> policy.addressesToConnect("[::1]")).isInstanceOf(OutboundUrlPolicy.RefusedAddressException.class);
+    assertThatThrownBy(() -> policy.addressesToConnect("::ffff:7f00:1")).isInstanceOf(OutboundUrlPolicy.RefusedAddressException.class);
+    assertThatThrownBy(() -> policy.addressesToConnect("LocalHost")).isInstanceOf(OutboundUrlPolicy.RefusedAddressException.class);
+    assertThat(policy.addressesToConnect("93.184.216.34")).containsExactly(literal("93.184.216.34"));
+    assertThat(lookedUp).as("IP literals and localhost are never looked up").isEmpty();
+  }
+
+  @Test
+  void aNameIsRefusedWhenAnyOfItsAddressesIsInternal() throws Exception {
+    InetAddress[] answer = {literal("93.184.216.34"), literal("169.254.169.254")};
+    OutboundUrlPolicy policy = new OutboundUrlPolicy(true, host -> answer);
+    assertThatThrownBy(() -> policy.addressesToConnect("mixed.example"))
+        .isInstanceOf(OutboundUrlPolicy.RefusedAddressException.class).hasMessageContaining("link-local");
+    assertThat(policy.violation("https://mixed.example/cb")).hasValueSatisfying(why -> assertThat(why).contains("link-local"));
+    assertThat(new OutboundUrlPolicy(false, host -> answer).addressesToConnect("mixed.example")).containsExactly(answer);
   }
 
   @Test

@@ -1,6 +1,8 @@
 package org.metagov.activities.http;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.activities.delivery.OutboundUrlPolicy;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
@@ -33,7 +36,8 @@ class PlatformHttpTest {
 
   static WireMockServer platform;
   // The request timeout leaves room for a loaded CI machine; the timeout test delays well beyond it.
-  final PlatformHttp http = new PlatformHttp(Duration.ofSeconds(5), Duration.ofSeconds(3));
+  static final PlatformHttp http = new PlatformHttp(new OutboundUrlPolicy(false),
+      new OutboundHttp.Limits(Duration.ofSeconds(5), Duration.ofSeconds(3), 4 * 1024 * 1024));
 
   @BeforeAll
   static void start() {
@@ -129,6 +133,83 @@ class PlatformHttpTest {
     platform.stubFor(get(urlPathEqualTo("/q")).willReturn(aResponse().withStatus(401)));
     PlatformException e = failure(() -> http.get("P", uri("/q?api_key=supersecret"), Map.of("Api-Key", "headersecret")));
     assertThat(e.getMessage()).contains("/q").doesNotContain("supersecret").doesNotContain("headersecret");
+  }
+
+  @Test
+  void anAnswerLargerThanTheCapFailsNamingTheCapAndAnErrorAnswerIsCutNotRefused() {
+    PlatformHttp capped = new PlatformHttp(new OutboundUrlPolicy(false),
+        new OutboundHttp.Limits(Duration.ofSeconds(5), Duration.ofSeconds(10), 1024 * 1024));
+    platform.stubFor(get(urlEqualTo("/big")).willReturn(okJson("[" + "1,".repeat(1024 * 1024) + "1]")));
+    PlatformException big = failure(() -> capped.get("SourceCred", uri("/big"), Map.of()));
+    assertThat(big.kind()).isEqualTo(Kind.FAILED);
+    assertThat(big.retryable()).isTrue();
+    assertThat(big.platformStatus()).isEqualTo(200);
+    assertThat(big.getMessage()).isEqualTo("SourceCred answered GET " + uri("/big") + " with more than 1MB, the most this deployment reads from a platform");
+
+    platform.stubFor(get(urlEqualTo("/big-error")).willReturn(aResponse().withStatus(500).withBody("oops ".repeat(500_000))));
+    PlatformException bigError = failure(() -> capped.get("P", uri("/big-error"), Map.of()));
+    assertThat(bigError.platformStatus()).isEqualTo(500);
+    assertThat(bigError.getMessage()).startsWith("P answered 500 to GET " + uri("/big-error") + ": oops oops").endsWith("…");
+    assertThat(bigError.responseBody()).as("kept for the plugin, bounded").hasSize(64 * 1024);
+  }
+
+  @Test
+  void aBodyDribbledPastTheDeadlineIsATimeoutAtTheDeadline() {
+    // 20 chunks over 20 s; the client's deadline is 3 s.
+    platform.stubFor(get(urlEqualTo("/drip")).willReturn(okJson("{\"padding\": \"" + "x".repeat(200) + "\"}")
+        .withChunkedDribbleDelay(20, 20_000)));
+    long started = System.nanoTime();
+    PlatformException e = failure(() -> http.get("P", uri("/drip"), Map.of()));
+    assertThat(e.kind()).isEqualTo(Kind.TIMEOUT);
+    assertThat(e.getMessage()).isEqualTo("P did not answer GET " + uri("/drip") + " within 3s");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+  }
+
+  @Test
+  void theErrorDetailQuotesAShortSanitizedExcerptOfATextualAnswerOnly() {
+    String hostile = "\u001b[31mInvalid\r\nX-Injected: yes\u202e\u0000 title " + "y".repeat(10_000);
+    platform.stubFor(get(urlEqualTo("/text")).willReturn(aResponse().withStatus(422)
+        .withHeader("Content-Type", "text/plain; charset=utf-8").withBody(hostile)));
+    PlatformException text = failure(() -> http.get("P", uri("/text"), Map.of()));
+    String detail = text.getMessage();
+    assertThat(detail).startsWith("P answered 422 to GET " + uri("/text") + ": [31mInvalid X-Injected: yes title yyy").endsWith("…");
+    assertThat(detail.codePoints()).noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
+    assertThat(text.responseExcerpt().length()).isLessThanOrEqualTo(201);
+    assertThat(text.responseBody()).as("the plugin still reads the answer itself").isEqualTo(hostile);
+
+    platform.stubFor(get(urlEqualTo("/binary")).willReturn(aResponse().withStatus(500)
+        .withHeader("Content-Type", "application/octet-stream").withBody(new byte[] {'P', 'K', 3, 4, 0, 0})));
+    PlatformException binary = failure(() -> http.get("P", uri("/binary"), Map.of()));
+    assertThat(binary.getMessage()).isEqualTo("P answered 500 to GET " + uri("/binary"));
+    assertThat(binary.responseBody()).isNull();
+  }
+
+  @Test
+  void anAddressThePolicyRefusesIsRejectedWithoutARequest() {
+    PlatformHttp denying = new PlatformHttp(new OutboundUrlPolicy(true, host -> {
+      throw new AssertionError("looked up " + host);
+    }), new OutboundHttp.Limits(Duration.ofSeconds(5), Duration.ofSeconds(5), 1024));
+    PlatformException e = failure(() -> denying.get("Discourse", uri("/x?api_key=s3cret"), Map.of()));
+    assertThat(e.kind()).isEqualTo(Kind.REJECTED);
+    assertThat(e.retryable()).isFalse();
+    assertThat(e.platformStatus()).isZero();
+    assertThat(e.getMessage()).isEqualTo("Discourse cannot be called at " + uri("/x") + ": the URL points to an internal"
+        + " address (loopback (127.0.0.0/8)), which this deployment does not allow");
+    platform.verify(0, anyRequestedFor(anyUrl()));
+  }
+
+  @Test
+  void exchangeHandsARedirectOrA404ToTheCaller() {
+    platform.stubFor(get(urlEqualTo("/t/external_id/a.json")).willReturn(aResponse().withStatus(301).withHeader("Location", "/t/slug/42.json")));
+    PlatformHttp.Reply redirect = http.exchange("P", "GET", uri("/t/external_id/a.json"), Map.of(), null);
+    assertThat(redirect.status()).isEqualTo(301);
+    assertThat(redirect.location()).isEqualTo("/t/slug/42.json");
+    platform.verify(1, anyRequestedFor(anyUrl()));
+
+    platform.stubFor(get(urlEqualTo("/missing")).willReturn(aResponse().withStatus(404).withBody("not here")));
+    PlatformHttp.Reply missing = http.exchange("P", "GET", uri("/missing"), Map.of(), null);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(http.failure("P", "GET", uri("/missing"), missing).getMessage()).isEqualTo("P answered 404 to GET " + uri("/missing") + ": not here");
   }
 
   @Test

@@ -15,8 +15,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Requires {@code Authorization: Bearer <token>} on every request when Driver tokens are configured,
- * except the webhook receivers, health and the API documentation, which stay open. The grant is
- * kept on the request for {@link CommunityAccess}.
+ * except the webhook receivers and the API documentation, which stay open. The grant is kept on the
+ * request for {@link CommunityAccess}. Health and metrics are served on the management port, which this
+ * filter does not guard (keep that port off the public network); if they were moved back onto this port,
+ * they would need a token like everything else.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -32,7 +34,7 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
 
   /** What stays open without a token; everything else, whatever its spelling, needs one. */
   private static final java.util.List<String> OPEN_PREFIXES =
-      java.util.List.of("/api/hooks/", "/actuator/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/");
+      java.util.List.of("/api/hooks/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/");
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {

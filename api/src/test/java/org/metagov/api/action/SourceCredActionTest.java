@@ -174,6 +174,38 @@ class SourceCredActionTest extends IntegrationTest {
   }
 
   @Test
+  void sourceCredDrippingItsAnswerIs504AtTheDeadlineNotWhenTheDripEnds() {
+    // Headers at once, then the body in 30 pieces over 30 s: no single read waits long, the whole takes long.
+    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(okJson(ACCOUNTS_JSON).withChunkedDribbleDelay(30, 30_000)));
+    String slug = community();
+    long started = System.nanoTime();
+    JsonNode problem = assertProblem(action(slug, "sourcecred.total-cred", null), 504, "platform_timeout");
+    assertThat(problem.path("detail").asString()).contains("within 1s");
+    assertThat((System.nanoTime() - started) / 1_000_000).as("milliseconds until the 504").isLessThan(15_000);
+  }
+
+  @Test
+  void sourceCredAnsweringMoreThanTheSizeCapIs502WithoutReadingItAll() {
+    // 5 MB of JSON against the default PLATFORM_MAX_RESPONSE_SIZE of 4MB.
+    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(okJson(
+        "{\"accounts\": [], \"padding\": \"" + "x".repeat(5 * 1024 * 1024) + "\"}")));
+    String slug = community();
+    JsonNode problem = assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
+    assertThat(problem.path("detail").asString()).contains("with more than 4MB");
+  }
+
+  @Test
+  void aPlatformErrorIsToldWithItsStatusAndAShortSanitizedExcerpt() {
+    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(aResponse().withStatus(503)
+        .withHeader("Content-Type", "text/html").withBody("<h1>Down\r\n\u001b[2J for\u202e maintenance</h1>" + "<p>x</p>".repeat(20_000))));
+    String slug = community();
+    String detail = assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error").path("detail").asString();
+    assertThat(detail).contains("503").contains("<h1>Down [2J for maintenance</h1><p>x</p>").endsWith("…");
+    assertThat(detail.length()).isLessThan(400);
+    assertThat(detail.codePoints()).noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
+  }
+
+  @Test
   void anUnreachableSourceCredIs502() throws IOException {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {

@@ -81,6 +81,7 @@ class ProcessCrashIT {
   private final long started = System.nanoTime();
   private final List<String> timeline = new ArrayList<>();
   private int appPort;
+  private int managementPort;
   private int kills;
 
   record Started(String name, long id, String callbackPath) {}
@@ -137,12 +138,14 @@ class ProcessCrashIT {
 
       // --- the application, a child JVM --------------------------------------------------------------
       appPort = ChildJvm.freePort();
+      managementPort = ChildJvm.freePort();
       byte[] key = new byte[32];
       for (int i = 0; i < key.length; i++) {
         key[i] = (byte) (i * 7 + 3);
       }
       Map<String, String> env = new LinkedHashMap<>();
       env.put("PORT", Integer.toString(appPort));
+      env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
       env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + temporalPort);
       env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
       env.put("SPRING_DATASOURCE_USERNAME", "postgres");
@@ -154,7 +157,8 @@ class ProcessCrashIT {
       // forum and Driver live on loopback.
       env.put("DELIVERY_DENY_PRIVATE_NETWORKS", "false");
       app = new ChildJvm("app", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jarCopy.toString(),
-          "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1"), env, workDir);
+          "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1",
+          "--management.server.address=127.0.0.1"), env, workDir);
       children.add(app);
       startApp(app);
 
@@ -360,7 +364,10 @@ class ProcessCrashIT {
         throw new AssertionError("the application exited during start-up; " + app.log() + ":\n" + app.logTail(60));
       }
       try {
-        HttpResponse<String> health = send("GET", "/actuator/health/readiness", null, null);
+        HttpResponse<String> health = HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
+                .timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
           break;
         }

@@ -67,8 +67,12 @@ class SecuredDeploymentTest extends IntegrationTest {
   }
 
   @Test
-  void webhooksHealthAndDocsStayOpen() {
-    assertThat(get("/actuator/health").status()).isEqualTo(200);
+  void webhooksAndDocsStayOpenAndHealthIsOnlyOnTheManagementPort() {
+    assertThat(managementGet("/actuator/health").status()).isEqualTo(200);
+    assertThat(managementGet("/actuator/prometheus").status()).isEqualTo(200);
+    assertProblem(get("/actuator/health"), 401, "missing_credentials");
+    assertProblem(as(ADMIN, "GET", "/actuator/health", null), 404, "not_found");
+    assertProblem(as(ADMIN, "GET", "/actuator/prometheus", null), 404, "not_found");
     assertThat(get("/v3/api-docs").status()).isEqualTo(200);
     assertThat(get("/redoc").status()).isEqualTo(200);
     assertThat(as(ADMIN, "PUT", "/api/internal/community/secured-hooks", community("secured-hooks")).status()).isEqualTo(201);

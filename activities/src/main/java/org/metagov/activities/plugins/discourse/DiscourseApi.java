@@ -1,13 +1,8 @@
 package org.metagov.activities.plugins.discourse;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,13 +23,6 @@ import tools.jackson.databind.JsonNode;
 final class DiscourseApi {
 
   static final String PLATFORM = "Discourse";
-
-  /**
-   * Only for {@link #topicIdByExternalId}: Discourse answers that lookup with a redirect, whose Location
-   * PlatformHttp does not expose. Redirects are not followed, so the key headers never leave the server.
-   */
-  private static final HttpClient REDIRECT_PROBE =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
 
   private final PluginContext context;
 
@@ -83,30 +71,24 @@ final class DiscourseApi {
 
   /**
    * The id of the topic created with this {@code external_id}, or empty when there is none. Discourse
-   * answers {@code GET /t/external_id/{id}.json} with a redirect to {@code /t/{slug}/{topic_id}.json}.
+   * answers {@code GET /t/external_id/{id}.json} with a redirect to {@code /t/{slug}/{topic_id}.json}, which
+   * is read, not followed (so the key headers never leave the server).
    */
   Optional<Long> topicIdByExternalId(String externalId) {
     URI uri = PlatformHttp.resolve(serverUrl(),
         "/t/external_id/" + URLEncoder.encode(externalId, StandardCharsets.UTF_8) + ".json");
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).GET()
-        .header("Accept", "application/json");
-    headers().forEach(request::header);
-    HttpResponse<String> response;
+    PlatformHttp.Reply reply;
     try {
-      response = REDIRECT_PROBE.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new PlatformException(Kind.UNREACHABLE, PLATFORM, 0,
-          "Discourse could not be reached to look up topic " + externalId + " (" + e.getClass().getSimpleName() + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PlatformException(Kind.UNREACHABLE, PLATFORM, 0, "interrupted while calling Discourse");
+      reply = context.http().exchange(PLATFORM, "GET", uri, headers(), null);
+    } catch (PlatformException e) {
+      throw explain(e, "look up topic " + externalId);
     }
-    int status = response.statusCode();
+    int status = reply.status();
     if (status == 404) {
       return Optional.empty();
     }
     if (status >= 300 && status < 400) {
-      String location = response.headers().firstValue("Location").orElse("");
+      String location = reply.location() == null ? "" : reply.location();
       java.util.regex.Matcher id = java.util.regex.Pattern.compile("/t/(?:[^/?#]+/)?(\\d+)(?:[/.?#]|$)").matcher(location);
       if (id.find()) {
         return Optional.of(Long.parseLong(id.group(1)));
@@ -117,7 +99,7 @@ final class DiscourseApi {
     if (status >= 200 && status < 300) {
       // A server (or proxy) that followed the redirect itself answers with the topic.
       try {
-        JsonNode topic = Json.parse(response.body());
+        JsonNode topic = Json.parse(reply.body());
         if (topic.path("id").isNumber()) {
           return Optional.of(topic.get("id").asLong());
         }
@@ -126,18 +108,12 @@ final class DiscourseApi {
       }
       throw new PlatformException(Kind.FAILED, PLATFORM, status, "Discourse answered the lookup of topic " + externalId + " without a topic id.");
     }
-    throw explain(new PlatformException(status < 500 ? Kind.REJECTED : Kind.FAILED, PLATFORM, status,
-        "Discourse answered " + status + " to GET " + uri + ": " + excerpt(response.body())), "look up topic " + externalId);
-  }
-
-  private static String excerpt(String body) {
-    String flat = body == null ? "" : body.replaceAll("\\s+", " ").trim();
-    return flat.length() > 300 ? flat.substring(0, 300) + "…" : flat;
+    throw explain(context.http().failure(PLATFORM, "GET", uri, reply), "look up topic " + externalId);
   }
 
   /** Rewrites Discourse's 4xx answers into details that say what to fix; other failures pass unchanged. */
   static PlatformException explain(PlatformException e, String what) {
-    if (e.kind() != Kind.REJECTED) {
+    if (e.kind() != Kind.REJECTED || e.platformStatus() == 0) {
       return e;
     }
     int status = e.platformStatus();
@@ -159,7 +135,7 @@ final class DiscourseApi {
     if (errors != null && errors.isArray() && !errors.isEmpty()) {
       List<String> messages = new ArrayList<>();
       errors.forEach(m -> messages.add(m.asString()));
-      return String.join("; ", messages);
+      return PlatformException.excerpt(String.join("; ", messages));
     }
     String excerpt = e.responseExcerpt();
     return excerpt == null || excerpt.isBlank() ? null : excerpt;

@@ -8,11 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.metagov.activities.http.PlatformHttp;
-import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
 import org.metagov.activities.plugin.PluginContext;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -78,7 +76,7 @@ final class LoomioApi {
 
   /** Rewrites Loomio's 4xx answers into details that say what to fix; other failures pass unchanged. */
   static PlatformException explain(PlatformException e, String what) {
-    if (e.kind() != Kind.REJECTED) {
+    if (e.kind() != Kind.REJECTED || e.platformStatus() == 0) {
       return e;
     }
     int status = e.platformStatus();
@@ -110,7 +108,7 @@ final class LoomioApi {
         }
         parts.add(field.getKey() + " " + String.join(", ", messages));
       }
-      return String.join("; ", parts) + ".";
+      return PlatformException.excerpt(String.join("; ", parts)) + ".";
     }
     String raw = e.responseExcerpt();
     return raw == null ? "no reason given (422)." : raw;

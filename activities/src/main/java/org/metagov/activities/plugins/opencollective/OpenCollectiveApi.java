@@ -14,7 +14,6 @@ import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
 import org.metagov.activities.plugin.PluginContext;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -119,7 +118,8 @@ final class OpenCollectiveApi {
       rateLimited |= "RateLimitExceeded".equals(code);
       auth |= AUTH_CODES.contains(code);
     }
-    String joined = messages.isEmpty() ? "no reason given" : String.join("; ", messages);
+    // Masked before it is cut, so that a cut cannot leave part of the token unmasked.
+    String joined = messages.isEmpty() ? "no reason given" : PlatformException.excerpt(mask(String.join("; ", messages)));
     String detail = "Open Collective rejected the request to " + what + ": " + joined
         + (joined.endsWith(".") ? "" : ".")
         + (auth ? " Check the access_token: it must belong to an admin of the collective and allow this." : "");
@@ -132,7 +132,7 @@ final class OpenCollectiveApi {
   /** Rewrites what PlatformHttp threw into details that say what to fix, with the token masked. */
   private PlatformException explain(PlatformException e, String what) {
     int status = e.platformStatus();
-    if (e.kind() != Kind.REJECTED) {
+    if (e.kind() != Kind.REJECTED || status == 0) {
       return new PlatformException(e.kind(), PLATFORM, status, mask(e.getMessage()));
     }
     return switch (status) {
@@ -151,8 +151,11 @@ final class OpenCollectiveApi {
           yield new PlatformException(Kind.REJECTED, PLATFORM, status, graphQl.getMessage());
         }
         List<String> messages = messagesIn(e.responseBody());
-        String excerpt = e.responseExcerpt();
-        String reason = !messages.isEmpty() ? String.join("; ", messages) : excerpt == null ? "no reason given" : excerpt;
+        String excerpt = PlatformException.excerpt(mask(e.responseBody()));
+        String reason = PlatformException.excerpt(mask(String.join("; ", messages)));
+        if (reason == null) {
+          reason = excerpt == null ? "no reason given" : excerpt;
+        }
         yield new PlatformException(Kind.REJECTED, PLATFORM, status,
             mask("Open Collective rejected the request to " + what + " (" + status + "): " + reason));
       }

@@ -64,7 +64,7 @@ final class SlackApi {
     Map<String, String> headers = Map.of("Authorization", "Bearer " + token);
     ObjectNode body = parameters == null ? Json.object() : (ObjectNode) parameters.deepCopy();
     URI uri = PlatformHttp.resolve(baseUrl, "/" + method);
-    PlatformHttp.Response response = JSON_METHODS.contains(method)
+    PlatformHttp.Reply response = JSON_METHODS.contains(method)
         ? http.exchange(PLATFORM, "POST", uri, headers, "application/json; charset=utf-8",
             Json.write(body).getBytes(StandardCharsets.UTF_8))
         : http.exchange(PLATFORM, "POST", uri, headers, "application/x-www-form-urlencoded",
@@ -83,12 +83,12 @@ final class SlackApi {
     form.put("code", code);
     form.put("redirect_uri", redirectUri.toString());
     URI uri = PlatformHttp.resolve(app.apiBaseUrl(), "/oauth.v2.access");
-    PlatformHttp.Response response = http.exchange(PLATFORM, "POST", uri, Map.of("Authorization", "Basic " + credentials),
+    PlatformHttp.Reply response = http.exchange(PLATFORM, "POST", uri, Map.of("Authorization", "Basic " + credentials),
         "application/x-www-form-urlencoded", form(form).getBytes(StandardCharsets.UTF_8));
     return answer("oauth.v2.access", uri, response);
   }
 
-  private static JsonNode answer(String method, URI uri, PlatformHttp.Response response) {
+  private static JsonNode answer(String method, URI uri, PlatformHttp.Reply response) {
     int status = response.status();
     if (status == 429) {
       throw PlatformHttp.rateLimited(PLATFORM, "POST", uri, response);
@@ -110,13 +110,13 @@ final class SlackApi {
     throw refusal(method, answer, response);
   }
 
-  private static PlatformException refusal(String method, JsonNode answer, PlatformHttp.Response response) {
+  private static PlatformException refusal(String method, JsonNode answer, PlatformHttp.Reply response) {
     String error = answer.path("error").asString("unknown_error");
     String detail = "Slack refused " + method + ": " + error;
     String body = Json.write(answer);
     if ("ratelimited".equals(error)) {
       return PlatformException.rateLimited(PLATFORM, 429, detail,
-          response.header("Retry-After").map(PlatformHttp::retryAfter).orElse(null));
+          PlatformHttp.retryAfter(response.retryAfter()));
     }
     if (TRANSIENT.contains(error)) {
       return new PlatformException(Kind.FAILED, PLATFORM, 503, detail, body);

@@ -25,6 +25,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.activities.delivery.OutboundUrlPolicy;
+import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.ActionSpec;
@@ -46,6 +48,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 class DiscoursePluginTest {
+
+  /** One client for every test, as in the application; loopback platforms are allowed. */
+  static final PlatformHttp HTTP = new PlatformHttp(new OutboundUrlPolicy(false),
+      new OutboundHttp.Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), 4 * 1024 * 1024));
 
   private static final String KEY = "discourse-api-key-xyz";
   private static final String SECRET = "hook-secret-abc";
@@ -74,7 +80,7 @@ class DiscoursePluginTest {
     ObjectNode config = (ObjectNode) Json.parse(configJson);
     assertThat(Schemas.validate(plugin.configSchema(), config, "config")).isEmpty();
     return new PluginContext(COMMUNITY, Schemas.withDefaults(plugin.configSchema(), config),
-        new PlatformHttp(Duration.ofSeconds(2), Duration.ofSeconds(5)), new MemoryState());
+        HTTP, new MemoryState());
   }
 
   private ProcessSpec pollSpec() {

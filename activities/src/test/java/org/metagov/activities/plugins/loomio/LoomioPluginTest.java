@@ -26,6 +26,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.activities.delivery.OutboundUrlPolicy;
+import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.WebhookRequest;
@@ -46,6 +48,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 class LoomioPluginTest {
+
+  /** One client for every test, as in the application; loopback platforms are allowed. */
+  static final PlatformHttp HTTP = new PlatformHttp(new OutboundUrlPolicy(false),
+      new OutboundHttp.Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), 4 * 1024 * 1024));
 
   private static final String KEY = "sekrit-loomio-key-123";
   private static final String COMMUNITY = "coop";
@@ -76,7 +82,7 @@ class LoomioPluginTest {
   }
 
   private PluginContext context(ObjectNode config) {
-    return new PluginContext(COMMUNITY, config, new PlatformHttp(Duration.ofSeconds(2), Duration.ofSeconds(5)), new MemoryState());
+    return new PluginContext(COMMUNITY, config, HTTP, new MemoryState());
   }
 
   private ProcessSpec pollSpec() {

@@ -26,6 +26,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.activities.delivery.OutboundUrlPolicy;
+import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.WebhookRequest;
@@ -47,6 +49,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 class OpenCollectivePluginTest {
+
+  /** One client for every test, as in the application; loopback platforms are allowed. */
+  static final PlatformHttp HTTP = new PlatformHttp(new OutboundUrlPolicy(false),
+      new OutboundHttp.Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), 4 * 1024 * 1024));
 
   private static final String TOKEN = "oc-personal-token-5f1e9a77c2";
   private static final String COMMUNITY = "coop";
@@ -86,7 +92,7 @@ class OpenCollectivePluginTest {
   }
 
   private PluginContext context(String configJson, PluginState state) {
-    return new PluginContext(COMMUNITY, config(configJson), new PlatformHttp(Duration.ofSeconds(2), Duration.ofSeconds(5)), state);
+    return new PluginContext(COMMUNITY, config(configJson), HTTP, state);
   }
 
   /** A stub for one GraphQL operation, told apart by the operationName the plugin sends. */

@@ -75,7 +75,8 @@ class SlackPluginTest {
     ObjectNode config = (ObjectNode) Json.parse("{\"team_id\": \"T0TEAM001\", \"team_name\": \"Coop\", \"bot_user_id\": \"U0BOT0001\","
         + " \"bot_token\": \"" + TOKEN + "\", \"installer_user_id\": \"U0ADMIN01\"}");
     assertThat(Schemas.validate(plugin.configSchema(), config, "config")).isEmpty();
-    context = new PluginContext(COMMUNITY, config, new PlatformHttp(Duration.ofSeconds(2), Duration.ofSeconds(5)), state);
+    context = new PluginContext(COMMUNITY, config, new PlatformHttp(new org.metagov.activities.delivery.OutboundUrlPolicy(false),
+        new org.metagov.activities.http.OutboundHttp.Limits(Duration.ofSeconds(2), Duration.ofSeconds(5), 4 * 1024 * 1024)), state);
   }
 
   @AfterEach
