@@ -11,8 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.metagov.api.problem.ApiException;
-import org.metagov.api.security.DriverAuthenticationFilter;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -21,8 +19,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * Temporal's codec server protocol, for the Temporal UI and CLI: {@code POST /codec/decode} and
  * {@code POST /codec/encode} take and return {@code {"payloads": [...]}}, Temporal's {@code Payloads} in
- * protobuf JSON (metadata values and data in base64), run through {@link PayloadEncryptionCodec}. Operators
- * authenticate with {@code Authorization: Bearer <token>} ({@link OperatorTokens}). The {@code X-Namespace}
+ * protobuf JSON (metadata values and data in base64), run through {@link PayloadEncryptionCodec}. Only
+ * operators get through ({@link OperatorTokens#require}). The {@code X-Namespace}
  * header the UI sends is accepted and not needed: the service has one namespace and one key ring.
  */
 @Hidden
@@ -52,7 +50,7 @@ public class CodecController {
 
   private String apply(String body, UnaryOperator<List<Payload>> operation, HttpServletRequest request,
       HttpServletResponse response) {
-    authenticate(request, response);
+    tokens.require(request, response);
     Payloads.Builder payloads = Payloads.newBuilder();
     if (body == null || body.isBlank()) {
       throw malformedPayloads();
@@ -78,19 +76,5 @@ public class CodecController {
   private static ApiException malformedPayloads() {
     return ApiException.badRequest("malformed_payloads", "The body must be Temporal Payloads in protobuf JSON: "
         + "{\"payloads\": [{\"metadata\": {\"encoding\": \"<base64>\"}, \"data\": \"<base64>\"}]}.");
-  }
-
-  private void authenticate(HttpServletRequest request, HttpServletResponse response) {
-    if (!tokens.enabled()) {
-      throw new ApiException(HttpStatus.FORBIDDEN, "codec_disabled", "The codec endpoint is off: set "
-          + "METAGOV_CODEC_TOKENS to the operators' tokens to read Temporal's encrypted payloads through it.");
-    }
-    String token = DriverAuthenticationFilter.bearerToken(request);
-    if (!tokens.accepts(token)) {
-      response.setHeader("WWW-Authenticate", "Bearer realm=\"metagov-codec\"");
-      throw new ApiException(HttpStatus.UNAUTHORIZED, token == null ? "missing_credentials" : "bad_credentials",
-          token == null ? "The codec endpoint needs an operator token: send Authorization: Bearer <token>."
-              : "The operator token is not valid.");
-    }
   }
 }

@@ -12,4 +12,4 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     ({@code TEMPORAL_UI_ORIGIN}, comma-separated)
  */
 @ConfigurationProperties("metagov.codec")
-public record CodecProperties(@DefaultValue List<String> tokens, @DefaultValue("http://localhost:8080") List<String> uiOrigins) {}
+public record CodecProperties(@DefaultValue List<String> tokens, @DefaultValue({"http://localhost:8080", "http://127.0.0.1:8080"}) List<String> uiOrigins) {}

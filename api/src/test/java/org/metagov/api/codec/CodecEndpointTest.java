@@ -133,6 +133,35 @@ class CodecEndpointTest extends IntegrationTest {
   }
 
   @Test
+  void aBrowserSignsInOnceAndTheTemporalUiThenSendsItsCookie() {
+    Response form = get("/codec/session");
+    assertThat(form.status()).isEqualTo(200);
+    assertThat(form.contentType()).startsWith("text/html");
+    assertThat(form.body()).contains("<form method=\"post\"").contains("name=\"token\"").doesNotContain(TOKEN);
+
+    assertProblem(signIn("not-the-operator-token"), 401, "bad_credentials");
+    Response signedIn = signIn(TOKEN);
+    assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(200);
+    assertThat(signedIn.body()).doesNotContain(TOKEN);
+    String cookie = signedIn.header("Set-Cookie");
+    assertThat(cookie).startsWith("metagov-codec=").contains("Path=/codec").contains("HttpOnly").contains("SameSite=Strict")
+        .contains("Max-Age=28800").doesNotContain(TOKEN);
+
+    Response decoded = codec("decode", payloads("json/plain", "1"), "Origin", UI, "Cookie", cookie.substring(0, cookie.indexOf(';')));
+    assertThat(decoded.status()).as(decoded.body()).isEqualTo(200);
+    assertThat(decoded.header("Access-Control-Allow-Origin")).isEqualTo(UI);
+    assertThat(decoded.header("Access-Control-Allow-Credentials")).isEqualTo("true");
+    assertProblem(codec("decode", payloads("json/plain", "1"), "Cookie", "metagov-codec=" + CodecSessionController.cookieValue(
+        "forged-token-0123456789")), 401, "bad_credentials");
+    assertProblem(codec("decode", payloads("json/plain", "1"), "Cookie", "metagov-codec=%%%"), 401, "missing_credentials");
+  }
+
+  private Response signIn(String token) {
+    return send(request("/codec/session").header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("token=" + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8))));
+  }
+
+  @Test
   void withoutOperatorTokensTheEndpointIsOff() {
     PayloadEncryptionCodec codec = PayloadEncryptionCodecTest.codec(PayloadEncryptionCodecTest.NEW_KEY, "");
     CodecController off = new CodecController(codec, new OperatorTokens(new CodecProperties(List.of(), List.of(UI))));
