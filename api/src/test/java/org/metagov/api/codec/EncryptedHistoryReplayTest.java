@@ -14,6 +14,7 @@ import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +106,10 @@ class EncryptedHistoryReplayTest {
         PayloadEncryptionCodecTest.codec(RECORDING_KEY, "").dataConverter());
   }
 
-  /** Replays on a fresh test environment whose client and workers use {@code converter} (null: the default one). */
+  /**
+   * Replays on a fresh test environment whose client and workers use {@code converter} (null: the default one).
+   * The deadlock detector gets 10 s instead of 1 s: a cold first replay on a loaded machine is slow, not stuck.
+   */
   static void replay(WorkflowExecutionHistory history, DataConverter converter) throws Exception {
     WorkflowClientOptions.Builder client = WorkflowClientOptions.newBuilder();
     if (converter != null) {
@@ -113,8 +117,9 @@ class EncryptedHistoryReplayTest {
     }
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(
         TestEnvironmentOptions.newBuilder().setWorkflowClientOptions(client.build()).build())) {
-      WorkflowReplayer.replayWorkflowExecution(history, env, WORKFLOWS.get(0),
-          WORKFLOWS.subList(1, WORKFLOWS.size()).toArray(Class<?>[]::new));
+      Worker worker = env.newWorker(QUEUE, WorkerOptions.newBuilder().setDefaultDeadlockDetectionTimeout(10_000).build());
+      worker.registerWorkflowImplementationTypes(WORKFLOWS.toArray(Class<?>[]::new));
+      WorkflowReplayer.replayWorkflowExecution(history, worker);
     }
   }
 
