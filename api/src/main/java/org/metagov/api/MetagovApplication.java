@@ -1,5 +1,6 @@
 package org.metagov.api;
 
+import org.metagov.api.config.ShutdownDeadline;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -11,6 +12,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class MetagovApplication {
 
   public static void main(String[] args) {
-    SpringApplication.run(MetagovApplication.class, args);
+    SpringApplication application = new SpringApplication(MetagovApplication.class);
+    application.addListeners(new ShutdownDeadline());
+    application.run(args);
   }
 }

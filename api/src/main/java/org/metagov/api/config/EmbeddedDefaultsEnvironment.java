@@ -5,6 +5,7 @@ import java.util.Map;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
@@ -23,7 +24,7 @@ public class EmbeddedDefaultsEnvironment implements EnvironmentPostProcessor {
    * The development run: neither a Temporal address nor a database URL is configured. Anything else talks to
    * real infrastructure, so outbound URLs on private networks are refused unless explicitly allowed.
    */
-  static boolean embedded(ConfigurableEnvironment environment) {
+  public static boolean embedded(Environment environment) {
     return environment.getProperty(TEMPORAL_ADDRESS, "").isBlank() && environment.getProperty(DATASOURCE_URL, "").isBlank();
   }
 

@@ -1,18 +1,38 @@
 package org.metagov.api.config;
 
+import io.temporal.common.converter.DataConverter;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.spring.boot.TemporalOptionsCustomizer;
 import io.temporal.testing.TestEnvironmentOptions;
+import org.metagov.api.codec.PayloadEncryptionCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /** Temporal wiring beyond what the starter does from {@code application.yml}. */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(TemporalConnectionProperties.class)
 public class TemporalConfiguration {
 
   private static final Logger log = LoggerFactory.getLogger(TemporalConfiguration.class);
+
+  /** TLS, mutual TLS and the API key of the connection to a Temporal frontend. */
+  @Bean
+  TemporalOptionsCustomizer<WorkflowServiceStubsOptions.Builder> connectionSecurity(TemporalConnectionProperties connection) {
+    return new TemporalConnectionSecurity(connection);
+  }
+
+  /**
+   * The client's and the workers' data converter (the starter picks this bean for both): every payload is
+   * encrypted before it reaches Temporal.
+   */
+  @Bean
+  DataConverter mainDataConverter(PayloadEncryptionCodec codec) {
+    return codec.dataConverter();
+  }
 
   /**
    * How long a workflow task waits on a worker's sticky queue before it goes back to the shared queue.

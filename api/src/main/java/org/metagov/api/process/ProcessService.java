@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.PluginRegistry;
@@ -191,7 +192,8 @@ public class ProcessService {
     Map<String, Object> memo = new LinkedHashMap<>();
     memo.put("title", parameters.path("title").asString(start.name()));
     if (start.callbackUrl() != null) {
-      memo.put("callback_url", start.callbackUrl());
+      // Only where callbacks go: a Driver may put a token in the query, which has no place in Temporal's UI.
+      memo.put("callback_url", OutboundHttp.describe(start.callbackUrl()));
     }
     WorkflowOptions.Builder options = WorkflowOptions.newBuilder()
         .setWorkflowId(workflowId)

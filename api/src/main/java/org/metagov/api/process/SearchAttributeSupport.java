@@ -5,6 +5,7 @@ import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
+import io.temporal.serviceclient.ServiceStubsOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +58,12 @@ public class SearchAttributeSupport {
         }
         return true;
       }
+      // The channel carries the connection's TLS; the headers (a Temporal Cloud API key) come with the options.
+      ServiceStubsOptions connection = client.getWorkflowServiceStubs().getOptions();
       OperatorServiceStubs operator = OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder()
           .setChannel(client.getWorkflowServiceStubs().getRawChannel())
+          .setGrpcMetadataProviders(connection.getGrpcMetadataProviders())
+          .setHeaders(connection.getHeaders())
           .validateAndBuildWithDefaults());
       Map<String, IndexedValueType> custom = operator.blockingStub()
           .listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(client.getOptions().getNamespace()).build())

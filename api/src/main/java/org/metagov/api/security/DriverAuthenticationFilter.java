@@ -32,9 +32,19 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
     this.tokens = tokens;
   }
 
-  /** What stays open without a token; everything else, whatever its spelling, needs one. */
+  /**
+   * What stays open without a Driver token; everything else, whatever its spelling, needs one. The codec
+   * endpoint checks operators' tokens of its own ({@code org.metagov.api.codec}): a Driver token, which may be
+   * limited to some communities, must not decrypt every community's payloads.
+   */
   private static final java.util.List<String> OPEN_PREFIXES =
-      java.util.List.of("/api/hooks/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/");
+      java.util.List.of("/api/hooks/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/", "/codec/");
+
+  /** The token of an {@code Authorization: Bearer <token>} header, or null. */
+  public static String bearerToken(HttpServletRequest request) {
+    String header = request.getHeader("Authorization");
+    return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+  }
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
@@ -52,8 +62,7 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    String header = request.getHeader("Authorization");
-    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+    String token = bearerToken(request);
     Optional<DriverTokens.Grant> grant = tokens.find(token);
     if (grant.isEmpty()) {
       response.setHeader("WWW-Authenticate", "Bearer realm=\"metagov\"");

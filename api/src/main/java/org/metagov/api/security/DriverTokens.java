@@ -84,7 +84,8 @@ public class DriverTokens {
     return Optional.ofNullable(match);
   }
 
-  private static byte[] digest(String token) {
+  /** The SHA-256 of a token: what is kept and compared, so a comparison's timing says nothing of the token. */
+  public static byte[] digest(String token) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {

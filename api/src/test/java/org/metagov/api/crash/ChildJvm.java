@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,35 @@ final class ChildJvm {
     process.destroyForcibly();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       throw new IllegalStateException(name + " (pid " + process.pid() + ") survived SIGKILL");
+    }
+  }
+
+  /**
+   * SIGTERM (the JVM runs its shutdown hooks, Spring stops gracefully): returns how long the process took to
+   * exit, or {@code null} if it was still running after {@code wait}.
+   */
+  synchronized Duration terminate(Duration wait) throws InterruptedException {
+    long sent = System.nanoTime();
+    process.destroy();
+    if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+      return null;
+    }
+    return Duration.ofNanos(System.nanoTime() - sent);
+  }
+
+  /** The threads of the running process ({@code jstack}), for a failure message. */
+  String threadDump() {
+    try {
+      Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+          Long.toString(pid())).redirectErrorStream(true).start();
+      byte[] out = jstack.getInputStream().readAllBytes();
+      jstack.waitFor(30, TimeUnit.SECONDS);
+      return new String(out, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "jstack failed: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "jstack interrupted";
     }
   }
 

@@ -17,12 +17,14 @@ import tools.jackson.databind.node.ObjectNode;
 @TestPropertySource(properties = {
     "metagov.driver.api-tokens=" + SecuredDeploymentTest.ADMIN + "," + SecuredDeploymentTest.LIMITED + "@" + SecuredDeploymentTest.MINE,
     "metagov.secrets.key=" + SecuredDeploymentTest.KEY,
-    "metagov.secrets.previous-keys=" + SecuredDeploymentTest.OLD_KEY})
+    "metagov.secrets.previous-keys=" + SecuredDeploymentTest.OLD_KEY,
+    "metagov.codec.tokens=" + SecuredDeploymentTest.OPERATOR})
 class SecuredDeploymentTest extends IntegrationTest {
 
   static final String ADMIN = "admin-token-0123456789";
   static final String LIMITED = "limited-token-0123456789";
   static final String MINE = "secured-mine";
+  static final String OPERATOR = "operator-token-0123456789";
   static final String KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
   static final String OLD_KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
@@ -102,6 +104,18 @@ class SecuredDeploymentTest extends IntegrationTest {
   }
 
   @Test
+  void theCodecEndpointTakesOperatorTokensAndNoDriverToken() {
+    String payloads = "{\"payloads\": [{\"metadata\": {\"encoding\": \"anNvbi9wbGFpbg==\"}, \"data\": \"MQ==\"}]}";
+    assertProblem(as(ADMIN, "POST", "/codec/encode", payloads), 401, "bad_credentials");
+    assertProblem(as(LIMITED, "POST", "/codec/decode", payloads), 401, "bad_credentials");
+    Response encoded = as(OPERATOR, "POST", "/codec/encode", payloads);
+    assertThat(encoded.status()).as(encoded.body()).isEqualTo(200);
+    Response decoded = as(OPERATOR, "POST", "/codec/decode", encoded.body());
+    assertThat(decoded.json().path("payloads").get(0).path("data").asString()).isEqualTo("MQ==");
+    assertProblem(as(OPERATOR, "GET", "/api/internal/plugins", null), 401, "bad_credentials");
+  }
+
+  @Test
   void secretsAreEncryptedInPostgresqlAndNeverReturned() {
     Response created = as(ADMIN, "PUT", "/api/internal/community/secured-secrets", community("secured-secrets"));
     assertThat(created.body()).doesNotContain("top-secret-value").contains("********");
@@ -109,7 +123,7 @@ class SecuredDeploymentTest extends IntegrationTest {
     String stored = jdbc.sql("select config::text from community_plugin where community_slug = ? and plugin_name = 'secretive'")
         .param("secured-secrets").query(String.class).single();
     assertThat(stored).doesNotContain("top-secret-value")
-        .contains("enc:v1:" + SecretCipher.keyId(java.util.Base64.getDecoder().decode(KEY)) + ":");
+        .contains("enc:v1:" + KeyRing.keyId(java.util.Base64.getDecoder().decode(KEY)) + ":");
     Response check = as(ADMIN, "POST", "/api/internal/action/secretive.check-secret", "{\"parameters\": {\"candidate\": \"top-secret-value\"}}",
         COMMUNITY_HEADER, "secured-secrets");
     assertThat(check.json().path("matches").asBoolean()).isTrue();
@@ -118,7 +132,7 @@ class SecuredDeploymentTest extends IntegrationTest {
   @Test
   void rotationResealsSecretsStoredUnderThePreviousKey() {
     assertThat(as(ADMIN, "PUT", "/api/internal/community/secured-rotation", community("secured-rotation")).status()).isEqualTo(201);
-    SecretCipher old = new SecretCipher(OLD_KEY, "", "");
+    SecretCipher old = SecretCipherTest.cipher(OLD_KEY, "");
     ObjectNode sealedWithOld = old.seal("secured-rotation", "secretive",
         (ObjectNode) Json.parse("{\"api_key\": \"rotated-secret\", \"label\": \"x\"}"), java.util.Set.of("api_key"));
     jdbc.sql("update community_plugin set config = ?::jsonb where community_slug = 'secured-rotation' and plugin_name = 'secretive'")
@@ -128,7 +142,7 @@ class SecuredDeploymentTest extends IntegrationTest {
 
     String stored = jdbc.sql("select config::text from community_plugin where community_slug = 'secured-rotation' and plugin_name = 'secretive'")
         .query(String.class).single();
-    assertThat(stored).contains("enc:v1:" + SecretCipher.keyId(java.util.Base64.getDecoder().decode(KEY)) + ":")
+    assertThat(stored).contains("enc:v1:" + KeyRing.keyId(java.util.Base64.getDecoder().decode(KEY)) + ":")
         .doesNotContain("rotated-secret");
     Response check = as(ADMIN, "POST", "/api/internal/action/secretive.check-secret", "{\"parameters\": {\"candidate\": \"rotated-secret\"}}",
         COMMUNITY_HEADER, "secured-rotation");

@@ -10,7 +10,6 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
 /**
@@ -124,7 +124,7 @@ class ProcessWorkflowStormTest {
       WorkflowExecutionHistory history = client.fetchHistory(workflowId, runId);
       List<HistoryEvent> events = history.getEvents();
       eventsPerRun.add(events.size());
-      WorkflowReplayer.replayWorkflowExecution(history, ProcessWorkflowImpl.class);
+      Replays.replay(history, ProcessWorkflowImpl.class);
       refusedEnds += (int) events.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED).count();
       HistoryEvent last = events.get(events.size() - 1);
       runId = last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
