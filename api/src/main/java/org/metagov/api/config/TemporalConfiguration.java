@@ -1,10 +1,8 @@
 package org.metagov.api.config;
 
-import io.temporal.common.converter.DataConverter;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.spring.boot.TemporalOptionsCustomizer;
 import io.temporal.testing.TestEnvironmentOptions;
-import org.metagov.api.codec.PayloadEncryptionCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -23,15 +21,6 @@ public class TemporalConfiguration {
   @Bean
   TemporalOptionsCustomizer<WorkflowServiceStubsOptions.Builder> connectionSecurity(TemporalConnectionProperties connection) {
     return new TemporalConnectionSecurity(connection);
-  }
-
-  /**
-   * The client's and the workers' data converter (the starter picks this bean for both): every payload is
-   * encrypted before it reaches Temporal.
-   */
-  @Bean
-  DataConverter mainDataConverter(PayloadEncryptionCodec codec) {
-    return codec.dataConverter();
   }
 
   /**
