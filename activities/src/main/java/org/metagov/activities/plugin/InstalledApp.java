@@ -34,11 +34,16 @@ public interface InstalledApp {
   URI authorizeUrl(String state, URI callbackUrl);
 
   /**
-   * Completes an installation from the platform's authorization code and returns the community's plugin
-   * config (tokens in its {@code writeOnly} fields). It may call the platform; it runs in the browser's callback
-   * request, before anything is stored. Throws {@link InstallRefusedException} when the platform refuses.
+   * Completes an installation from what the platform's redirect to the callback carried, and returns the
+   * community's plugin config (tokens in its {@code writeOnly} fields). Platforms differ here: Slack and Discord
+   * send an authorization {@code code} to exchange (Discord adds {@code guild_id}); a GitHub App sends
+   * {@code installation_id} and {@code setup_action}. It may call the platform; it runs in the browser's callback
+   * request, before anything is stored. Throws {@link InstallRefusedException} when the platform refused or the
+   * redirect lacks what the platform always sends.
+   *
+   * @param callback the callback's query parameters, without the orchestrator's {@code state}
    */
-  ObjectNode install(PlatformHttp http, String code, URI callbackUrl);
+  ObjectNode install(PlatformHttp http, java.util.Map<String, String> callback, URI callbackUrl);
 
   /**
    * Reads an app-level webhook that {@link WebhookHandler#verify} accepted (the request carries no community:

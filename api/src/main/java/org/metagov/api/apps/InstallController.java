@@ -110,7 +110,6 @@ public class InstallController {
   @GetMapping(path = "/auth/{plugin}/callback")
   public ResponseEntity<Void> callback(
       @PathVariable String plugin,
-      @RequestParam(required = false) String code,
       @RequestParam(required = false) String state,
       @RequestParam(required = false) String error,
       HttpServletRequest request) {
@@ -128,11 +127,14 @@ public class InstallController {
     if (error != null) {
       return backToDriver(pending, PLATFORM_ERROR.matcher(error).matches() ? error : "access_denied", "The platform did not authorize the install.");
     }
-    if (code == null || code.isBlank()) {
-      return backToDriver(pending, "server_error", "The platform sent no authorization code.");
-    }
+    Map<String, String> callback = new LinkedHashMap<>();
+    request.getParameterMap().forEach((name, values) -> {
+      if (!name.equals("state") && values.length > 0 && values[0].length() <= MAX_DRIVER_STATE) {
+        callback.put(name, values[0]);
+      }
+    });
     try {
-      var config = app.install(http, code, callbackUrl(plugin, request));
+      var config = app.install(http, callback, callbackUrl(plugin, request));
       communities.install(pending.community(), plugin, config);
     } catch (InstallRefusedException e) {
       return backToDriver(pending, e.code(), e.getMessage());

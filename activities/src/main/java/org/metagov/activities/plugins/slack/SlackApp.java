@@ -48,7 +48,11 @@ final class SlackApp implements InstalledApp {
   }
 
   @Override
-  public ObjectNode install(PlatformHttp http, String code, URI callbackUrl) {
+  public ObjectNode install(PlatformHttp http, java.util.Map<String, String> callback, URI callbackUrl) {
+    String code = callback.get("code");
+    if (code == null || code.isBlank()) {
+      throw new InstallRefusedException("server_error", "Slack sent no authorization code.");
+    }
     JsonNode answer;
     try {
       answer = SlackApi.oauthAccess(http, properties, code, callbackUrl);

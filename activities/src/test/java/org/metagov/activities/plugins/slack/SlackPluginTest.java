@@ -339,7 +339,7 @@ class SlackPluginTest {
         + " \"team\": {\"name\": \"Slack Softball Team\", \"id\": \"T9TK3CUKW\"}, \"enterprise\": null,"
         + " \"authed_user\": {\"id\": \"U1234\"}, \"is_enterprise_install\": false}");
     URI callback = URI.create("https://metagov.example.org/auth/slack/callback");
-    ObjectNode config = plugin.installedApp().install(context.http(), "code-123", callback);
+    ObjectNode config = plugin.installedApp().install(context.http(), java.util.Map.of("code", "code-123"), callback);
     assertThat(config).isEqualTo(Json.parse("{\"team_id\": \"T9TK3CUKW\", \"team_name\": \"Slack Softball Team\","
         + " \"bot_user_id\": \"U0KRQLJ9H\", \"bot_token\": \"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy\", \"installer_user_id\": \"U1234\"}"));
     assertThat(Schemas.validate(plugin.configSchema(), config, "config")).isEmpty();
@@ -351,12 +351,12 @@ class SlackPluginTest {
         .doesNotContainKey("client_secret");
 
     answer("oauth.v2.access", "{\"ok\": false, \"error\": \"invalid_code\"}");
-    assertThatThrownBy(() -> plugin.installedApp().install(context.http(), "used", callback))
+    assertThatThrownBy(() -> plugin.installedApp().install(context.http(), java.util.Map.of("code", "used"), callback))
         .isInstanceOfSatisfying(InstallRefusedException.class, e -> assertThat(e.code()).isEqualTo("invalid_code"));
     answer("oauth.v2.access", "{\"ok\": true, \"access_token\": \"xoxp-1\", \"token_type\": \"user\", \"team\": {\"id\": \"T1\"}}");
-    assertThatThrownBy(() -> plugin.installedApp().install(context.http(), "c", callback)).isInstanceOf(InstallRefusedException.class);
+    assertThatThrownBy(() -> plugin.installedApp().install(context.http(), java.util.Map.of("code", "c"), callback)).isInstanceOf(InstallRefusedException.class);
     answer("oauth.v2.access", "{\"ok\": false, \"error\": \"internal_error\"}");
-    assertThatThrownBy(() -> plugin.installedApp().install(context.http(), "c", callback)).isInstanceOf(PlatformException.class);
+    assertThatThrownBy(() -> plugin.installedApp().install(context.http(), java.util.Map.of("code", "c"), callback)).isInstanceOf(PlatformException.class);
   }
 
   @Test
