@@ -155,6 +155,17 @@ public final class PlatformHttp {
    */
   public static PlatformException rateLimited(String platform, String method, URI uri, Reply reply) {
     Duration wait = retryAfter(reply.retryAfter());
+    if (wait == null && textual(reply.contentType())) {
+      // Discord also says it in the body: {"retry_after": 1.5, "global": false}.
+      try {
+        JsonNode body = Json.parse(reply.body());
+        if (body != null && body.path("retry_after").isNumber()) {
+          wait = retryAfter(body.path("retry_after").asString());
+        }
+      } catch (JacksonException | IllegalArgumentException notJson) {
+        // no wait named in the body either
+      }
+    }
     return PlatformException.rateLimited(platform, reply.status(),
         platform + " is rate limiting " + method + " " + OutboundHttp.describe(uri)
             + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
