@@ -58,6 +58,7 @@ class BoundedShutdownCrashIT {
 
   private final long started = System.nanoTime();
   private int appPort;
+  private int managementPort;
   private int polls;
 
   @Test
@@ -99,12 +100,14 @@ class BoundedShutdownCrashIT {
       awaitPort(temporal, temporalPort, Duration.ofSeconds(60));
 
       appPort = ChildJvm.freePort();
+      managementPort = ChildJvm.freePort();
       byte[] key = new byte[32];
       for (int i = 0; i < key.length; i++) {
         key[i] = (byte) (i * 5 + 1);
       }
       Map<String, String> env = new LinkedHashMap<>();
       env.put("PORT", Integer.toString(appPort));
+      env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
       env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + temporalPort);
       env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
       env.put("SPRING_DATASOURCE_USERNAME", "postgres");
@@ -112,7 +115,8 @@ class BoundedShutdownCrashIT {
       env.put("METAGOV_SECRET_KEY", Base64.getEncoder().encodeToString(key));
       env.put("DELIVERY_DENY_PRIVATE_NETWORKS", "false");
       ChildJvm app = new ChildJvm("app", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jarCopy.toString(),
-          "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1"), env, workDir);
+          "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1",
+          "--management.server.address=127.0.0.1"), env, workDir);
       children.add(app);
 
       // --- Temporal unreachable ---------------------------------------------------------------------------
@@ -191,7 +195,7 @@ class BoundedShutdownCrashIT {
   /** Connections the application's pool has lent out or is waiting for, from its Prometheus metrics. */
   private double busyConnections() {
     try {
-      HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + appPort + "/actuator/prometheus"))
+      HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/prometheus"))
           .timeout(Duration.ofSeconds(10)).header("Accept", "text/plain").build();
       HttpResponse<String> metrics = HTTP.send(scrape, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       double busy = 0;
@@ -269,7 +273,9 @@ class BoundedShutdownCrashIT {
         throw new AssertionError("the application exited during start-up; " + app.log() + ":\n" + app.logTail(60));
       }
       try {
-        HttpResponse<String> health = send("GET", "/actuator/health/readiness", null);
+        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
+            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
           break;
         }
