@@ -4,21 +4,21 @@ import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.metagov.activities.delivery.DeliveryProperties;
 import org.metagov.activities.json.Json;
 import org.metagov.api.community.CommunityService;
+import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.delivery.DeliveryRepository.DeliveryView;
 import org.metagov.api.problem.ApiException;
 import org.metagov.workflows.delivery.Delivery;
 import org.metagov.workflows.delivery.DeliveryKind;
 import org.metagov.workflows.delivery.DeliveryPolicy;
 import org.metagov.workflows.delivery.DeliveryWorkflow;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -51,16 +51,14 @@ public class DeliveryController {
 
   public DeliveryController(DeliveryRepository repository, EventOutboxRepository outboxRepository, EventOutbox outbox,
       CommunityService communities, WorkflowClient client,
-      @Value("${metagov.temporal.task-queue}") String taskQueue,
-      @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
-      @Value("${metagov.delivery.max-backoff:1h}") Duration maxBackoff) {
+      TemporalProperties temporal, DeliveryProperties delivery) {
     this.repository = repository;
     this.outboxRepository = outboxRepository;
     this.outbox = outbox;
     this.communities = communities;
     this.client = client;
-    this.taskQueue = taskQueue;
-    this.policy = new DeliveryPolicy(giveUpAfter.toSeconds(), maxBackoff.toSeconds());
+    this.taskQueue = temporal.taskQueue();
+    this.policy = delivery.policy();
   }
 
   @GetMapping(path = "/api/internal/deliveries", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.metagov.activities.delivery.DeliveryProperties;
 import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.FieldError;
@@ -29,6 +30,7 @@ import org.metagov.activities.plugin.Schemas;
 import org.metagov.api.action.QualifiedName;
 import org.metagov.api.community.CommunityService;
 import org.metagov.api.community.CommunityService.EnabledPlugin;
+import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
 import org.metagov.workflows.delivery.DeliveryPolicy;
@@ -38,7 +40,6 @@ import org.metagov.workflows.process.ProcessStart;
 import org.metagov.workflows.process.ProcessStatus;
 import org.metagov.workflows.process.ProcessWorkflow;
 import org.metagov.workflows.process.ProcessWorkflowImpl;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -65,11 +66,8 @@ public class ProcessService {
 
   public ProcessService(CommunityService communities, PluginRegistry registry, ProcessRepository repository, WorkflowClient client,
       SearchAttributeSupport searchAttributes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
-      TransactionTemplate transaction,
-      @Value("${metagov.temporal.task-queue}") String taskQueue,
-      @Value("${metagov.processes.reconcile-interval:5m}") Duration reconcileInterval,
-      @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
-      @Value("${metagov.delivery.max-backoff:1h}") Duration maxBackoff) {
+      TransactionTemplate transaction, TemporalProperties temporal, ProcessProperties properties,
+      DeliveryProperties delivery) {
     this.communities = communities;
     this.registry = registry;
     this.repository = repository;
@@ -77,9 +75,9 @@ public class ProcessService {
     this.searchAttributes = searchAttributes;
     this.urlPolicy = urlPolicy;
     this.transaction = transaction;
-    this.taskQueue = taskQueue;
-    this.reconcileInterval = reconcileInterval;
-    this.deliveryPolicy = new DeliveryPolicy(giveUpAfter.toSeconds(), maxBackoff.toSeconds());
+    this.taskQueue = temporal.taskQueue();
+    this.reconcileInterval = properties.reconcileInterval();
+    this.deliveryPolicy = delivery.policy();
   }
 
   public record Started(StoredProcess process, boolean replayed) {}
