@@ -25,6 +25,7 @@ import org.metagov.workflows.delivery.DeliveryWorkflow;
 import org.metagov.workflows.process.PlatformCall;
 import org.metagov.workflows.process.PlatformSnapshot;
 import org.metagov.workflows.process.ProcessActivities;
+import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessProjection;
 import org.springframework.stereotype.Component;
 
@@ -100,11 +101,11 @@ public class ProcessActivitiesImpl implements ProcessActivities {
   private PlatformSnapshot runInContext(PlatformCall call, AdapterCall operation) {
     String name = call.plugin() + "." + call.process();
     Plugin plugin = registry.find(call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The plugin " + call.plugin() + " is not installed.", CONFIG_MISSING));
+        "The plugin " + call.plugin() + " is not installed.", ProcessFailure.CONFIG_MISSING.type()));
     ProcessSpec spec = PluginRegistry.process(plugin, call.process()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The plugin " + call.plugin() + " has no process " + call.process() + ".", CONFIG_MISSING));
+        "The plugin " + call.plugin() + " has no process " + call.process() + ".", ProcessFailure.CONFIG_MISSING.type()));
     PluginContext context = contexts.find(call.community(), call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", CONFIG_MISSING));
+        "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", ProcessFailure.CONFIG_MISSING.type()));
     ProcessInstance instance = new ProcessInstance(call.id(), call.community(), Json.fromMap(call.parameters()),
         Json.fromMap(call.platformState()), store.inputs(call.id()));
     try {
@@ -116,18 +117,18 @@ public class ProcessActivitiesImpl implements ProcessActivities {
     } catch (PlatformException e) {
       if (e.kind() == PlatformException.Kind.RATE_LIMITED && e.retryAfter() != null) {
         // The platform said when to come back; the next attempt waits that long instead of the usual backoff.
-        throw ApplicationFailure.newBuilder().setMessage(e.getMessage()).setType(PLATFORM_UNAVAILABLE)
+        throw ApplicationFailure.newBuilder().setMessage(e.getMessage()).setType(ProcessFailure.PLATFORM_UNAVAILABLE.type())
             .setNextRetryDelay(e.retryAfter()).build();
       }
       if (e.retryable()) {
-        throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAVAILABLE);
+        throw ApplicationFailure.newFailure(e.getMessage(), ProcessFailure.PLATFORM_UNAVAILABLE.type());
       }
       if (e.platformStatus() == 401 || e.platformStatus() == 403) {
-        throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAUTHORIZED);
+        throw ApplicationFailure.newFailure(e.getMessage(), ProcessFailure.PLATFORM_UNAUTHORIZED.type());
       }
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
     } catch (InvalidInputException | NotFoundException e) {
-      throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
     }
   }
 

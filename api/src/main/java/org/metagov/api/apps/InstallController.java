@@ -17,11 +17,11 @@ import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.api.apps.InstallStates.Pending;
 import org.metagov.api.apps.InstallStates.Taken;
 import org.metagov.api.community.CommunityService;
+import org.metagov.api.config.MetagovProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.security.CommunityAccess;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -60,13 +60,13 @@ public class InstallController {
   private final String publicUrl;
 
   public InstallController(PluginRegistry registry, InstallStates states, InstallProperties properties,
-      CommunityService communities, PlatformHttp http, @Value("${metagov.public-url:}") String publicUrl) {
+      CommunityService communities, PlatformHttp http, MetagovProperties metagov) {
     this.registry = registry;
     this.states = states;
     this.properties = properties;
     this.communities = communities;
     this.http = http;
-    this.publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
+    this.publicUrl = metagov.publicUrl().replaceAll("/+$", "");
   }
 
   @GetMapping(path = "/auth/{plugin}/authorize")

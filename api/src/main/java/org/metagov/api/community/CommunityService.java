@@ -16,6 +16,7 @@ import org.metagov.activities.plugin.Schemas;
 import org.metagov.api.apps.AppInstallations;
 import org.metagov.api.community.CommunityRepository.StoredCommunity;
 import org.metagov.api.community.CommunityRepository.StoredPlugin;
+import org.metagov.api.config.MetagovProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
 import org.metagov.api.security.CommunityAccess;
@@ -61,14 +62,14 @@ public class CommunityService {
   public CommunityService(CommunityRepository repository, PluginRegistry registry, CommunityPluginContexts contexts,
       ProcessRepository processes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
       AppInstallations installations, PluginTeardowns teardowns,
-      @org.springframework.beans.factory.annotation.Value("${metagov.public-url:}") String publicUrl) {
+      MetagovProperties metagov) {
     this.installations = installations;
     this.teardowns = teardowns;
     this.repository = repository;
     this.registry = registry;
     this.contexts = contexts;
     this.processes = processes;
-    this.publicUrl = publicUrl == null ? "" : publicUrl;
+    this.publicUrl = metagov.publicUrl();
     this.urlPolicy = urlPolicy;
   }
 

@@ -41,6 +41,7 @@ import org.metagov.workflows.delivery.EventStreamWorkflowImpl;
 import org.metagov.workflows.process.PlatformCall;
 import org.metagov.workflows.process.PlatformSnapshot;
 import org.metagov.workflows.process.ProcessActivities;
+import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessProjection;
 import org.metagov.workflows.process.ProcessRecord;
 import org.metagov.workflows.process.ProcessStart;
@@ -194,7 +195,7 @@ class EncryptedHistoryReplayTest {
     @Override
     public PlatformSnapshot start(PlatformCall call) {
       if (rejectStart) {
-        throw ApplicationFailure.newNonRetryableFailure(PLATFORM_ERROR, PLATFORM_REJECTED);
+        throw ApplicationFailure.newNonRetryableFailure(PLATFORM_ERROR, ProcessFailure.PLATFORM_REJECTED.type());
       }
       return snapshot(false);
     }

@@ -9,17 +9,13 @@ import io.temporal.activity.ActivityMethod;
  * processes from then on.
  *
  * <p>Failures: a platform 4xx arrives as a non-retryable {@code ApplicationFailure} of type
- * {@link #PLATFORM_REJECTED}; 5xx, timeouts and unreachable platforms are retryable failures of type
- * {@link #PLATFORM_UNAVAILABLE}. A 401 or 403 is {@link #PLATFORM_UNAUTHORIZED}: the credentials in the
- * config are wrong for now, which a Driver can mend with a config change, so it never ends an open process.
+ * {@link ProcessFailure#PLATFORM_REJECTED}; 5xx, timeouts and unreachable platforms are retryable failures of type
+ * {@link ProcessFailure#PLATFORM_UNAVAILABLE}. A 401 or 403 is {@link ProcessFailure#PLATFORM_UNAUTHORIZED}: the
+ * credentials in the config are wrong for now, which a Driver can mend with a config change, so it never ends an
+ * open process.
  */
 @ActivityInterface
 public interface ProcessActivities {
-
-  String PLATFORM_REJECTED = "PlatformRejected";
-  String PLATFORM_UNAVAILABLE = "PlatformUnavailable";
-  String CONFIG_MISSING = "ConfigMissing";
-  String PLATFORM_UNAUTHORIZED = "PlatformUnauthorized";
 
   /** Creates the process on the platform. Safe to repeat: a retry finds what the first attempt created. */
   @ActivityMethod

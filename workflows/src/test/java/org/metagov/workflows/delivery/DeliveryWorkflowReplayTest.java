@@ -78,7 +78,7 @@ class DeliveryWorkflowReplayTest {
   }
 
   private static Delivery delivery(String id) {
-    return new Delivery(id, Delivery.EVENT, "c1", null, "http://127.0.0.1:9/events", Map.of("event_type", "post_created"));
+    return new Delivery(id, DeliveryKind.EVENT, "c1", null, "http://127.0.0.1:9/events", Map.of("event_type", "post_created"));
   }
 
   private static void deliver(WorkflowClient client, String id) {

@@ -42,10 +42,10 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   public PlatformSnapshot start(PlatformCall call) {
     starts.incrementAndGet();
     if (rejectStart) {
-      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 422: closing_at must be in the future", PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 422: closing_at must be in the future", ProcessFailure.PLATFORM_REJECTED.type());
     }
     if (startFailuresLeft.getAndDecrement() > 0) {
-      throw ApplicationFailure.newFailure("Loomio answered 503", PLATFORM_UNAVAILABLE);
+      throw ApplicationFailure.newFailure("Loomio answered 503", ProcessFailure.PLATFORM_UNAVAILABLE.type());
     }
     return snapshot(false);
   }
@@ -54,10 +54,10 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   public PlatformSnapshot refresh(PlatformCall call) {
     refreshes.incrementAndGet();
     if (refuseCredentials) {
-      throw ApplicationFailure.newFailure("Loomio answered 403: check the api_key", PLATFORM_UNAUTHORIZED);
+      throw ApplicationFailure.newFailure("Loomio answered 403: check the api_key", ProcessFailure.PLATFORM_UNAUTHORIZED.type());
     }
     if (rejectRefresh) {
-      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 404: the poll was deleted", PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 404: the poll was deleted", ProcessFailure.PLATFORM_REJECTED.type());
     }
     return snapshot(closedOnPlatform);
   }
@@ -66,7 +66,7 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   public PlatformSnapshot close(PlatformCall call) {
     closes.incrementAndGet();
     if (closeFailuresLeft.getAndDecrement() > 0) {
-      throw ApplicationFailure.newFailure("Discourse answered 502", PLATFORM_UNAVAILABLE);
+      throw ApplicationFailure.newFailure("Discourse answered 502", ProcessFailure.PLATFORM_UNAVAILABLE.type());
     }
     return snapshot(true);
   }
@@ -119,8 +119,8 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
     finished.add(deliveryId + (delivered ? ":delivered" : ":dead"));
   }
 
-  List<String> statuses() {
-    List<String> statuses = new ArrayList<>();
+  List<ProcessStatus> statuses() {
+    List<ProcessStatus> statuses = new ArrayList<>();
     projections.forEach(p -> statuses.add(p.record().status()));
     return statuses;
   }

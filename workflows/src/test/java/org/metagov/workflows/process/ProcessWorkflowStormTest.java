@@ -114,7 +114,7 @@ class ProcessWorkflowStormTest {
     ProcessRecord closed = process.close();
     ProcessRecord result = WorkflowStub.fromTyped(process).getResult(ProcessRecord.class);
 
-    assertThat(closed.status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(closed.status()).isEqualTo(ProcessStatus.COMPLETED);
     assertThat(result).isEqualTo(closed);
     assertThat(result.outcome()).containsEntry("votes", finalTally);
     List<Integer> eventsPerRun = new ArrayList<>();
@@ -146,7 +146,7 @@ class ProcessWorkflowStormTest {
     String workflowId = ProcessWorkflow.workflowId("c1", "loomio.poll", 22);
     ProcessWorkflow process = client.newWorkflowStub(ProcessWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
-    ProcessState carried = new ProcessState(ProcessRecord.PENDING, "https://loomio.test/p/abc123",
+    ProcessState carried = new ProcessState(ProcessStatus.PENDING, "https://loomio.test/p/abc123",
         Map.of("votes", Map.of("yes", 0, "no", 0)), Map.of(), Map.of("poll_key", "abc123"), List.of("poll:abc123"), 4,
         false).owingRefresh();
     platform.votes = Map.of("yes", 7, "no", 2);
