@@ -15,10 +15,8 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
-import org.metagov.api.codec.PayloadEncryptionCodec;
 import org.metagov.api.process.SearchAttributeSupport;
 import org.metagov.api.security.KeyRing;
-import org.metagov.api.security.SecretKeyProperties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,7 +49,6 @@ class TemporalConnectionSecurityTest {
       .withInitializer(context -> new EmbeddedDefaultsEnvironment().postProcessEnvironment(context.getEnvironment(), null))
       .withConfiguration(AutoConfigurations.of(ServiceStubsAutoConfiguration.class))
       // The data converter's codec, with a key of its own (the application's KeyRing would ask for METAGOV_SECRET_KEY).
-      .withBean(PayloadEncryptionCodec.class, () -> new PayloadEncryptionCodec(new KeyRing(new SecretKeyProperties("", ""), true)))
       .withUserConfiguration(TemporalConfiguration.class);
 
   @BeforeAll
