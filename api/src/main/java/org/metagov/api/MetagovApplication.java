@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /** The Metagov orchestrator: the Driver API, webhook receivers, and the Temporal client and workers. */
 @SpringBootApplication(scanBasePackages = "org.metagov")
-@ConfigurationPropertiesScan
+@ConfigurationPropertiesScan("org.metagov")
 @org.springframework.scheduling.annotation.EnableScheduling
 public class MetagovApplication {
 

@@ -9,7 +9,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The body of an event POSTed to the Driver's event receiver, in the tutorial's shape:
- * {@code {"community", "source", "event_type", "timestamp", "data", "initiator": {"user_id", "provider"}}},
+ * {@code {"community", "source", "event_type", "timestamp", "data", "initiator": {"user_id", "provider"}}}
+ * (plus the gateway's {@code initiator.is_metagov_bot} from installed apps),
  * with the timestamp as a string of seconds since the epoch (with microseconds).
  */
 public final class EventBodies {
@@ -27,6 +28,9 @@ public final class EventBodies {
       Map<String, Object> initiator = new LinkedHashMap<>();
       initiator.put("user_id", event.initiatorUserId());
       initiator.put("provider", plugin);
+      if (event.initiatorIsMetagovBot() != null) {
+        initiator.put("is_metagov_bot", event.initiatorIsMetagovBot());
+      }
       body.put("initiator", initiator);
     }
     return body;
@@ -39,7 +43,9 @@ public final class EventBodies {
   /** The event a stored body describes, to hand to the plugin's {@code enrich}. */
   public static PlatformEvent event(JsonNode body) {
     JsonNode initiator = body.path("initiator").path("user_id");
+    JsonNode bot = body.path("initiator").path("is_metagov_bot");
     return new PlatformEvent(body.path("event_type").asString(null), body.path("data"),
-        initiator.isMissingNode() || initiator.isNull() ? null : initiator.asString());
+        initiator.isMissingNode() || initiator.isNull() ? null : initiator.asString(),
+        bot.isBoolean() ? bot.asBoolean() : null);
   }
 }

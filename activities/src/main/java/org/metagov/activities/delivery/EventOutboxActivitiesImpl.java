@@ -16,7 +16,7 @@ import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookHandler.PlatformEvent;
 import org.metagov.activities.delivery.EventOutboxStore.QueuedEvent;
 import org.metagov.workflows.delivery.EventOutboxActivities;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -36,10 +36,14 @@ public class EventOutboxActivitiesImpl implements EventOutboxActivities {
   private final Duration giveUpAfter;
   private final Duration maxBackoff;
 
+  @Autowired
   public EventOutboxActivitiesImpl(EventOutboxStore store, DriverSender sender, PluginRegistry registry,
-      PluginContexts contexts,
-      @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
-      @Value("${metagov.delivery.max-backoff:1h}") Duration maxBackoff) {
+      PluginContexts contexts, DeliveryProperties delivery) {
+    this(store, sender, registry, contexts, delivery.giveUpAfter(), delivery.maxBackoff());
+  }
+
+  public EventOutboxActivitiesImpl(EventOutboxStore store, DriverSender sender, PluginRegistry registry,
+      PluginContexts contexts, Duration giveUpAfter, Duration maxBackoff) {
     this.store = store;
     this.sender = sender;
     this.registry = registry;

@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -147,7 +146,11 @@ public class OutboundUrlPolicy {
   private final Resolver resolver;
 
   @Autowired
-  public OutboundUrlPolicy(@Value("${metagov.delivery.deny-private-networks:true}") boolean denyPrivateNetworks) {
+  public OutboundUrlPolicy(DeliveryProperties delivery) {
+    this(delivery.denyPrivateNetworks());
+  }
+
+  public OutboundUrlPolicy(boolean denyPrivateNetworks) {
     this(denyPrivateNetworks, InetAddress::getAllByName);
     if (!denyPrivateNetworks) {
       log.warn("Callback, event and plugin server URLs may point to loopback, private and other internal "

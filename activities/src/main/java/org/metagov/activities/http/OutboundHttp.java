@@ -98,11 +98,13 @@ public final class OutboundHttp implements AutoCloseable {
    *
    * @param contentType the {@code Content-Type} header, or null
    * @param location the {@code Location} header (of a redirect, which is never followed), or null
+   * @param retryAfter the {@code Retry-After} header (of a 429 or 503), or null
    * @param body the body as far as it was read: all of it when {@code complete}, else its first
    *     {@link Limits#maxAnswerBytes()}
    * @param complete false when the body was larger than {@link Limits#maxAnswerBytes()} and the rest was not read
    */
-  public record Answer(int status, String contentType, String location, byte[] body, boolean complete) {
+  public record Answer(int status, String contentType, String location, String retryAfter, byte[] body,
+      boolean complete) {
 
     /** The body decoded as UTF-8, malformed input replaced. */
     public String text() {
@@ -240,10 +242,11 @@ public final class OutboundHttp implements AutoCloseable {
     int status = response.getCode();
     String contentType = header(response, "Content-Type");
     String location = header(response, "Location");
+    String retryAfter = header(response, "Retry-After");
     HttpEntity entity = response.getEntity();
     if (entity == null) {
       closeQuietly(response);
-      return new Answer(status, contentType, location, new byte[0], true);
+      return new Answer(status, contentType, location, retryAfter, new byte[0], true);
     }
     long max = limits.maxAnswerBytes();
     ByteArrayOutputStream kept = new ByteArrayOutputStream();
@@ -268,18 +271,18 @@ public final class OutboundHttp implements AutoCloseable {
         }
         if (read > max) {
           closeNow(response);
-          return new Answer(status, contentType, location, kept.toByteArray(), false);
+          return new Answer(status, contentType, location, retryAfter, kept.toByteArray(), false);
         }
       }
     } catch (IOException e) {
       closeNow(response);
       if (!bodyWanted) {
-        return new Answer(status, contentType, location, new byte[0], false);
+        return new Answer(status, contentType, location, retryAfter, new byte[0], false);
       }
       throw e;
     }
     closeQuietly(response);
-    return new Answer(status, contentType, location, kept.toByteArray(), true);
+    return new Answer(status, contentType, location, retryAfter, kept.toByteArray(), true);
   }
 
   private Failure failure(IOException e, boolean expired) {

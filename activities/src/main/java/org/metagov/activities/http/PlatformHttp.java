@@ -2,6 +2,11 @@ package org.metagov.activities.http;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -30,9 +35,23 @@ public final class PlatformHttp {
    *
    * @param contentType its {@code Content-Type}, or null
    * @param location its {@code Location} header (redirects are never followed), or null
+   * @param retryAfter its {@code Retry-After} header, or null
    * @param body the body as text; for a status of 400 or more possibly only its beginning
    */
-  public record Reply(int status, String contentType, String location, String body) {}
+  public record Reply(int status, String contentType, String location, String retryAfter, String body) {
+
+    /** The body as JSON; null when it is empty. A body that is not JSON is a platform fault. */
+    public JsonNode json(String platform) {
+      if (body == null || body.isBlank()) {
+        return null;
+      }
+      try {
+        return Json.parse(body);
+      } catch (JacksonException e) {
+        throw new PlatformException(Kind.FAILED, platform, status, platform + " answered with a body that is not JSON");
+      }
+    }
+  }
 
   private final OutboundHttp http;
 
@@ -48,6 +67,9 @@ public final class PlatformHttp {
   public JsonNode send(String platform, String method, URI uri, Map<String, String> headers, JsonNode body) {
     Reply reply = exchange(platform, method, uri, headers, body);
     int status = reply.status();
+    if (status == 429) {
+      throw rateLimited(platform, method, uri, reply);
+    }
     if (status >= 400) {
       throw failure(platform, method, uri, reply);
     }
@@ -76,13 +98,25 @@ public final class PlatformHttp {
    * error answer is cut instead, since its status says what matters).
    */
   public Reply exchange(String platform, String method, URI uri, Map<String, String> headers, JsonNode body) {
+    return exchange(platform, method, uri, headers, body == null ? null : "application/json",
+        body == null ? null : Json.write(body).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Like {@link #exchange(String, String, URI, Map, JsonNode)} with a body of any type, for platforms that want
+   * forms on some calls, or whose answers say more than their status (Slack answers errors as
+   * {@code 200 {"ok": false}}).
+   *
+   * @param contentType the body's media type, or null with a null body
+   */
+  public Reply exchange(String platform, String method, URI uri, Map<String, String> headers, String contentType,
+      byte[] bytes) {
     Map<String, String> sent = new LinkedHashMap<>();
     sent.put("Accept", "application/json");
-    if (body != null) {
-      sent.put("Content-Type", "application/json");
+    if (bytes != null) {
+      sent.put("Content-Type", contentType);
     }
     sent.putAll(headers);
-    byte[] bytes = body == null ? null : Json.write(body).getBytes(StandardCharsets.UTF_8);
     Answer answer;
     try {
       answer = http.exchange(new OutboundHttp.Request(method, uri, sent, bytes));
@@ -95,7 +129,7 @@ public final class PlatformHttp {
           platform + " answered " + method + " " + OutboundHttp.describe(uri) + " with more than "
               + size(http.limits().maxAnswerBytes()) + ", the most this deployment reads from a platform");
     }
-    return new Reply(answer.status(), answer.contentType(), answer.location(), answer.text());
+    return new Reply(answer.status(), answer.contentType(), answer.location(), answer.retryAfter(), answer.text());
   }
 
   /**
@@ -113,6 +147,54 @@ public final class PlatformHttp {
     return new PlatformException(kind, platform, status,
         platform + " answered " + status + " to " + method + " " + OutboundHttp.describe(uri) + (excerpt == null ? "" : ": " + excerpt),
         body);
+  }
+
+  /**
+   * The exception for a platform's 429: retryable, after the wait its {@code Retry-After} header names (seconds,
+   * or an HTTP date), bounded to an hour.
+   */
+  public static PlatformException rateLimited(String platform, String method, URI uri, Reply reply) {
+    Duration wait = retryAfter(reply.retryAfter());
+    if (wait == null && textual(reply.contentType())) {
+      // Discord also says it in the body: {"retry_after": 1.5, "global": false}.
+      try {
+        JsonNode body = Json.parse(reply.body());
+        if (body != null && body.path("retry_after").isNumber()) {
+          wait = retryAfter(body.path("retry_after").asString());
+        }
+      } catch (JacksonException | IllegalArgumentException notJson) {
+        // no wait named in the body either
+      }
+    }
+    return PlatformException.rateLimited(platform, reply.status(),
+        platform + " is rate limiting " + method + " " + OutboundHttp.describe(uri)
+            + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
+        wait);
+  }
+
+  /**
+   * Parses a {@code Retry-After} value: delta seconds (fractions allowed, as Discord sends) or an HTTP date; null
+   * when there is none or it cannot be read.
+   */
+  public static Duration retryAfter(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String text = value.trim();
+    Duration wait;
+    try {
+      wait = Duration.ofMillis((long) Math.ceil(Double.parseDouble(text) * 1000));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        wait = Duration.between(Instant.now(), ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      } catch (DateTimeParseException notDate) {
+        return null;
+      }
+    }
+    if (wait.isNegative()) {
+      return Duration.ZERO;
+    }
+    return wait.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : wait;
   }
 
   private PlatformException unanswered(String platform, String method, URI uri, Failure e) {

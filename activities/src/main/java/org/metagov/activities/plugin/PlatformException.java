@@ -18,7 +18,9 @@ public class PlatformException extends RuntimeException {
     /** The platform could not be reached at all. */
     UNREACHABLE,
     /** The platform did not answer within the timeout. */
-    TIMEOUT
+    TIMEOUT,
+    /** The platform asked to slow down (429, or its own rate-limit answer); {@link #retryAfter()} says how long. */
+    RATE_LIMITED
   }
 
   private final Kind kind;
@@ -115,5 +117,19 @@ public class PlatformException extends RuntimeException {
 
   public boolean retryable() {
     return kind != Kind.REJECTED;
+  }
+
+  private java.time.Duration retryAfter;
+
+  /** How long the platform asked to wait before the next call (for {@link Kind#RATE_LIMITED}), or null. */
+  public java.time.Duration retryAfter() {
+    return retryAfter;
+  }
+
+  /** A platform's request to slow down, with the wait it asked for (null when it named none). */
+  public static PlatformException rateLimited(String platform, int status, String detail, java.time.Duration retryAfter) {
+    PlatformException e = new PlatformException(Kind.RATE_LIMITED, platform, status, detail);
+    e.retryAfter = retryAfter;
+    return e;
   }
 }

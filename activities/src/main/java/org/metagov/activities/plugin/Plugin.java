@@ -43,6 +43,19 @@ public interface Plugin {
    */
   default void onEnable(PluginContext context, String webhookUrl) {}
 
+  /**
+   * Called after a community disabled the plugin (or was deleted), outside any request, with the config and
+   * state it had: revoke tokens, remove webhook registrations. Retried on failure (it must be safe to repeat);
+   * a platform that keeps refusing is logged and the teardown given up, since the config is gone either way. It
+   * does not run when an installed app's platform reported the app uninstalled (see {@link InstalledApp}).
+   */
+  default void onDisable(PluginContext context) {}
+
+  /** The installed-app side of the plugin (OAuth install, one webhook URL for all installations), or null. */
+  default InstalledApp installedApp() {
+    return null;
+  }
+
   /** How the plugin reads its platform's webhooks, or null when the platform sends none. */
   default WebhookHandler webhookHandler() {
     return null;
@@ -50,6 +63,6 @@ public interface Plugin {
 
   /** Whether the platform sends webhooks to {@code /api/hooks/{community}/{plugin}}. */
   default boolean receivesWebhooks() {
-    return webhookHandler() != null;
+    return webhookHandler() != null && installedApp() == null;
   }
 }

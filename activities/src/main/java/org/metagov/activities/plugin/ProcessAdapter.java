@@ -27,8 +27,17 @@ public interface ProcessAdapter {
   /** Closes the process on the platform (if it is still open there) and reads its final state. */
   ProcessSnapshot close(PluginContext context, ProcessInstance process);
 
-  /** A process as the adapter sees it: its id, validated parameters and what {@code start} recorded. */
-  record ProcessInstance(long id, String community, JsonNode parameters, JsonNode platformState) {}
+  /**
+   * A process as the adapter sees it: its id, validated parameters, what {@code start} recorded, and the
+   * process inputs that webhooks routed to it so far, oldest first (see {@link WebhookHandler.ParsedWebhook}).
+   */
+  record ProcessInstance(long id, String community, JsonNode parameters, JsonNode platformState,
+      java.util.List<JsonNode> inputs) {
+
+    public ProcessInstance(long id, String community, JsonNode parameters, JsonNode platformState) {
+      this(id, community, parameters, platformState, java.util.List.of());
+    }
+  }
 
   /**
    * The platform's view of a process. {@code platformState} is kept by the workflow and handed back on

@@ -54,10 +54,26 @@ public interface WebhookHandler {
   /**
    * A webhook as the orchestrator uses it. {@code eventType} is the platform's name for it (a hint, for
    * logs and process signals); {@code routingKeys} name the platform objects it concerns, matched against
-   * the keys processes registered; {@code events} are what the Driver is told.
+   * the keys processes registered; {@code events} are what the Driver is told. {@code processInput}, when not
+   * null, is kept durably for each process the webhook concerns, in the transaction that acknowledges it, and
+   * handed to the process's adapter on its next read ({@link ProcessAdapter.ProcessInstance#inputs()}): for
+   * platforms where the webhook itself is the vote (a button press), not a hint to re-read the platform.
    */
-  record ParsedWebhook(String eventType, List<String> routingKeys, List<PlatformEvent> events) {}
+  record ParsedWebhook(String eventType, List<String> routingKeys, List<PlatformEvent> events, JsonNode processInput) {
 
-  /** An event for the Driver's event receiver. */
-  record PlatformEvent(String eventType, JsonNode data, String initiatorUserId) {}
+    public ParsedWebhook(String eventType, List<String> routingKeys, List<PlatformEvent> events) {
+      this(eventType, routingKeys, events, null);
+    }
+  }
+
+  /**
+   * An event for the Driver's event receiver. {@code initiatorIsMetagovBot}, when not null, tells the Driver
+   * whether the app itself caused the event (the gateway's {@code initiator.is_metagov_bot}).
+   */
+  record PlatformEvent(String eventType, JsonNode data, String initiatorUserId, Boolean initiatorIsMetagovBot) {
+
+    public PlatformEvent(String eventType, JsonNode data, String initiatorUserId) {
+      this(eventType, data, initiatorUserId, null);
+    }
+  }
 }

@@ -1,5 +1,10 @@
 package org.metagov.activities.process;
 
+import io.temporal.activity.Activity;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Instant;
 import org.metagov.activities.json.Json;
@@ -14,9 +19,13 @@ import org.metagov.activities.plugin.ProcessAdapter;
 import org.metagov.activities.plugin.ProcessAdapter.ProcessInstance;
 import org.metagov.activities.plugin.ProcessAdapter.ProcessSnapshot;
 import org.metagov.activities.plugin.ProcessSpec;
+import org.metagov.workflows.delivery.Delivery;
+import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.delivery.DeliveryWorkflow;
 import org.metagov.workflows.process.PlatformCall;
 import org.metagov.workflows.process.PlatformSnapshot;
 import org.metagov.workflows.process.ProcessActivities;
+import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessProjection;
 import org.springframework.stereotype.Component;
 
@@ -28,10 +37,29 @@ public class ProcessActivitiesImpl implements ProcessActivities {
   private final PluginContexts contexts;
   private final ProcessStore store;
 
-  public ProcessActivitiesImpl(PluginRegistry registry, PluginContexts contexts, ProcessStore store) {
+  private final org.springframework.beans.factory.ObjectProvider<WorkflowClient> client;
+
+  public ProcessActivitiesImpl(PluginRegistry registry, PluginContexts contexts, ProcessStore store,
+      org.springframework.beans.factory.ObjectProvider<WorkflowClient> client) {
     this.registry = registry;
     this.contexts = contexts;
     this.store = store;
+    this.client = client;
+  }
+
+  @Override
+  public void startResultDelivery(Delivery delivery, DeliveryPolicy policy) {
+    DeliveryWorkflow workflow = client.getObject().newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+        // A retried attempt must not start a second delivery after the first one finished.
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .build());
+    try {
+      WorkflowClient.start(workflow::deliver, delivery, policy);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      // Started by an earlier attempt of this activity.
+    }
   }
 
   private interface AdapterCall {
@@ -73,13 +101,13 @@ public class ProcessActivitiesImpl implements ProcessActivities {
   private PlatformSnapshot runInContext(PlatformCall call, AdapterCall operation) {
     String name = call.plugin() + "." + call.process();
     Plugin plugin = registry.find(call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The plugin " + call.plugin() + " is not installed.", CONFIG_MISSING));
+        "The plugin " + call.plugin() + " is not installed.", ProcessFailure.CONFIG_MISSING.type()));
     ProcessSpec spec = PluginRegistry.process(plugin, call.process()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The plugin " + call.plugin() + " has no process " + call.process() + ".", CONFIG_MISSING));
+        "The plugin " + call.plugin() + " has no process " + call.process() + ".", ProcessFailure.CONFIG_MISSING.type()));
     PluginContext context = contexts.find(call.community(), call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", CONFIG_MISSING));
+        "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", ProcessFailure.CONFIG_MISSING.type()));
     ProcessInstance instance = new ProcessInstance(call.id(), call.community(), Json.fromMap(call.parameters()),
-        Json.fromMap(call.platformState()));
+        Json.fromMap(call.platformState()), store.inputs(call.id()));
     try {
       ProcessSnapshot snapshot = operation.apply(spec.adapter(), context, instance);
       return new PlatformSnapshot(
@@ -87,15 +115,20 @@ public class ProcessActivitiesImpl implements ProcessActivities {
           snapshot.outcome() == null ? null : Json.toMap(snapshot.outcome()),
           snapshot.url(), snapshot.closed(), snapshot.routingKeys());
     } catch (PlatformException e) {
+      if (e.kind() == PlatformException.Kind.RATE_LIMITED && e.retryAfter() != null) {
+        // The platform said when to come back; the next attempt waits that long instead of the usual backoff.
+        throw ApplicationFailure.newBuilder().setMessage(e.getMessage()).setType(ProcessFailure.PLATFORM_UNAVAILABLE.type())
+            .setNextRetryDelay(e.retryAfter()).build();
+      }
       if (e.retryable()) {
-        throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAVAILABLE);
+        throw ApplicationFailure.newFailure(e.getMessage(), ProcessFailure.PLATFORM_UNAVAILABLE.type());
       }
       if (e.platformStatus() == 401 || e.platformStatus() == 403) {
-        throw ApplicationFailure.newFailure(e.getMessage(), PLATFORM_UNAUTHORIZED);
+        throw ApplicationFailure.newFailure(e.getMessage(), ProcessFailure.PLATFORM_UNAUTHORIZED.type());
       }
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
     } catch (InvalidInputException | NotFoundException e) {
-      throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
     }
   }
 

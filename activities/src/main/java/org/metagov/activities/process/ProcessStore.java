@@ -13,4 +13,7 @@ public interface ProcessStore {
    * now on signals the process again, and one that arrived before is covered by this read.
    */
   void hintTaken(long processId);
+
+  /** The inputs webhooks routed to the process, oldest first. */
+  java.util.List<tools.jackson.databind.JsonNode> inputs(long processId);
 }

@@ -69,6 +69,27 @@ class PlatformHttpTest {
   }
 
   @Test
+  void a429IsARetryableRateLimitWithTheWaitThePlatformAskedFor() {
+    platform.stubFor(get(urlEqualTo("/header")).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "7")));
+    PlatformException header = failure(() -> http.get("P", uri("/header"), Map.of()));
+    assertThat(header.kind()).isEqualTo(PlatformException.Kind.RATE_LIMITED);
+    assertThat(header.retryable()).isTrue();
+    assertThat(header.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+
+    // Discord names the wait in its body, in seconds with a fraction.
+    platform.stubFor(get(urlEqualTo("/body")).willReturn(aResponse().withStatus(429)
+        .withHeader("Content-Type", "application/json").withBody("{\"message\": \"You are being rate limited.\", \"retry_after\": 1.25, \"global\": false}")));
+    assertThat(failure(() -> http.get("P", uri("/body"), Map.of())).retryAfter()).isEqualTo(Duration.ofMillis(1250));
+
+    platform.stubFor(get(urlEqualTo("/none")).willReturn(aResponse().withStatus(429)));
+    PlatformException none = failure(() -> http.get("P", uri("/none"), Map.of()));
+    assertThat(none.kind()).isEqualTo(PlatformException.Kind.RATE_LIMITED);
+    assertThat(none.retryAfter()).isNull();
+    assertThat(PlatformHttp.retryAfter("86400")).as("bounded").isEqualTo(Duration.ofHours(1));
+    assertThat(PlatformHttp.retryAfter("soon")).isNull();
+  }
+
+  @Test
   void aJsonAnswerIsParsedAndHeadersAndBodyAreSent() {
     platform.stubFor(post(urlEqualTo("/api/things")).withHeader("Authorization", equalTo("Bearer k"))
         .withRequestBody(equalToJson("{\"a\": 1}")).willReturn(okJson("{\"id\": 7}")));

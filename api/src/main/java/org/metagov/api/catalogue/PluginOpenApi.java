@@ -19,6 +19,7 @@ import org.metagov.activities.plugin.ActionSpec;
 import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.activities.plugin.ProcessSpec;
+import org.metagov.workflows.process.ProcessStatus;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -105,9 +106,9 @@ public class PluginOpenApi {
     return Json.parse("""
         {"type": "object", "properties": {
           "id": {"type": "integer"}, "name": {"type": "string"}, "community": {"type": "string"},
-          "status": {"type": "string", "enum": ["created", "pending", "completed", "failed"]},
+          "status": {"type": "string", "enum": %s},
           "url": {"type": ["string", "null"]}, "errors": {"type": "object"}, "outcome": %s}}
-        """.formatted(Json.write(outcomeSchema)));
+        """.formatted(Json.write(ProcessStatus.values()), Json.write(outcomeSchema)));
   }
 
   private static ApiResponses responses(String status, String description, JsonNode schema) {

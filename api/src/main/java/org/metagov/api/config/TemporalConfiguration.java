@@ -5,14 +5,13 @@ import io.temporal.spring.boot.TemporalOptionsCustomizer;
 import io.temporal.testing.TestEnvironmentOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /** Temporal wiring beyond what the starter does from {@code application.yml}. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(TemporalConnectionProperties.class)
+@EnableConfigurationProperties({TemporalConnectionProperties.class, TemporalProperties.class})
 public class TemporalConfiguration {
 
   private static final Logger log = LoggerFactory.getLogger(TemporalConfiguration.class);
@@ -29,8 +28,8 @@ public class TemporalConfiguration {
    * crash tests against it set this to zero.
    */
   @Bean
-  TemporalOptionsCustomizer<io.temporal.worker.WorkerOptions.Builder> stickyQueueTimeout(
-      @Value("${metagov.temporal.sticky-schedule-to-start-timeout:}") java.time.Duration timeout) {
+  TemporalOptionsCustomizer<io.temporal.worker.WorkerOptions.Builder> stickyQueueTimeout(TemporalProperties temporal) {
+    java.time.Duration timeout = temporal.stickyScheduleToStartTimeout();
     return builder -> timeout == null ? builder : builder.setStickyQueueScheduleToStartTimeout(timeout);
   }
 
@@ -39,8 +38,8 @@ public class TemporalConfiguration {
    * 14-day vote at once; the embedded run therefore turns skipping off. Tests turn it on.
    */
   @Bean
-  TemporalOptionsCustomizer<TestEnvironmentOptions.Builder> embeddedTemporalServer(
-      @Value("${metagov.temporal.embedded-time-skipping:false}") boolean timeSkipping) {
+  TemporalOptionsCustomizer<TestEnvironmentOptions.Builder> embeddedTemporalServer(TemporalProperties temporal) {
+    boolean timeSkipping = temporal.embeddedTimeSkipping();
     return builder -> {
       log.warn("Using the in-process Temporal test server (time skipping {}). THIS STATE IS NOT DURABLE: running "
           + "processes are lost when the service stops. Set TEMPORAL_ADDRESS to use a Temporal cluster.",

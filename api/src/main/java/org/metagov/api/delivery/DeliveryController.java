@@ -4,18 +4,21 @@ import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
-import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import org.metagov.activities.delivery.DeliveryProperties;
 import org.metagov.activities.json.Json;
 import org.metagov.api.community.CommunityService;
+import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.delivery.DeliveryRepository.DeliveryView;
 import org.metagov.api.problem.ApiException;
 import org.metagov.workflows.delivery.Delivery;
+import org.metagov.workflows.delivery.DeliveryKind;
 import org.metagov.workflows.delivery.DeliveryPolicy;
 import org.metagov.workflows.delivery.DeliveryWorkflow;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -35,9 +38,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class DeliveryController {
 
-  static final List<String> STATUSES = List.of(EventOutboxRepository.QUEUED, DeliveryRepository.PENDING,
-      DeliveryRepository.DELIVERED, DeliveryRepository.DEAD, EventOutboxRepository.DISCARDED);
-
   /** At most this many dead callbacks are restarted by one bulk redelivery; the answer says if more remain. */
   static final int BULK_CALLBACK_LIMIT = 500;
 
@@ -51,16 +51,14 @@ public class DeliveryController {
 
   public DeliveryController(DeliveryRepository repository, EventOutboxRepository outboxRepository, EventOutbox outbox,
       CommunityService communities, WorkflowClient client,
-      @Value("${metagov.temporal.task-queue}") String taskQueue,
-      @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
-      @Value("${metagov.delivery.max-backoff:1h}") Duration maxBackoff) {
+      TemporalProperties temporal, DeliveryProperties delivery) {
     this.repository = repository;
     this.outboxRepository = outboxRepository;
     this.outbox = outbox;
     this.communities = communities;
     this.client = client;
-    this.taskQueue = taskQueue;
-    this.policy = new DeliveryPolicy(giveUpAfter.toSeconds(), maxBackoff.toSeconds());
+    this.taskQueue = temporal.taskQueue();
+    this.policy = delivery.policy();
   }
 
   @GetMapping(path = "/api/internal/deliveries", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -70,13 +68,13 @@ public class DeliveryController {
       @RequestParam(defaultValue = "100") int limit) {
     CommunityService.requireCommunityHeader(community);
     communities.get(community);
-    if (status != null && !STATUSES.contains(status)) {
-      throw ApiException.badRequest("invalid_parameter", "status must be one of " + String.join(", ", STATUSES) + ".");
-    }
+    DeliveryStatus wanted = status == null ? null : DeliveryStatus.parse(status).orElseThrow(() ->
+        ApiException.badRequest("invalid_parameter", "status must be one of " + Arrays.stream(DeliveryStatus.values())
+            .map(DeliveryStatus::wireName).collect(Collectors.joining(", ")) + "."));
     if (limit < 1 || limit > 1000) {
       throw ApiException.badRequest("invalid_parameter", "limit must be 1 to 1000.");
     }
-    return Map.of("deliveries", repository.list(community, status, limit));
+    return Map.of("deliveries", repository.list(community, wanted, limit));
   }
 
   /** Delivers a dead-lettered delivery again, with the same webhook-id so the Driver can deduplicate. */
@@ -87,11 +85,11 @@ public class DeliveryController {
     communities.get(community);
     DeliveryView delivery = repository.find(id).filter(d -> d.community().equals(community))
         .orElseThrow(() -> ApiException.notFound("delivery_not_found", "There is no delivery " + id + " for community " + community + "."));
-    if (!DeliveryRepository.DEAD.equals(delivery.status())) {
+    if (delivery.status() != DeliveryStatus.DEAD) {
       throw ApiException.conflict("delivery_not_dead", "Only a dead-lettered delivery can be redelivered; this one is "
-          + delivery.status() + ".");
+          + delivery.status().wireName() + ".");
     }
-    if (Delivery.EVENT.equals(delivery.kind())) {
+    if (delivery.kind() == DeliveryKind.EVENT) {
       if (outboxRepository.requeueDead(community, id) > 0 && outboxRepository.requestWake(community)) {
         outbox.wake(community);
       }
@@ -111,7 +109,7 @@ public class DeliveryController {
       @RequestParam(required = false) String status) {
     CommunityService.requireCommunityHeader(community);
     communities.get(community);
-    if (!DeliveryRepository.DEAD.equals(status)) {
+    if (!DeliveryStatus.DEAD.wireName().equals(status)) {
       throw ApiException.badRequest("invalid_parameter", "status must be dead: only dead letters can be redelivered.");
     }
     int events = outboxRepository.requeueDead(community, null);

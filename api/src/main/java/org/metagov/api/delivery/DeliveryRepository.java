@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.metagov.activities.delivery.DeliveryStore;
 import org.metagov.activities.json.Json;
 import org.metagov.workflows.delivery.Delivery;
+import org.metagov.workflows.delivery.DeliveryKind;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import tools.jackson.databind.JsonNode;
@@ -12,10 +13,6 @@ import tools.jackson.databind.JsonNode;
 /** Outbound deliveries (callbacks and events) and their fate, for operators and Drivers. */
 @Repository
 public class DeliveryRepository implements DeliveryStore {
-
-  public static final String PENDING = "pending";
-  public static final String DELIVERED = "delivered";
-  public static final String DEAD = "dead";
 
   private final JdbcClient jdbc;
   private final io.micrometer.core.instrument.MeterRegistry meters;
@@ -26,27 +23,32 @@ public class DeliveryRepository implements DeliveryStore {
   }
 
   private void count(String deliveryId, String outcome) {
-    meters.counter("metagov.delivery.attempts", "kind", kind(deliveryId), "outcome", outcome).increment();
+    meters.counter("metagov.delivery.attempts", "kind", kind(deliveryId).wireName(), "outcome", outcome).increment();
   }
 
   /** Callbacks are named {@code process-{id}-result}; every other delivery is an event. */
-  private static String kind(String deliveryId) {
-    return deliveryId.startsWith("process-") ? Delivery.CALLBACK : Delivery.EVENT;
+  private static DeliveryKind kind(String deliveryId) {
+    return deliveryId.startsWith("process-") ? DeliveryKind.CALLBACK : DeliveryKind.EVENT;
   }
 
   /** A delivery as the API shows it. */
-  public record DeliveryView(String id, String kind, String community, Long process_id, String url, String status,
-      int attempts, String last_error, String created_at, String delivered_at, JsonNode body) {}
+  public record DeliveryView(String id, DeliveryKind kind, String community, Long process_id, String url,
+      DeliveryStatus status, int attempts, String last_error, String created_at, String delivered_at, JsonNode body) {}
 
   @Override
   public void register(Delivery delivery) {
     jdbc.sql("""
             insert into delivery (id, kind, community_slug, process_id, url, body, status)
-            values (?, ?, ?, ?, ?, ?::jsonb, 'pending')
-            on conflict (id) do update set status = 'pending', updated_at = now()
+            values (:id, :kind, :community, :processId, :url, :body::jsonb, :pending)
+            on conflict (id) do update set status = :pending, updated_at = now()
             """)
-        .params(delivery.id(), delivery.kind(), delivery.community(), delivery.processId(), delivery.url(),
-            Json.write(delivery.body()))
+        .param("id", delivery.id())
+        .param("kind", delivery.kind().wireName())
+        .param("community", delivery.community())
+        .param("processId", delivery.processId())
+        .param("url", delivery.url())
+        .param("body", Json.write(delivery.body()))
+        .param("pending", DeliveryStatus.PENDING.wireName())
         .update();
   }
 
@@ -63,13 +65,13 @@ public class DeliveryRepository implements DeliveryStore {
     if (delivered) {
       count(deliveryId, "delivered");
       jdbc.sql("""
-              update delivery set status = 'delivered', attempts = attempts + 1, delivered_at = now(), updated_at = now()
+              update delivery set status = ?, attempts = attempts + 1, delivered_at = now(), updated_at = now()
               where id = ?
-              """).param(deliveryId).update();
+              """).params(DeliveryStatus.DELIVERED.wireName(), deliveryId).update();
     } else {
-      meters.counter("metagov.delivery.dead_letters", "kind", kind(deliveryId)).increment();
-      jdbc.sql("update delivery set status = 'dead', last_error = ?, updated_at = now() where id = ?")
-          .params(lastError, deliveryId).update();
+      meters.counter("metagov.delivery.dead_letters", "kind", kind(deliveryId).wireName()).increment();
+      jdbc.sql("update delivery set status = ?, last_error = ?, updated_at = now() where id = ?")
+          .params(DeliveryStatus.DEAD.wireName(), lastError, deliveryId).update();
     }
   }
 
@@ -77,11 +79,11 @@ public class DeliveryRepository implements DeliveryStore {
       select id, kind, community_slug, process_id, url, status, attempts, last_error, created_at::text, delivered_at::text, body::text
       from delivery""";
 
-  public List<DeliveryView> list(String community, String status, int limit) {
+  public List<DeliveryView> list(String community, DeliveryStatus status, int limit) {
     return jdbc.sql(SELECT + " where community_slug = :community" + (status == null ? "" : " and status = :status")
             + " order by seq limit :limit")
         .param("community", community)
-        .param("status", status)
+        .param("status", status == null ? null : status.wireName())
         .param("limit", limit)
         .query((rs, i) -> view(rs))
         .list();
@@ -89,8 +91,8 @@ public class DeliveryRepository implements DeliveryStore {
 
   /** Dead-lettered callbacks of a community, oldest first. */
   public List<DeliveryView> deadCallbacks(String community, int limit) {
-    return jdbc.sql(SELECT + " where community_slug = ? and kind = 'callback' and status = 'dead' order by seq limit ?")
-        .params(community, limit)
+    return jdbc.sql(SELECT + " where community_slug = ? and kind = ? and status = ? order by seq limit ?")
+        .params(community, DeliveryKind.CALLBACK.wireName(), DeliveryStatus.DEAD.wireName(), limit)
         .query((rs, i) -> view(rs))
         .list();
   }
@@ -103,8 +105,8 @@ public class DeliveryRepository implements DeliveryStore {
     long processId = rs.getLong("process_id");
     // wasNull refers to the last column read, so it is asked at once.
     Long process = rs.wasNull() ? null : processId;
-    return new DeliveryView(rs.getString("id"), rs.getString("kind"), rs.getString("community_slug"),
-        process, rs.getString("url"), rs.getString("status"), rs.getInt("attempts"),
-        rs.getString("last_error"), rs.getString(9), rs.getString(10), Json.parse(rs.getString("body")));
+    return new DeliveryView(rs.getString("id"), DeliveryKind.fromWireName(rs.getString("kind")),
+        rs.getString("community_slug"), process, rs.getString("url"), DeliveryStatus.fromWireName(rs.getString("status")),
+        rs.getInt("attempts"), rs.getString("last_error"), rs.getString(9), rs.getString(10), Json.parse(rs.getString("body")));
   }
 }

@@ -10,12 +10,13 @@ import org.metagov.activities.delivery.OutboundUrlPolicy;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookHandler.PlatformEvent;
+import org.metagov.api.config.DriverProperties;
+import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.webhook.WebhookIdentity;
 import org.metagov.workflows.delivery.EventOutboxWorkflow;
 import org.metagov.workflows.delivery.EventOutboxWorkflow.OutboxState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -35,12 +36,12 @@ public class EventOutbox {
   private final String taskQueue;
 
   public EventOutbox(EventOutboxRepository repository, WorkflowClient client, OutboundUrlPolicy urlPolicy,
-      @Value("${metagov.driver.event-receiver-url:}") String receiverUrl,
-      @Value("${metagov.temporal.task-queue}") String taskQueue) {
+      DriverProperties driver, TemporalProperties temporal) {
     this.repository = repository;
     this.client = client;
+    String receiverUrl = driver.eventReceiverUrl();
     this.receiverUrl = receiverUrl == null || receiverUrl.isBlank() ? null : receiverUrl;
-    this.taskQueue = taskQueue;
+    this.taskQueue = temporal.taskQueue();
     if (this.receiverUrl != null) {
       urlPolicy.violation(this.receiverUrl).ifPresent(problem -> {
         throw new IllegalStateException("DRIVER_EVENT_RECEIVER_URL " + problem + ".");

@@ -4,16 +4,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;
 import java.util.List;
 import org.metagov.activities.delivery.EventOutboxStore;
-import org.metagov.workflows.delivery.Delivery;
+import org.metagov.workflows.delivery.DeliveryKind;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /** The queued events of each community and their wake-up flags, in the {@code delivery} and {@code event_outbox} tables. */
 @Repository
 public class EventOutboxRepository implements EventOutboxStore {
-
-  public static final String QUEUED = "queued";
-  public static final String DISCARDED = "discarded";
 
   private final JdbcClient jdbc;
   private final MeterRegistry meters;
@@ -27,10 +24,10 @@ public class EventOutboxRepository implements EventOutboxStore {
   public boolean queue(String id, String community, String plugin, String url, String body, boolean enriched) {
     return jdbc.sql("""
             insert into delivery (id, kind, community_slug, plugin_name, url, body, status, queued_at, enriched)
-            values (?, ?, ?, ?, ?, ?::jsonb, 'queued', now(), ?)
+            values (?, ?, ?, ?, ?, ?::jsonb, ?, now(), ?)
             on conflict (id) do nothing
             """)
-        .params(id, Delivery.EVENT, community, plugin, url, body, enriched)
+        .params(id, DeliveryKind.EVENT.wireName(), community, plugin, url, body, DeliveryStatus.QUEUED.wireName(), enriched)
         .update() == 1;
   }
 
@@ -69,9 +66,12 @@ public class EventOutboxRepository implements EventOutboxStore {
   /** Puts dead-lettered events back in the queue, with a fresh give-up clock; returns how many. */
   public int requeueDead(String community, String id) {
     return jdbc.sql("""
-            update delivery set status = 'queued', queued_at = now(), last_error = null, updated_at = now()
-            where community_slug = :community and kind = 'event' and status = 'dead' and (cast(:id as text) is null or id = :id)
+            update delivery set status = :queued, queued_at = now(), last_error = null, updated_at = now()
+            where community_slug = :community and kind = :event and status = :dead and (cast(:id as text) is null or id = :id)
             """)
+        .param("queued", DeliveryStatus.QUEUED.wireName())
+        .param("event", DeliveryKind.EVENT.wireName())
+        .param("dead", DeliveryStatus.DEAD.wireName())
         .param("community", community)
         .param("id", id)
         .update();
@@ -87,9 +87,9 @@ public class EventOutboxRepository implements EventOutboxStore {
   public List<QueuedEvent> queued(String community, int limit) {
     return jdbc.sql("""
             select id, community_slug, plugin_name, url, body::text, enriched, queued_at from delivery
-            where community_slug = ? and status = 'queued' order by seq limit ?
+            where community_slug = ? and status = ? order by seq limit ?
             """)
-        .params(community, limit)
+        .params(community, DeliveryStatus.QUEUED.wireName(), limit)
         .query((rs, i) -> new QueuedEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
             rs.getString(5), rs.getBoolean(6), instant(rs.getTimestamp(7))))
         .list();
@@ -102,16 +102,16 @@ public class EventOutboxRepository implements EventOutboxStore {
 
   @Override
   public void delivered(String id) {
-    meters.counter("metagov.delivery.attempts", "kind", Delivery.EVENT, "outcome", "delivered").increment();
+    meters.counter("metagov.delivery.attempts", "kind", DeliveryKind.EVENT.wireName(), "outcome", "delivered").increment();
     jdbc.sql("""
-            update delivery set status = 'delivered', attempts = attempts + 1, delivered_at = now(), updated_at = now()
+            update delivery set status = ?, attempts = attempts + 1, delivered_at = now(), updated_at = now()
             where id = ?
-            """).param(id).update();
+            """).params(DeliveryStatus.DELIVERED.wireName(), id).update();
   }
 
   @Override
   public int failedAttempt(String id, String error) {
-    meters.counter("metagov.delivery.attempts", "kind", Delivery.EVENT, "outcome", "failed").increment();
+    meters.counter("metagov.delivery.attempts", "kind", DeliveryKind.EVENT.wireName(), "outcome", "failed").increment();
     return jdbc.sql("update delivery set attempts = attempts + 1, last_error = ?, updated_at = now() where id = ? returning attempts")
         .params(error, id)
         .query(Integer.class)
@@ -121,15 +121,15 @@ public class EventOutboxRepository implements EventOutboxStore {
 
   @Override
   public void deadLetter(String id, String error) {
-    meters.counter("metagov.delivery.dead_letters", "kind", Delivery.EVENT).increment();
-    jdbc.sql("update delivery set status = 'dead', last_error = ?, updated_at = now() where id = ?")
-        .params(error, id).update();
+    meters.counter("metagov.delivery.dead_letters", "kind", DeliveryKind.EVENT.wireName()).increment();
+    jdbc.sql("update delivery set status = ?, last_error = ?, updated_at = now() where id = ?")
+        .params(DeliveryStatus.DEAD.wireName(), error, id).update();
   }
 
   @Override
   public void discard(String id, String reason) {
-    jdbc.sql("update delivery set status = 'discarded', last_error = ?, updated_at = now() where id = ?")
-        .params(reason, id).update();
+    jdbc.sql("update delivery set status = ?, last_error = ?, updated_at = now() where id = ?")
+        .params(DeliveryStatus.DISCARDED.wireName(), reason, id).update();
   }
 
   private static java.time.Instant instant(Timestamp timestamp) {

@@ -2,8 +2,8 @@ package org.metagov.api.delivery;
 
 import java.time.Duration;
 import org.slf4j.Logger;
+import org.metagov.api.process.ProcessProperties;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -21,11 +21,10 @@ public class EventOutboxSweeper {
   private final EventOutbox outbox;
   private final Duration grace;
 
-  public EventOutboxSweeper(EventOutboxRepository repository, EventOutbox outbox,
-      @Value("${metagov.processes.unstarted-grace:30s}") Duration grace) {
+  public EventOutboxSweeper(EventOutboxRepository repository, EventOutbox outbox, ProcessProperties processes) {
     this.repository = repository;
     this.outbox = outbox;
-    this.grace = grace;
+    this.grace = processes.unstartedGrace();
   }
 
   @Scheduled(fixedDelayString = "${metagov.processes.sweep-interval:30s}",

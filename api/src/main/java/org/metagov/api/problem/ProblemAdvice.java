@@ -54,6 +54,15 @@ public class ProblemAdvice {
 
   @ExceptionHandler(PlatformException.class)
   ResponseEntity<Problem> platform(PlatformException e, HttpServletRequest request) {
+    if (e.kind() == PlatformException.Kind.RATE_LIMITED) {
+      ResponseEntity<Problem> limited = problem(HttpStatus.SERVICE_UNAVAILABLE, "platform_rate_limited", e.getMessage(), List.of(), request);
+      if (e.retryAfter() == null) {
+        return limited;
+      }
+      return ResponseEntity.status(limited.getStatusCode()).headers(limited.getHeaders())
+          .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)))
+          .body(limited.getBody());
+    }
     boolean timeout = e.kind() == PlatformException.Kind.TIMEOUT;
     return problem(timeout ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY,
         timeout ? "platform_timeout" : "platform_error", e.getMessage(), List.of(), request);

@@ -8,7 +8,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -25,8 +24,8 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
 
   private final long limit;
 
-  public RequestSizeLimitFilter(@Value("${metagov.http.max-body-size:1MB}") org.springframework.util.unit.DataSize limit) {
-    this.limit = limit.toBytes();
+  public RequestSizeLimitFilter(HttpProperties http) {
+    this.limit = http.maxBodySize().toBytes();
   }
 
   @Override

@@ -10,6 +10,7 @@ import org.metagov.activities.json.Json;
 import org.metagov.activities.process.ProcessStore;
 import org.metagov.workflows.process.ProcessProjection;
 import org.metagov.workflows.process.ProcessRecord;
+import org.metagov.workflows.process.ProcessStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
@@ -26,17 +27,17 @@ public class ProcessRepository implements ProcessStore {
   }
 
   /** A stored process: its record as Drivers see it, plus what the API needs to act on it. */
-  public record StoredProcess(long id, String community, String plugin, String process, String status, JsonNode record,
-      String workflowId, String requestHash) {
+  public record StoredProcess(long id, String community, String plugin, String process, ProcessStatus status,
+      JsonNode record, String workflowId, String requestHash) {
 
     public boolean ended() {
-      return ProcessRecord.COMPLETED.equals(status) || ProcessRecord.FAILED.equals(status);
+      return status.ended();
     }
   }
 
   private static StoredProcess row(ResultSet rs, int i) throws SQLException {
     return new StoredProcess(rs.getLong("id"), rs.getString("community_slug"), rs.getString("plugin_name"),
-        rs.getString("process_name"), rs.getString("status"), Json.parse(rs.getString("record")),
+        rs.getString("process_name"), ProcessStatus.fromWireName(rs.getString("status")), Json.parse(rs.getString("record")),
         rs.getString("workflow_id"), rs.getString("request_hash"));
   }
 
@@ -54,7 +55,7 @@ public class ProcessRepository implements ProcessStore {
                                  callback_url, idempotency_key, request_hash, closing_at, parameters, workflow_started)
             values (?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?::json, false)
             """)
-        .params(id, community, plugin, process, ProcessRecord.CREATED, Json.write(record), workflowId, callbackUrl,
+        .params(id, community, plugin, process, ProcessStatus.CREATED.wireName(), Json.write(record), workflowId, callbackUrl,
             idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt), Json.write(parameters))
         .update();
   }
@@ -96,11 +97,11 @@ public class ProcessRepository implements ProcessStore {
         .params(community, key).query(ProcessRepository::row).optional();
   }
 
-  public List<StoredProcess> list(String community, String status, int limit, int offset) {
+  public List<StoredProcess> list(String community, ProcessStatus status, int limit, int offset) {
     return jdbc.sql("select " + COLUMNS + " from process where community_slug = :community"
             + (status == null ? "" : " and status = :status") + " order by id limit :limit offset :offset")
         .param("community", community)
-        .param("status", status)
+        .param("status", status == null ? null : status.wireName())
         .param("limit", limit)
         .param("offset", offset)
         .query(ProcessRepository::row)
@@ -109,9 +110,10 @@ public class ProcessRepository implements ProcessStore {
 
   public long countOpen(String community, String plugin) {
     return jdbc.sql("select count(*) from process where community_slug = :community"
-            + (plugin == null ? "" : " and plugin_name = :plugin") + " and status in ('created', 'pending')")
+            + (plugin == null ? "" : " and plugin_name = :plugin") + " and status in (:open)")
         .param("community", community)
         .param("plugin", plugin)
+        .param("open", ProcessStatus.openWireNames())
         .query(Long.class)
         .single();
   }
@@ -125,10 +127,11 @@ public class ProcessRepository implements ProcessStore {
     // replace of "id," would also have turned workflow_id into workflow_p.id).
     return jdbc.sql("select " + COLUMNS + " from process p where p.id in ("
             + "select r.process_id from process_route r where r.community_slug = :community and r.plugin_name = :plugin"
-            + " and r.routing_key in (:keys)) and p.status in ('created', 'pending') order by p.id")
+            + " and r.routing_key in (:keys)) and p.status in (:open) order by p.id")
         .param("community", community)
         .param("plugin", plugin)
         .param("keys", keys)
+        .param("open", ProcessStatus.openWireNames())
         .query(ProcessRepository::row)
         .list();
   }
@@ -145,6 +148,42 @@ public class ProcessRepository implements ProcessStore {
     return jdbc.sql("update process set hint_pending = true where id in (:ids) and not hint_pending returning id")
         .param("ids", processIds)
         .query(Long.class)
+        .list();
+  }
+
+  /**
+   * Like {@link #raiseHints}, for a webhook that also leaves process inputs: every row is locked, raised or not,
+   * so a platform read that lowers the flag meanwhile waits for this transaction and then reads its inputs.
+   * Without the lock, a read could lower a flag raised earlier and miss inputs that commit just after it.
+   */
+  public List<Long> raiseHintsLocking(List<Long> processIds) {
+    if (processIds.isEmpty()) {
+      return List.of();
+    }
+    return jdbc.sql("""
+            with old as (select id, hint_pending from process where id in (:ids) order by id for update)
+            update process p set hint_pending = true from old where p.id = old.id and not old.hint_pending returning p.id
+            """)
+        .param("ids", processIds)
+        .query(Long.class)
+        .list();
+  }
+
+  /** Keeps what a webhook said to a process; false when the same webhook already did. */
+  public boolean addInput(long processId, String webhookIdentity, JsonNode data) {
+    return jdbc.sql("""
+            insert into process_input (process_id, webhook_identity, data) values (?, ?, ?::jsonb)
+            on conflict do nothing
+            """)
+        .params(processId, webhookIdentity, Json.write(data))
+        .update() == 1;
+  }
+
+  @Override
+  public List<JsonNode> inputs(long processId) {
+    return jdbc.sql("select data::text from process_input where process_id = ? order by id")
+        .param(processId)
+        .query((rs, i) -> Json.parse(rs.getString(1)))
         .list();
   }
 
@@ -176,7 +215,7 @@ public class ProcessRepository implements ProcessStore {
         .param("community", record.community())
         .param("plugin", name[0])
         .param("process", name.length > 1 ? name[1] : "")
-        .param("status", record.status())
+        .param("status", record.status().wireName())
         .param("record", Json.write(record))
         .param("version", projection.version())
         .param("workflowId", org.metagov.workflows.process.ProcessWorkflow.workflowId(record.community(), record.name(), record.id()))

@@ -13,11 +13,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import org.metagov.activities.delivery.DeliveryProperties;
 import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.FieldError;
@@ -27,14 +30,16 @@ import org.metagov.activities.plugin.Schemas;
 import org.metagov.api.action.QualifiedName;
 import org.metagov.api.community.CommunityService;
 import org.metagov.api.community.CommunityService.EnabledPlugin;
+import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
 import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessRecord;
 import org.metagov.workflows.process.ProcessStart;
+import org.metagov.workflows.process.ProcessStatus;
 import org.metagov.workflows.process.ProcessWorkflow;
 import org.metagov.workflows.process.ProcessWorkflowImpl;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -61,11 +66,8 @@ public class ProcessService {
 
   public ProcessService(CommunityService communities, PluginRegistry registry, ProcessRepository repository, WorkflowClient client,
       SearchAttributeSupport searchAttributes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
-      TransactionTemplate transaction,
-      @Value("${metagov.temporal.task-queue}") String taskQueue,
-      @Value("${metagov.processes.reconcile-interval:5m}") Duration reconcileInterval,
-      @Value("${metagov.delivery.give-up-after:4d}") Duration giveUpAfter,
-      @Value("${metagov.delivery.max-backoff:1h}") Duration maxBackoff) {
+      TransactionTemplate transaction, TemporalProperties temporal, ProcessProperties properties,
+      DeliveryProperties delivery) {
     this.communities = communities;
     this.registry = registry;
     this.repository = repository;
@@ -73,9 +75,9 @@ public class ProcessService {
     this.searchAttributes = searchAttributes;
     this.urlPolicy = urlPolicy;
     this.transaction = transaction;
-    this.taskQueue = taskQueue;
-    this.reconcileInterval = reconcileInterval;
-    this.deliveryPolicy = new DeliveryPolicy(giveUpAfter.toSeconds(), maxBackoff.toSeconds());
+    this.taskQueue = temporal.taskQueue();
+    this.reconcileInterval = properties.reconcileInterval();
+    this.deliveryPolicy = delivery.policy();
   }
 
   public record Started(StoredProcess process, boolean replayed) {}
@@ -117,7 +119,7 @@ public class ProcessService {
         communities.lockEnabledPlugin(community, name.plugin());
         long id = repository.nextId();
         String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
-        ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessRecord.CREATED, null, Map.of(), Map.of());
+        ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessStatus.CREATED, null, Map.of(), Map.of());
         repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
             callbackUrl, idempotencyKey, requestHash, closingAt, filled);
         return repository.find(id).orElseThrow();
@@ -162,12 +164,19 @@ public class ProcessService {
     return started;
   }
 
+  private static boolean reconciles(org.metagov.activities.plugin.Plugin plugin, String process) {
+    return PluginRegistry.process(plugin, process)
+        .map(spec -> spec.reconciliation() == ProcessSpec.Reconciliation.PERIODIC)
+        .orElse(false);
+  }
+
   /** Starts a process's workflow and records that it runs; false when it had already been started. */
   private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
       org.metagov.activities.plugin.Plugin plugin) {
     ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
         Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
-        plugin.receivesWebhooks() ? reconcileInterval.toSeconds() : 0, searchAttributes.registered(), deliveryPolicy, null);
+        reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
+        searchAttributes.registered(), deliveryPolicy, null);
     boolean started = startWorkflow(start, process.workflowId(), parameters);
     repository.markWorkflowStarted(process.id());
     return started;
@@ -197,7 +206,7 @@ public class ProcessService {
       options.setTypedSearchAttributes(SearchAttributes.newBuilder()
           .set(ProcessWorkflowImpl.COMMUNITY, start.community())
           .set(ProcessWorkflowImpl.PROCESS, start.name())
-          .set(ProcessWorkflowImpl.STATUS, ProcessRecord.CREATED)
+          .set(ProcessWorkflowImpl.STATUS, ProcessStatus.CREATED.wireName())
           .build());
     }
     ProcessWorkflow workflow = client.newWorkflowStub(ProcessWorkflow.class, options.build());
@@ -228,7 +237,7 @@ public class ProcessService {
           + "offers no way to close it. It ends at its closing time.");
     }
     if (process.ended()) {
-      throw ApiException.conflict("process_ended", "The process " + id + " has already ended with status " + process.status() + ".");
+      throw ApiException.conflict("process_ended", "The process " + id + " has already ended with status " + process.status().wireName() + ".");
     }
     WorkflowStub stub = client.newUntypedWorkflowStub(process.workflowId());
     try {
@@ -236,7 +245,7 @@ public class ProcessService {
       return Json.MAPPER.valueToTree(record);
     } catch (WorkflowUpdateException e) {
       ApplicationFailure failure = applicationFailure(e);
-      if (failure != null && "CloseFailed".equals(failure.getType())) {
+      if (failure != null && ProcessFailure.CLOSE_FAILED.is(failure.getType())) {
         throw new ApiException(HttpStatus.BAD_GATEWAY, "platform_error", failure.getOriginalMessage()
             + " The process is still pending; try again later.");
       }
@@ -249,14 +258,15 @@ public class ProcessService {
   public List<StoredProcess> list(String community, String status, int limit, int offset) {
     CommunityService.requireCommunityHeader(community);
     communities.get(community);
-    if (status != null && !List.of(ProcessRecord.CREATED, ProcessRecord.PENDING, ProcessRecord.COMPLETED, ProcessRecord.FAILED).contains(status)) {
-      throw ApiException.invalid("status must be one of created, pending, completed, failed.",
-          List.of(new FieldError("status", "must be one of created, pending, completed, failed")));
-    }
+    ProcessStatus wanted = status == null ? null : ProcessStatus.parse(status).orElseThrow(() -> {
+      String names = Arrays.stream(ProcessStatus.values()).map(ProcessStatus::wireName).collect(Collectors.joining(", "));
+      return ApiException.invalid("status must be one of " + names + ".",
+          List.of(new FieldError("status", "must be one of " + names)));
+    });
     if (limit < 1 || limit > 1000 || offset < 0) {
       throw ApiException.invalid("limit must be 1 to 1000 and offset at least 0.", List.of(new FieldError("limit", "out of range")));
     }
-    return repository.list(community, status, limit, offset);
+    return repository.list(community, wanted, limit, offset);
   }
 
   private static ApplicationFailure applicationFailure(Throwable e) {

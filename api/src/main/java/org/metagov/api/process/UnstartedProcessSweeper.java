@@ -3,7 +3,6 @@ package org.metagov.api.process;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -19,10 +18,9 @@ public class UnstartedProcessSweeper {
   private final ProcessService processes;
   private final Duration grace;
 
-  public UnstartedProcessSweeper(ProcessService processes,
-      @Value("${metagov.processes.unstarted-grace:30s}") Duration grace) {
+  public UnstartedProcessSweeper(ProcessService processes, ProcessProperties properties) {
     this.processes = processes;
-    this.grace = grace;
+    this.grace = properties.unstartedGrace();
   }
 
   @Scheduled(fixedDelayString = "${metagov.processes.sweep-interval:30s}",

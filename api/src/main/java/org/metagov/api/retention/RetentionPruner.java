@@ -1,7 +1,10 @@
 package org.metagov.api.retention;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.metagov.api.delivery.DeliveryStatus;
+import org.metagov.workflows.process.ProcessStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -46,24 +49,28 @@ public class RetentionPruner {
     long finished = retention.finished().toSeconds();
     long dead = retention.deadLetters().toSeconds();
     Map<String, Integer> pruned = new LinkedHashMap<>();
-    pruned.put("webhook_receipts", deleteInBatches("webhook_receipt", "received_at < now() - make_interval(secs => ?)", finished));
+    Map<String, Object> endedProcesses = Map.of("ended", ProcessStatus.endedWireNames(), "seconds", finished);
+    pruned.put("webhook_receipts", deleteInBatches("webhook_receipt", "received_at < now() - make_interval(secs => :seconds)",
+        Map.of("seconds", finished)));
     pruned.put("process_routes", deleteInBatches("process_route", """
-        process_id in (select id from process where status in ('completed', 'failed')
-                       and updated_at < now() - make_interval(secs => ?))""", finished));
+        process_id in (select id from process where status in (:ended)
+                       and updated_at < now() - make_interval(secs => :seconds))""", endedProcesses));
     pruned.put("processes", deleteInBatches("process",
-        "status in ('completed', 'failed') and updated_at < now() - make_interval(secs => ?)", finished));
+        "status in (:ended) and updated_at < now() - make_interval(secs => :seconds)", endedProcesses));
     pruned.put("deliveries", deleteInBatches("delivery",
-        "status in ('delivered', 'discarded') and updated_at < now() - make_interval(secs => ?)", finished));
-    pruned.put("dead_letters", deleteInBatches("delivery", "status = 'dead' and updated_at < now() - make_interval(secs => ?)", dead));
+        "status in (:finished) and updated_at < now() - make_interval(secs => :seconds)",
+        Map.of("finished", List.of(DeliveryStatus.DELIVERED.wireName(), DeliveryStatus.DISCARDED.wireName()), "seconds", finished)));
+    pruned.put("dead_letters", deleteInBatches("delivery", "status = :dead and updated_at < now() - make_interval(secs => :seconds)",
+        Map.of("dead", DeliveryStatus.DEAD.wireName(), "seconds", dead)));
     return pruned;
   }
 
-  private int deleteInBatches(String table, String condition, long seconds) {
+  private int deleteInBatches(String table, String condition, Map<String, ?> parameters) {
     int total = 0;
     while (true) {
       int deleted = jdbc.sql("delete from " + table + " where ctid in (select ctid from " + table + " where " + condition
               + " limit " + BATCH + ")")
-          .param(seconds)
+          .params(parameters)
           .update();
       total += deleted;
       if (deleted < BATCH) {

@@ -53,8 +53,11 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
     }
     // The servlet path is decoded and normalised (no "%69", "..", or ";params"), as the handler mapping sees it.
     String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-    return OPEN_PREFIXES.stream().anyMatch(path::startsWith);
+    return OPEN_PREFIXES.stream().anyMatch(path::startsWith) || INSTALL_CALLBACK.matcher(path).matches();
   }
+
+  /** Where a platform sends the installing user's browser back; its single-use state is its credential. */
+  private static final java.util.regex.Pattern INSTALL_CALLBACK = java.util.regex.Pattern.compile("/auth/[^/]+/callback");
 
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)

@@ -8,9 +8,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.metagov.api.config.DriverProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -34,7 +34,8 @@ public class DriverTokens {
 
   private final List<Grant> grants;
 
-  public DriverTokens(@Value("${metagov.driver.api-tokens:}") String configured) {
+  public DriverTokens(DriverProperties driver) {
+    String configured = driver.apiTokens();
     List<Grant> parsed = new ArrayList<>();
     for (String entry : configured == null ? new String[0] : configured.split(",")) {
       String trimmed = entry.trim();

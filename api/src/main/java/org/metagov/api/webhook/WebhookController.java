@@ -3,6 +3,7 @@ package org.metagov.api.webhook;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -18,6 +19,30 @@ public class WebhookController {
   public WebhookController(WebhookService webhooks, io.micrometer.core.instrument.MeterRegistry meters) {
     this.webhooks = webhooks;
     this.meters = meters;
+  }
+
+  /**
+   * An installed app's single receiver: every installation's webhooks arrive here and are routed by the
+   * installation key they name. The plugin may shape the answer (a URL check's challenge, an interaction reply).
+   */
+  @PostMapping(path = "/api/hooks/{plugin}")
+  public ResponseEntity<?> receiveApp(@PathVariable String plugin, @RequestHeader HttpHeaders headers,
+      jakarta.servlet.http.HttpServletRequest request) throws java.io.IOException {
+    byte[] body = request.getInputStream().readAllBytes();
+    long started = System.nanoTime();
+    String outcome = "error";
+    try {
+      WebhookService.AppAnswer answer = webhooks.receiveApp(plugin, headers, body == null ? new byte[0] : body);
+      outcome = answer.json() == null ? "replied" : String.valueOf(answer.json().get("status"));
+      if (answer.reply() != null) {
+        return ResponseEntity.status(answer.reply().status())
+            .contentType(MediaType.parseMediaType(answer.reply().contentType()))
+            .body(answer.reply().body());
+      }
+      return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(answer.json());
+    } finally {
+      record(plugin, outcome, started);
+    }
   }
 
   @PostMapping(path = {"/api/hooks/{community}/{plugin}", "/api/hooks/{community}/{plugin}/{webhookSlug}"},
@@ -37,14 +62,18 @@ public class WebhookController {
       outcome = String.valueOf(answer.get("status"));
       return answer;
     } finally {
-      // Tagged by plugin only when the plugin exists, so outsiders cannot grow the metric's tag set.
-      String pluginTag = webhooks.knownPlugin(plugin) ? plugin : "unknown";
-      io.micrometer.core.instrument.Timer.builder("metagov.webhook.acknowledgement")
-          .description("Time from receiving a platform webhook to answering it (after Temporal accepted it)")
-          .tag("plugin", pluginTag).tag("outcome", outcome)
-          .publishPercentileHistogram()
-          .register(meters)
-          .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+      record(plugin, outcome, started);
     }
+  }
+
+  private void record(String plugin, String outcome, long started) {
+    // Tagged by plugin only when the plugin exists, so outsiders cannot grow the metric's tag set.
+    String pluginTag = webhooks.knownPlugin(plugin) ? plugin : "unknown";
+    io.micrometer.core.instrument.Timer.builder("metagov.webhook.acknowledgement")
+        .description("Time from receiving a platform webhook to answering it (after Temporal accepted it)")
+        .tag("plugin", pluginTag).tag("outcome", outcome)
+        .publishPercentileHistogram()
+        .register(meters)
+        .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 }

@@ -8,6 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import org.metagov.activities.plugin.InstalledApp;
+import org.metagov.activities.plugin.InstalledApp.AppWebhookRoute;
+import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginContext;
 import org.metagov.activities.plugin.PluginContexts;
 import org.metagov.activities.plugin.PluginRegistry;
@@ -15,6 +19,8 @@ import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.api.apps.AppInstallations;
+import org.metagov.api.community.CommunityService;
 import org.metagov.api.delivery.EventOutbox;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
@@ -52,9 +58,14 @@ public class WebhookService {
   private final JdbcClient jdbc;
   private final TransactionTemplate transaction;
   private final EventOutbox events;
+  private final AppInstallations installations;
+  private final CommunityService communities;
 
   public WebhookService(PluginRegistry registry, PluginContexts contexts, ProcessRepository processes,
-      WorkflowClient client, JdbcClient jdbc, TransactionTemplate transaction, EventOutbox events) {
+      WorkflowClient client, JdbcClient jdbc, TransactionTemplate transaction, EventOutbox events,
+      AppInstallations installations, CommunityService communities) {
+    this.installations = installations;
+    this.communities = communities;
     this.registry = registry;
     this.contexts = contexts;
     this.processes = processes;
@@ -68,6 +79,11 @@ public class WebhookService {
       byte[] body) {
     ApiException notFound = ApiException.notFound("webhook_not_found", "There is no webhook receiver at this address.");
     var plugin = registry.find(pluginName).orElseThrow(() -> notFound);
+    if (plugin.installedApp() != null) {
+      // An installed app's webhooks name their installation and are routed by it, at /api/hooks/{plugin} only: a
+      // per-community path would let a webhook signed for one installation reach another community's processes.
+      throw notFound;
+    }
     PluginContext context = contexts.find(community, pluginName).orElseThrow(() -> notFound);
     String configuredSlug = context.configText("webhook_slug");
     if (!sameSlug(configuredSlug, webhookSlug)) {
@@ -84,21 +100,89 @@ public class WebhookService {
       return answer;
     }
     WebhookRequest request = WebhookRequest.of(context, lowerCaseHeaders(headers), body);
+    verify(handler, request);
+    return ingest(community, pluginName, handler, request, body, answer);
+  }
+
+  /**
+   * Receives an installed app's webhook at {@code /api/hooks/{plugin}}: verified with the app's own scheme,
+   * answered at once when the platform only checks the URL, otherwise routed by the installation key it names
+   * to the community that installed the app and ingested like a community webhook.
+   */
+  public AppAnswer receiveApp(String pluginName, HttpHeaders headers, byte[] body) {
+    ApiException notFound = ApiException.notFound("webhook_not_found", "There is no webhook receiver at this address.");
+    Plugin plugin = registry.find(pluginName).orElseThrow(() -> notFound);
+    InstalledApp app = plugin.installedApp();
+    WebhookHandler handler = plugin.webhookHandler();
+    if (app == null || handler == null) {
+      throw notFound;
+    }
+    if (!app.configured()) {
+      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "app_not_configured",
+          "The " + pluginName + " app's credentials are not configured on this deployment.");
+    }
+    Map<String, String> lowerCase = lowerCaseHeaders(headers);
+    WebhookRequest unrouted = new WebhookRequest(null, null, null, lowerCase, body);
+    verify(handler, unrouted);
+    AppWebhookRoute route = app.route(unrouted);
+    if (route instanceof AppWebhookRoute.Reply reply) {
+      return new AppAnswer(reply, null);
+    }
+    AppWebhookRoute.Deliver deliver = (AppWebhookRoute.Deliver) route;
+    Map<String, Object> answer = new LinkedHashMap<>();
+    Optional<String> community = installations.community(pluginName, deliver.installationKey());
+    PluginContext context = community.flatMap(slug -> contexts.find(slug, pluginName)).orElse(null);
+    if (context == null) {
+      // An installation this deployment does not know (uninstalled meanwhile, or another deployment's): the
+      // platform must not retry it, so it is answered with success and nothing is kept.
+      answer.put("status", "ignored");
+      answer.put("detail", "No community holds this installation.");
+      return new AppAnswer(null, answer);
+    }
+    WebhookRequest routed = WebhookRequest.of(context, lowerCase, body);
+    Map<String, Object> ingested = ingest(context.community(), pluginName, handler, routed, deliver.identityContent(), answer);
+    if (deliver.uninstalled() && communities.uninstalled(context.community(), pluginName, deliver.installationKey())) {
+      log.info("The {} app was uninstalled from {}; the plugin is disabled there.", pluginName, context.community());
+      ingested.put("uninstalled", true);
+    }
+    return new AppAnswer(deliver.reply(), ingested);
+  }
+
+  /** The answer to an app-level webhook: the plugin's own reply when it shapes one, else the usual JSON. */
+  public record AppAnswer(AppWebhookRoute.Reply reply, Map<String, Object> json) {}
+
+  private static void verify(WebhookHandler handler, WebhookRequest request) {
     try {
       handler.verify(request);
     } catch (WebhookRejectedException e) {
       throw new ApiException(HttpStatus.UNAUTHORIZED, "bad_signature", e.getMessage());
     }
+  }
+
+  /**
+   * Parses a verified webhook for its community and, in one transaction, records its identity (a hash of
+   * {@code identityContent}, which comes from the signed content), keeps its process inputs, signals the
+   * processes it concerns and queues its events.
+   */
+  private Map<String, Object> ingest(String community, String pluginName, WebhookHandler handler,
+      WebhookRequest request, byte[] identityContent, Map<String, Object> answer) {
     ParsedWebhook webhook = handler.parse(request);
     String eventType = webhook.eventType() == null ? null : abbreviate(webhook.eventType());
-    String identity = WebhookIdentity.of(community, pluginName, body);
+    String identity = WebhookIdentity.of(community, pluginName, identityContent);
     EventOutbox.Queued queued = transaction.execute(status -> {
       if (!firstReceipt(identity, community, pluginName, eventType)) {
         answer.put("status", "duplicate");
         return null;
       }
       List<StoredProcess> concerned = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
-      List<Long> toSignal = processes.raiseHints(concerned.stream().map(StoredProcess::id).toList());
+      List<Long> ids = concerned.stream().map(StoredProcess::id).toList();
+      List<Long> toSignal;
+      if (webhook.processInput() != null) {
+        toSignal = processes.raiseHintsLocking(ids);
+        ids.forEach(id -> processes.addInput(id, identity, webhook.processInput()));
+      } else {
+        toSignal = processes.raiseHints(ids);
+      }
       int signalled = 0;
       for (StoredProcess process : concerned) {
         if (!toSignal.contains(process.id())) {

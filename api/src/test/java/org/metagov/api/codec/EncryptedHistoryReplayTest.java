@@ -41,6 +41,7 @@ import org.metagov.workflows.delivery.EventStreamWorkflowImpl;
 import org.metagov.workflows.process.PlatformCall;
 import org.metagov.workflows.process.PlatformSnapshot;
 import org.metagov.workflows.process.ProcessActivities;
+import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessProjection;
 import org.metagov.workflows.process.ProcessRecord;
 import org.metagov.workflows.process.ProcessStart;
@@ -135,6 +136,7 @@ class EncryptedHistoryReplayTest {
       worker.registerActivitiesImplementations(platform);
       env.start();
       WorkflowClient client = env.getWorkflowClient();
+      platform.client = client;
 
       ProcessWorkflow deadline = stub(client, 1);
       WorkflowClient.start(deadline::run, start(env, 1));
@@ -193,7 +195,7 @@ class EncryptedHistoryReplayTest {
     @Override
     public PlatformSnapshot start(PlatformCall call) {
       if (rejectStart) {
-        throw ApplicationFailure.newNonRetryableFailure(PLATFORM_ERROR, PLATFORM_REJECTED);
+        throw ApplicationFailure.newNonRetryableFailure(PLATFORM_ERROR, ProcessFailure.PLATFORM_REJECTED.type());
       }
       return snapshot(false);
     }
@@ -214,6 +216,21 @@ class EncryptedHistoryReplayTest {
     private static PlatformSnapshot snapshot(boolean closed) {
       return new PlatformSnapshot(Map.of("poll_key", "s3cr3t-poll"), Map.of("votes", Map.of("yes", 2, "no", 1)),
           "https://loomio.s3cr3t.example/p/abc", closed, List.of("poll:abc"));
+    }
+
+    volatile WorkflowClient client;
+
+    @Override
+    public void startResultDelivery(Delivery delivery, DeliveryPolicy policy) {
+      try {
+        WorkflowClient.start(client.newWorkflowStub(org.metagov.workflows.delivery.DeliveryWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(org.metagov.workflows.delivery.DeliveryWorkflow.workflowId(delivery.id()))
+                .setTaskQueue(io.temporal.activity.Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+                .build())::deliver, delivery, policy);
+      } catch (io.temporal.client.WorkflowExecutionAlreadyStarted e) {
+        // Started by an earlier attempt.
+      }
     }
 
     @Override

@@ -66,7 +66,7 @@ class TemporalHistoryEncryptionTest extends ProcessTestSupport {
     assertThat(deleteAs(slug, location).status()).isEqualTo(200);
     await("the callback").atMost(Duration.ofSeconds(30)).until(() -> !driver.findAll(postRequestedFor(urlPathEqualTo(PATH))).isEmpty());
     String deliveryId = "process-" + id + "-result";
-    releaseTimeLockLeakedBy(deliveryId);
+    awaitDeliveryClosed(deliveryId);
     String callbackBody = driver.findAll(postRequestedFor(urlPathEqualTo(PATH))).get(0).getBodyAsString();
     assertThat(callbackBody).contains("option-471");
 

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLHandshakeException;
 import org.metagov.api.process.SearchAttributeSupport;
+import org.metagov.api.security.KeyRing;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,6 +48,7 @@ class TemporalConnectionSecurityTest {
       .withInitializer(new ConfigDataApplicationContextInitializer())
       .withInitializer(context -> new EmbeddedDefaultsEnvironment().postProcessEnvironment(context.getEnvironment(), null))
       .withConfiguration(AutoConfigurations.of(ServiceStubsAutoConfiguration.class))
+      // The data converter's codec, with a key of its own (the application's KeyRing would ask for METAGOV_SECRET_KEY).
       .withUserConfiguration(TemporalConfiguration.class);
 
   @BeforeAll

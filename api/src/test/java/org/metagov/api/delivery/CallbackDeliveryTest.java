@@ -97,7 +97,10 @@ class CallbackDeliveryTest extends ProcessTestSupport {
     String deliveryId = "process-" + id + "-result";
 
     JsonNode delivered = awaitDelivery(slug, "delivered", deliveryId);
-    releaseTimeLockLeakedBy(deliveryId);
+    awaitDeliveryClosed(deliveryId);
+    // The result delivery outlives its process without holding the test server's clock: a month still passes
+    // at once. (Started as an abandoned child workflow, it held the clock for good and this sleep ran in real time.)
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> skip(Duration.ofDays(30)));
     assertThat(delivered.path("attempts").asInt()).isEqualTo(3);
     assertThat(delivered.path("kind").asString()).isEqualTo("callback");
     assertThat(delivered.path("process_id").asLong()).isEqualTo(id);
@@ -127,7 +130,7 @@ class CallbackDeliveryTest extends ProcessTestSupport {
     await("first attempt").atMost(Duration.ofSeconds(10)).until(() -> !callbacks().isEmpty());
     assertThat(delivery(slug, "pending", deliveryId)).isNotNull();
     JsonNode dead = awaitDelivery(slug, "dead", deliveryId);
-    releaseTimeLockLeakedBy(deliveryId);
+    awaitDeliveryClosed(deliveryId);
     int attempts = dead.path("attempts").asInt();
     assertThat(attempts).isGreaterThan(1);
     assertThat(dead.path("last_error").asString()).contains("503");

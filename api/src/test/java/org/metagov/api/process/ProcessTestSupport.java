@@ -10,7 +10,6 @@ import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
-import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -35,8 +34,7 @@ import tools.jackson.databind.JsonNode;
  * <p><b>Time.</b> The shared context runs the test server with time skipping, so time only jumps during
  * {@link #skip(Duration)}. Skips accumulate over the whole test run, so the Temporal clock can be ahead of
  * the wall clock; {@link #temporalNow()} is the clock the workflows use. The API computes a randomness
- * vote's deadline from the wall clock, so {@link #delayMinutes(int)} adds the skew to the delay. See
- * {@link #releaseTimeLockLeakedBy(String)} for a test-server lock leak that tests with callbacks must undo.
+ * vote's deadline from the wall clock, so {@link #delayMinutes(int)} adds the skew to the delay.
  */
 public abstract class ProcessTestSupport extends IntegrationTest {
 
@@ -117,65 +115,18 @@ public abstract class ProcessTestSupport extends IntegrationTest {
   // --- time -------------------------------------------------------------------------------------
 
   /**
-   * Skips Temporal time: timers due in the next {@code duration} fire now, in order. Waits first until
-   * nothing holds the test server's time lock (an activity or workflow task in flight), and fails if
-   * something keeps holding it, instead of sleeping {@code duration} in real time.
+   * Skips Temporal time: timers due in the next {@code duration} fire now, in order. The test server skips
+   * whenever nothing is in flight (an activity or workflow task holds its clock only while it runs).
    */
   protected void skip(Duration duration) {
-    await("the test server's time lock to be free").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
-        .until(() -> timeLocks() <= 1);
     env.sleep(duration);
   }
 
-  /**
-   * Works around a lock leak in the Java test server (temporal-test-server 1.38): it holds the time-skipping
-   * lock while a child workflow runs and releases it only when it records the child's completion in the
-   * parent. A process workflow starts its result delivery as an abandoned child and completes before it,
-   * so every finished callback delivery leaves the lock held for good, and later skips would run in real
-   * time (compare temporalio/sdk-java#1540 and #1618). Call it once the process's callback delivery has
-   * finished; it releases the leaked lock, and does nothing when no lock is left over.
-   */
-  protected void releaseTimeLockLeakedBy(String deliveryId) {
+  /** Waits until the delivery workflow of {@code deliveryId} has closed (delivered or dead-lettered). */
+  protected void awaitDeliveryClosed(String deliveryId) {
     WorkflowStub delivery = workflowClient.newUntypedWorkflowStub(DeliveryWorkflow.workflowId(deliveryId));
     await("delivery workflow " + deliveryId + " closed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
         .until(() -> delivery.describe().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
-    try {
-      await("the leaked lock only").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> timeLocks() <= 2);
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError("the test server holds " + timeLocks() + " time locks; expected at most the leaked one", e);
-    }
-    if (timeLocks() == 2) {
-      invoke(testService(), "unlockTimeSkipping", "test: lock leaked by the child workflow of " + deliveryId);
-    }
-  }
-
-  /** How many holders the in-process test server's time lock has; 1 is the environment's own. */
-  protected int timeLocks() {
-    Object timer = field(testService(), "selfAdvancingTimer");
-    return (Integer) field(timer, "lockCount");
-  }
-
-  private Object testService() {
-    return field(env, "service");
-  }
-
-  private static Object field(Object target, String name) {
-    try {
-      Field field = target.getClass().getDeclaredField(name);
-      field.setAccessible(true);
-      return field.get(target);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("the Temporal test server changed (no field " + name + " in " + target.getClass() + "): "
-          + "revisit ProcessTestSupport's time-lock work-around", e);
-    }
-  }
-
-  private static void invoke(Object target, String method, String argument) {
-    try {
-      target.getClass().getMethod(method, String.class).invoke(target, argument);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("cannot call " + method + " on the Temporal test server", e);
-    }
   }
 
   /** The workflows' clock, ahead of the wall clock by every skip so far. */

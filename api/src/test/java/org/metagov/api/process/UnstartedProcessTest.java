@@ -7,6 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.metagov.activities.json.Json;
 import org.metagov.workflows.process.ProcessRecord;
+import org.metagov.workflows.process.ProcessStatus;
 import org.metagov.workflows.process.ProcessWorkflow;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -28,7 +29,7 @@ class UnstartedProcessTest extends ProcessTestSupport {
     putCommunity(community, "[{\"name\": \"randomness\"}]");
     long id = repository.nextId();
     String name = "randomness.delayed-stochastic-vote";
-    ProcessRecord record = new ProcessRecord(id, name, community, ProcessRecord.CREATED, null, Map.of(), Map.of());
+    ProcessRecord record = new ProcessRecord(id, name, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
     repository.insert(id, community, "randomness", "delayed-stochastic-vote", Json.MAPPER.valueToTree(record),
         ProcessWorkflow.workflowId(community, name, id), null, "crash-key", "hash", temporalNow().plus(Duration.ofDays(1)),
         Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}"));

@@ -9,7 +9,7 @@ import java.util.Map;
  * because the run before it continued as new instead of refreshing for the hints or reconciliation that woke it.
  */
 public record ProcessState(
-    String status,
+    ProcessStatus status,
     String url,
     Map<String, Object> outcome,
     Map<String, Object> errors,

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.temporal.client.BatchRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.EventStreamWorkflow.QueuedEvent;
 
 /**
@@ -31,12 +30,12 @@ class DeliveryWorkflowReplayTest {
   @ParameterizedTest
   @ValueSource(strings = {"delivery-v0-retried-then-delivered.json", "delivery-v0-dead-lettered.json"})
   void deliveryHistoriesReplay(String file) throws Exception {
-    WorkflowReplayer.replayWorkflowExecution(read(file), DeliveryWorkflowImpl.class);
+    Replays.replay(read(file), DeliveryWorkflowImpl.class);
   }
 
   @Test
   void eventStreamHistoryReplays() throws Exception {
-    WorkflowReplayer.replayWorkflowExecution(read("events-v0-three-in-order.json"), EventStreamWorkflowImpl.class);
+    Replays.replay(read("events-v0-three-in-order.json"), EventStreamWorkflowImpl.class);
   }
 
   private String read(String file) throws IOException {
@@ -79,7 +78,7 @@ class DeliveryWorkflowReplayTest {
   }
 
   private static Delivery delivery(String id) {
-    return new Delivery(id, Delivery.EVENT, "c1", null, "http://127.0.0.1:9/events", Map.of("event_type", "post_created"));
+    return new Delivery(id, DeliveryKind.EVENT, "c1", null, "http://127.0.0.1:9/events", Map.of("event_type", "post_created"));
   }
 
   private static void deliver(WorkflowClient client, String id) {

@@ -11,9 +11,7 @@ import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.EventOutboxWorkflow.OutboxState;
 import org.metagov.workflows.delivery.EventOutboxWorkflowTest.FakeOutbox;
 
@@ -49,14 +48,7 @@ class EventOutboxWorkflowReplayTest {
   @ParameterizedTest
   @MethodSource("histories")
   void eventOutboxHistoriesReplay(String file) throws Exception {
-    // A worker of our own, for a deadlock detector that a loaded machine loading classes cannot trip.
-    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      Worker worker = env.newWorker("replay", WorkerOptions.newBuilder()
-          .setDefaultDeadlockDetectionTimeout(Duration.ofMinutes(1).toMillis())
-          .build());
-      worker.registerWorkflowImplementationTypes(EventOutboxWorkflowImpl.class);
-      WorkflowReplayer.replayWorkflowExecution(WorkflowExecutionHistory.fromJson(read(file)), worker);
-    }
+    Replays.replay(read(file), EventOutboxWorkflowImpl.class);
   }
 
   /** The recordings still show what they are named for, so a re-recording cannot quietly lose a path. */

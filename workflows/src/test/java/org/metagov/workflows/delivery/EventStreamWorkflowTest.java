@@ -72,7 +72,7 @@ class EventStreamWorkflowTest {
         .setWorkflowId(EventStreamWorkflow.workflowId("c1")).setTaskQueue(QUEUE).build());
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(stream::run, List.<QueuedEvent>of());
-    request.add(stream::enqueue, new QueuedEvent(new Delivery(id, Delivery.EVENT, "c1", null, "http://127.0.0.1:9/events",
+    request.add(stream::enqueue, new QueuedEvent(new Delivery(id, DeliveryKind.EVENT, "c1", null, "http://127.0.0.1:9/events",
         Map.of("event_type", "post_created")), POLICY));
     client.signalWithStart(request);
   }

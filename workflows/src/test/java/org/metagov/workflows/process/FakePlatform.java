@@ -1,5 +1,10 @@
 package org.metagov.workflows.process;
 
+import io.temporal.activity.Activity;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.metagov.workflows.delivery.Delivery;
 import org.metagov.workflows.delivery.DeliveryActivities;
+import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.delivery.DeliveryWorkflow;
 
 /**
  * In-memory activities for workflow tests: a platform whose votes the test sets, that can be made to
@@ -35,10 +42,10 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   public PlatformSnapshot start(PlatformCall call) {
     starts.incrementAndGet();
     if (rejectStart) {
-      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 422: closing_at must be in the future", PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 422: closing_at must be in the future", ProcessFailure.PLATFORM_REJECTED.type());
     }
     if (startFailuresLeft.getAndDecrement() > 0) {
-      throw ApplicationFailure.newFailure("Loomio answered 503", PLATFORM_UNAVAILABLE);
+      throw ApplicationFailure.newFailure("Loomio answered 503", ProcessFailure.PLATFORM_UNAVAILABLE.type());
     }
     return snapshot(false);
   }
@@ -47,10 +54,10 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   public PlatformSnapshot refresh(PlatformCall call) {
     refreshes.incrementAndGet();
     if (refuseCredentials) {
-      throw ApplicationFailure.newFailure("Loomio answered 403: check the api_key", PLATFORM_UNAUTHORIZED);
+      throw ApplicationFailure.newFailure("Loomio answered 403: check the api_key", ProcessFailure.PLATFORM_UNAUTHORIZED.type());
     }
     if (rejectRefresh) {
-      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 404: the poll was deleted", PLATFORM_REJECTED);
+      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 404: the poll was deleted", ProcessFailure.PLATFORM_REJECTED.type());
     }
     return snapshot(closedOnPlatform);
   }
@@ -59,7 +66,7 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   public PlatformSnapshot close(PlatformCall call) {
     closes.incrementAndGet();
     if (closeFailuresLeft.getAndDecrement() > 0) {
-      throw ApplicationFailure.newFailure("Discourse answered 502", PLATFORM_UNAVAILABLE);
+      throw ApplicationFailure.newFailure("Discourse answered 502", ProcessFailure.PLATFORM_UNAVAILABLE.type());
     }
     return snapshot(true);
   }
@@ -76,6 +83,23 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   private PlatformSnapshot snapshot(boolean closed) {
     return new PlatformSnapshot(Map.of("poll_key", "abc123"), Map.of("poll_url", "https://loomio.test/p/abc123", "votes", votes),
         "https://loomio.test/p/abc123", closed, List.of("poll:abc123"));
+  }
+
+  /** The test environment's client, through which the result delivery is started as its own workflow. */
+  volatile WorkflowClient client;
+
+  @Override
+  public void startResultDelivery(Delivery delivery, DeliveryPolicy policy) {
+    DeliveryWorkflow workflow = client.newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .build());
+    try {
+      WorkflowClient.start(workflow::deliver, delivery, policy);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      // Started by an earlier attempt.
+    }
   }
 
   @Override
@@ -95,8 +119,8 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
     finished.add(deliveryId + (delivered ? ":delivered" : ":dead"));
   }
 
-  List<String> statuses() {
-    List<String> statuses = new ArrayList<>();
+  List<ProcessStatus> statuses() {
+    List<ProcessStatus> statuses = new ArrayList<>();
     projections.forEach(p -> statuses.add(p.record().status()));
     return statuses;
   }

@@ -10,7 +10,6 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +25,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
 /**
@@ -37,7 +37,7 @@ import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 class ProcessWorkflowReplayTest {
 
   /** Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long); old ones stay. */
-  static final String RECORDING = "v2";
+  static final String RECORDING = "v3";
 
   static java.util.stream.Stream<String> histories() throws Exception {
     Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());
@@ -54,7 +54,7 @@ class ProcessWorkflowReplayTest {
     try (InputStream stored = getClass().getResourceAsStream("/histories/" + file);
         InputStream in = file.endsWith(".gz") ? new GZIPInputStream(stored) : stored) {
       String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      WorkflowReplayer.replayWorkflowExecution(json, ProcessWorkflowImpl.class);
+      Replays.replay(json, ProcessWorkflowImpl.class);
     }
   }
 
@@ -68,6 +68,7 @@ class ProcessWorkflowReplayTest {
       worker.registerActivitiesImplementations(platform);
       env.start();
       WorkflowClient client = env.getWorkflowClient();
+      platform.client = client;
 
       ProcessWorkflow deadline = stub(client, 1);
       WorkflowClient.start(deadline::run, start(env, 1, Duration.ofDays(1), "http://127.0.0.1:9/cb", 6 * 3600));

@@ -10,7 +10,6 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
 /**
@@ -71,6 +71,7 @@ class ProcessWorkflowStormTest {
     worker.registerActivitiesImplementations(platform);
     env.start();
     client = env.getWorkflowClient();
+    platform.client = client;
   }
 
   @AfterEach
@@ -113,7 +114,7 @@ class ProcessWorkflowStormTest {
     ProcessRecord closed = process.close();
     ProcessRecord result = WorkflowStub.fromTyped(process).getResult(ProcessRecord.class);
 
-    assertThat(closed.status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(closed.status()).isEqualTo(ProcessStatus.COMPLETED);
     assertThat(result).isEqualTo(closed);
     assertThat(result.outcome()).containsEntry("votes", finalTally);
     List<Integer> eventsPerRun = new ArrayList<>();
@@ -123,7 +124,7 @@ class ProcessWorkflowStormTest {
       WorkflowExecutionHistory history = client.fetchHistory(workflowId, runId);
       List<HistoryEvent> events = history.getEvents();
       eventsPerRun.add(events.size());
-      WorkflowReplayer.replayWorkflowExecution(history, ProcessWorkflowImpl.class);
+      Replays.replay(history, ProcessWorkflowImpl.class);
       refusedEnds += (int) events.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED).count();
       HistoryEvent last = events.get(events.size() - 1);
       runId = last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
@@ -145,7 +146,7 @@ class ProcessWorkflowStormTest {
     String workflowId = ProcessWorkflow.workflowId("c1", "loomio.poll", 22);
     ProcessWorkflow process = client.newWorkflowStub(ProcessWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
-    ProcessState carried = new ProcessState(ProcessRecord.PENDING, "https://loomio.test/p/abc123",
+    ProcessState carried = new ProcessState(ProcessStatus.PENDING, "https://loomio.test/p/abc123",
         Map.of("votes", Map.of("yes", 0, "no", 0)), Map.of(), Map.of("poll_key", "abc123"), List.of("poll:abc123"), 4,
         false).owingRefresh();
     platform.votes = Map.of("yes", 7, "no", 2);

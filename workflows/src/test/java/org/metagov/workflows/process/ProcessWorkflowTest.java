@@ -37,6 +37,7 @@ class ProcessWorkflowTest {
     worker.registerActivitiesImplementations(platform);
     env.start();
     client = env.getWorkflowClient();
+    platform.client = client;
   }
 
   @AfterEach
@@ -63,13 +64,13 @@ class ProcessWorkflowTest {
 
     ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
 
-    assertThat(result.status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(result.status()).isEqualTo(ProcessStatus.COMPLETED);
     assertThat(result.outcome()).containsEntry("votes", Map.of("yes", 3, "no", 1));
     assertThat(platform.closes.get()).isEqualTo(1);
     // Hourly reconciliation over 14 days ran hundreds of reads across continued runs.
     assertThat(platform.refreshes.get()).isGreaterThan(300);
     assertThat(platform.starts.get()).isEqualTo(1);
-    assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessStatus.COMPLETED);
     awaitDelivery();
     assertThat(platform.sent).hasSize(1);
     assertThat(platform.sent.get(0).id()).isEqualTo("process-1-result");
@@ -101,7 +102,7 @@ class ProcessWorkflowTest {
 
     ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
 
-    assertThat(result.status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(result.status()).isEqualTo(ProcessStatus.COMPLETED);
     assertThat(platform.closes.get()).isZero();
   }
 
@@ -113,8 +114,8 @@ class ProcessWorkflowTest {
 
     ProcessRecord closed = workflow.close();
 
-    assertThat(closed.status()).isEqualTo(ProcessRecord.COMPLETED);
-    assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(closed.status()).isEqualTo(ProcessStatus.COMPLETED);
+    assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessStatus.COMPLETED);
     // The workflow has ended (it had no callback to deliver), so the server refuses the update outright.
     assertThatThrownBy(workflow::close).isInstanceOfAny(WorkflowUpdateException.class, io.temporal.client.WorkflowNotFoundException.class);
   }
@@ -128,10 +129,10 @@ class ProcessWorkflowTest {
 
     assertThatThrownBy(workflow::close).isInstanceOf(WorkflowUpdateException.class)
         .rootCause().hasMessageContaining("The platform could not close the process: Discourse answered 502");
-    assertThat(workflow.record().status()).isEqualTo(ProcessRecord.PENDING);
+    assertThat(workflow.record().status()).isEqualTo(ProcessStatus.PENDING);
 
     platform.closeFailuresLeft.set(0);
-    assertThat(workflow.close().status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(workflow.close().status()).isEqualTo(ProcessStatus.COMPLETED);
   }
 
   @Test
@@ -148,7 +149,7 @@ class ProcessWorkflowTest {
       assertThatThrownBy(() -> close.get(60, java.util.concurrent.TimeUnit.SECONDS))
           .hasCauseInstanceOf(WorkflowUpdateException.class);
     }
-    assertThat(workflow.record().status()).isEqualTo(ProcessRecord.PENDING);
+    assertThat(workflow.record().status()).isEqualTo(ProcessStatus.PENDING);
   }
 
   @Test
@@ -159,7 +160,7 @@ class ProcessWorkflowTest {
     env.sleep(Duration.ofMinutes(10));
 
     assertThat(platform.starts.get()).isEqualTo(5);
-    assertThat(workflow.record().status()).isEqualTo(ProcessRecord.PENDING);
+    assertThat(workflow.record().status()).isEqualTo(ProcessStatus.PENDING);
   }
 
   @Test
@@ -170,7 +171,7 @@ class ProcessWorkflowTest {
 
     ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
 
-    assertThat(result.status()).isEqualTo(ProcessRecord.FAILED);
+    assertThat(result.status()).isEqualTo(ProcessStatus.FAILED);
     assertThat(result.errors()).containsEntry("start", "Loomio answered 422: closing_at must be in the future");
     assertThat(platform.starts.get()).isEqualTo(1);
     awaitDelivery();
@@ -186,7 +187,7 @@ class ProcessWorkflowTest {
 
     ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
 
-    assertThat(result.status()).isEqualTo(ProcessRecord.FAILED);
+    assertThat(result.status()).isEqualTo(ProcessStatus.FAILED);
     assertThat(result.errors()).containsKey("refresh");
   }
 
@@ -199,10 +200,10 @@ class ProcessWorkflowTest {
     env.sleep(Duration.ofHours(5));
 
     assertThat(platform.refreshes.get()).isBetween(5, 6);
-    assertThat(workflow.record().status()).as("the Driver can still mend the api_key").isEqualTo(ProcessRecord.PENDING);
+    assertThat(workflow.record().status()).as("the Driver can still mend the api_key").isEqualTo(ProcessStatus.PENDING);
 
     platform.refuseCredentials = false;
-    assertThat(WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class).status()).isEqualTo(ProcessRecord.COMPLETED);
+    assertThat(WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class).status()).isEqualTo(ProcessStatus.COMPLETED);
   }
 
   @Test

@@ -167,7 +167,7 @@ public class DiscoursePlugin implements Plugin {
   public List<ProcessSpec> processes() {
     return List.of(new ProcessSpec("poll",
         "A poll in a new topic (or a reply). It closes at closing_at if given, when closed early by DELETE, or when closed on Discourse.",
-        POLL_INPUT, POLL_OUTCOME, true, poll));
+        POLL_INPUT, POLL_OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, poll));
   }
 
   @Override

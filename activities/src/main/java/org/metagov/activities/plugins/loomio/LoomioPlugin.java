@@ -171,7 +171,7 @@ public class LoomioPlugin implements Plugin {
     return List.of(new ProcessSpec("poll",
         "A Loomio poll (proposal, poll, count, score, ranked choice, meeting or dot vote) that closes at closing_at."
             + " Loomio cannot close a poll early, so DELETE is refused.",
-        POLL_INPUT, POLL_OUTCOME, false, poll));
+        POLL_INPUT, POLL_OUTCOME, false, ProcessSpec.Reconciliation.PERIODIC, poll));
   }
 
   @Override

@@ -191,7 +191,7 @@ public class OpenCollectivePlugin implements Plugin {
     return List.of(new ProcessSpec("vote",
         "A yes/no vote in a new conversation: members react with 👍 (yes) or 👎 (no) to its first comment. It closes at"
             + " closing_at if given, or when closed early by DELETE; closing prefixes the title with [CLOSED] and posts the result.",
-        OpenCollectiveVote.INPUT, OpenCollectiveVote.OUTCOME, true, vote));
+        OpenCollectiveVote.INPUT, OpenCollectiveVote.OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, vote));
   }
 
   @Override
@@ -283,7 +283,21 @@ public class OpenCollectivePlugin implements Plugin {
     return null;
   }
 
-  /** Removes the webhook registered for a previous URL; one that is already gone is fine. */
+  /**
+   * Removes the webhook this plugin registered, once the community disabled the plugin: Open Collective would
+   * otherwise go on posting the collective's activity to a receiver that no longer accepts it. A refusal (the
+   * webhook already gone, the token revoked) ends the teardown; an outage is retried.
+   */
+  @Override
+  public void onDisable(PluginContext context) {
+    JsonNode registeredId = context.state().get(STATE_WEBHOOK_ID);
+    if (registeredId == null || registeredId.asString("").isBlank()) {
+      return;
+    }
+    deleteQuietly(new OpenCollectiveApi(context), registeredId.asString());
+  }
+
+  /** Removes a webhook this plugin registered; one that is already gone is fine. */
   private static void deleteQuietly(OpenCollectiveApi api, String webhookId) {
     ObjectNode reference = Json.object();
     reference.put("id", webhookId);
@@ -291,12 +305,12 @@ public class OpenCollectivePlugin implements Plugin {
     variables.set("webhook", reference);
     try {
       api.call(OpenCollectiveQueries.DELETE_WEBHOOK, OpenCollectiveQueries.DELETE_WEBHOOK_MUTATION, variables,
-          "delete the webhook registered for the previous URL");
+          "delete the webhook Metagov registered");
     } catch (PlatformException e) {
       if (e.kind() != Kind.REJECTED) {
         throw e;
       }
-      // Gone already, or not ours to delete: the new webhook is registered either way.
+      // Gone already, or not ours to delete: nothing is left to remove.
     }
   }
 

@@ -101,7 +101,7 @@ public class RandomnessPlugin implements Plugin {
   public List<ProcessSpec> processes() {
     return List.of(new ProcessSpec("delayed-stochastic-vote",
         "A vote among options whose winner is drawn at random when the delay has passed, or when it is closed early.",
-        VOTE_INPUT, VOTE_OUTCOME, true, new DelayedStochasticVote()));
+        VOTE_INPUT, VOTE_OUTCOME, true, ProcessSpec.Reconciliation.NONE, new DelayedStochasticVote()));
   }
 
   private JsonNode randomInt(PluginContext context, JsonNode parameters) {

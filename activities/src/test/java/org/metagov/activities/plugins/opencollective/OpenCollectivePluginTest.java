@@ -265,6 +265,38 @@ class OpenCollectivePluginTest {
   }
 
   @Test
+  void onDisableDeletesTheWebhookItRegistered() {
+    state.set("webhook_id", Json.MAPPER.getNodeFactory().stringNode("not_4kq9z8wd"));
+    oc.stubFor(operation("DeleteWebhook").willReturn(data("{\"deleteWebhook\": {\"id\": \"not_4kq9z8wd\"}}")));
+
+    plugin.onDisable(context);
+
+    assertThat(requests("DeleteWebhook")).hasSize(1);
+    assertThat(variables("DeleteWebhook").path("webhook").path("id").asString()).isEqualTo("not_4kq9z8wd");
+    assertThat(requests("DeleteWebhook").get(0).getBodyAsString()).doesNotContain(TOKEN);
+  }
+
+  @Test
+  void onDisableWithoutARegisteredWebhookCallsNothing() {
+    plugin.onDisable(context);
+    assertThat(oc.getAllServeEvents()).isEmpty();
+  }
+
+  @Test
+  void onDisableTreatsAWebhookAlreadyGoneAsDoneButAnOutageAsRetryable() {
+    state.set("webhook_id", Json.MAPPER.getNodeFactory().stringNode("not_gone"));
+    oc.stubFor(operation("DeleteWebhook").willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse()
+        .withStatus(404).withHeader("Content-Type", "application/json")
+        .withBody("{\"errors\": [{\"message\": \"Webhook not found\"}]}")));
+    plugin.onDisable(context);
+
+    oc.resetAll();
+    oc.stubFor(operation("DeleteWebhook").willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)));
+    assertThatThrownBy(() -> plugin.onDisable(context))
+        .isInstanceOfSatisfying(PlatformException.class, e -> assertThat(e.retryable()).isTrue());
+  }
+
+  @Test
   void withoutAPublicUrlOnEnableOnlyLooksUpTheCollective() {
     stubAccount();
     plugin.onEnable(context, null);
