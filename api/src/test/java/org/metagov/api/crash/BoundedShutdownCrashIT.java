@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +17,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +56,7 @@ class BoundedShutdownCrashIT {
   private final long started = System.nanoTime();
   private int appPort;
   private int managementPort;
+  private CrashApp crashApp;
   private int polls;
 
   @Test
@@ -97,26 +95,12 @@ class BoundedShutdownCrashIT {
       discourse = new FakeDiscourse(API_KEY);
       // Every poll creation stays in flight for longer than the test: an activity blocked in a platform call.
       discourse.delayCreates(300_000);
-      awaitPort(temporal, temporalPort, Duration.ofSeconds(60));
+      CrashApp.awaitPort(temporal, temporalPort, Duration.ofSeconds(60));
 
-      appPort = ChildJvm.freePort();
-      managementPort = ChildJvm.freePort();
-      byte[] key = new byte[32];
-      for (int i = 0; i < key.length; i++) {
-        key[i] = (byte) (i * 5 + 1);
-      }
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("PORT", Integer.toString(appPort));
-      env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
-      env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + temporalPort);
-      env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
-      env.put("SPRING_DATASOURCE_USERNAME", "postgres");
-      env.put("SPRING_DATASOURCE_PASSWORD", "postgres");
-      env.put("METAGOV_SECRET_KEY", Base64.getEncoder().encodeToString(key));
-      env.put("DELIVERY_DENY_PRIVATE_NETWORKS", "false");
-      ChildJvm app = new ChildJvm("app", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jarCopy.toString(),
-          "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1",
-          "--management.server.address=127.0.0.1"), env, workDir);
+      crashApp = new CrashApp(temporalPort, postgres, 5);
+      appPort = crashApp.port;
+      managementPort = crashApp.managementPort;
+      ChildJvm app = crashApp.jvm("app", jarCopy, workDir);
       children.add(app);
 
       // --- Temporal unreachable ---------------------------------------------------------------------------
@@ -266,29 +250,10 @@ class BoundedShutdownCrashIT {
   }
 
   private void startApp(ChildJvm app) throws Exception {
-    app.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (true) {
-      if (!app.alive()) {
-        throw new AssertionError("the application exited during start-up; " + app.log() + ":\n" + app.logTail(60));
-      }
-      try {
-        HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
-            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
-          break;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the application was not ready within 120 s; " + app.log() + ":\n" + app.logTail(60));
-      }
-      Thread.sleep(250);
-    }
+    crashApp.start(app);
     note("app run (pid " + app.pid() + ", log " + app.log().getFileName() + ") ready");
   }
+
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -317,19 +282,7 @@ class BoundedShutdownCrashIT {
     return HTTP.send(request(method, path, body), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
-  private static void awaitPort(ChildJvm process, int port, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      try (Socket socket = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException notYet) {
-        if (!process.alive() || System.nanoTime() > deadline) {
-          throw new AssertionError("the Temporal test server did not listen on " + port + ":\n" + process.logTail(40));
-        }
-        Thread.sleep(100);
-      }
-    }
-  }
+
 
   private void note(String line) {
     System.out.println(String.format("[shutdown-it t+%6.1fs] %s", (System.nanoTime() - started) / 1e9, line));

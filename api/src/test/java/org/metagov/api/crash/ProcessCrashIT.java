@@ -16,7 +16,6 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -82,6 +80,7 @@ class ProcessCrashIT {
   private final List<String> timeline = new ArrayList<>();
   private int appPort;
   private int managementPort;
+  private CrashApp crashApp;
   private int kills;
 
   record Started(String name, long id, String callbackPath) {}
@@ -132,33 +131,17 @@ class ProcessCrashIT {
             .willReturn(serviceUnavailable()).willSetStateTo("up"));
         driver.stubFor(post(urlPathEqualTo(flaky)).inScenario(flaky).whenScenarioStateIs("up").willReturn(ok()));
       }
-      awaitPort(temporal, temporalPort, Duration.ofSeconds(60));
+      CrashApp.awaitPort(temporal, temporalPort, Duration.ofSeconds(60));
       note("Temporal test server (pid " + temporal.pid() + ") on 127.0.0.1:" + temporalPort + ", PostgreSQL on "
           + postgres.getPort() + ", fake Discourse " + discourse.baseUrl() + ", Driver receiver " + driverUrl);
 
       // --- the application, a child JVM --------------------------------------------------------------
-      appPort = ChildJvm.freePort();
-      managementPort = ChildJvm.freePort();
-      byte[] key = new byte[32];
-      for (int i = 0; i < key.length; i++) {
-        key[i] = (byte) (i * 7 + 3);
-      }
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("PORT", Integer.toString(appPort));
-      env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
-      env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + temporalPort);
-      env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
-      env.put("SPRING_DATASOURCE_USERNAME", "postgres");
-      env.put("SPRING_DATASOURCE_PASSWORD", "postgres");
-      env.put("METAGOV_SECRET_KEY", Base64.getEncoder().encodeToString(key));
-      env.put("PROCESS_RECONCILE_INTERVAL", "5s");
-      env.put("DELIVERY_MAX_BACKOFF", "2s");
-      // Against a real Temporal and PostgreSQL private addresses are refused by default; this test's fake
-      // forum and Driver live on loopback.
-      env.put("DELIVERY_DENY_PRIVATE_NETWORKS", "false");
-      app = new ChildJvm("app", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jarCopy.toString(),
-          "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1",
-          "--management.server.address=127.0.0.1"), env, workDir);
+      crashApp = new CrashApp(temporalPort, postgres, 5);
+      appPort = crashApp.port;
+      managementPort = crashApp.managementPort;
+      crashApp.environment.put("PROCESS_RECONCILE_INTERVAL", "5s");
+      crashApp.environment.put("DELIVERY_MAX_BACKOFF", "2s");
+      app = crashApp.jvm("app", jarCopy, workDir);
       children.add(app);
       startApp(app);
 
@@ -357,30 +340,10 @@ class ProcessCrashIT {
   // --- the application ---------------------------------------------------------------------------------
 
   private void startApp(ChildJvm app) throws Exception {
-    app.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (true) {
-      if (!app.alive()) {
-        throw new AssertionError("the application exited during start-up; " + app.log() + ":\n" + app.logTail(60));
-      }
-      try {
-        HttpResponse<String> health = HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
-                .timeout(Duration.ofSeconds(30)).build(),
-            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
-          break;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the application was not ready within 120 s; " + app.log() + ":\n" + app.logTail(60));
-      }
-      Thread.sleep(250);
-    }
+    crashApp.start(app);
     note("app run (pid " + app.pid() + ", log " + app.log().getFileName() + ") ready");
   }
+
 
   private void kill(ChildJvm app, String what) throws InterruptedException {
     long pid = app.pid();
@@ -479,19 +442,7 @@ class ProcessCrashIT {
         .count();
   }
 
-  private static void awaitPort(ChildJvm process, int port, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      try (Socket socket = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException notYet) {
-        if (!process.alive() || System.nanoTime() > deadline) {
-          throw new AssertionError("the Temporal test server did not listen on " + port + ":\n" + process.logTail(40));
-        }
-        Thread.sleep(100);
-      }
-    }
-  }
+
 
   private void note(String line) {
     String entry = String.format("[crash-it t+%6.1fs] %s", elapsedSeconds(), line);

@@ -12,7 +12,6 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -25,9 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +59,7 @@ class SlackVoteCrashIT {
   private final long started = System.nanoTime();
   private int appPort;
   private int managementPort;
+  private CrashApp crashApp;
 
   @Test
   @Timeout(value = 280, unit = TimeUnit.SECONDS)
@@ -89,32 +87,18 @@ class SlackVoteCrashIT {
       driver = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
       driver.start();
       driver.stubFor(post(urlPathEqualTo("/callback")).willReturn(ok()));
-      awaitPort(temporal, temporalPort);
+      CrashApp.awaitPort(temporal, temporalPort, Duration.ofSeconds(60));
 
-      appPort = ChildJvm.freePort();
-      managementPort = ChildJvm.freePort();
-      byte[] key = new byte[32];
-      for (int i = 0; i < key.length; i++) {
-        key[i] = (byte) (i * 5 + 1);
-      }
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("PORT", Integer.toString(appPort));
-      env.put("MANAGEMENT_PORT", Integer.toString(managementPort));
-      env.put("TEMPORAL_ADDRESS", "127.0.0.1:" + temporalPort);
-      env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres");
-      env.put("SPRING_DATASOURCE_USERNAME", "postgres");
-      env.put("SPRING_DATASOURCE_PASSWORD", "postgres");
-      env.put("METAGOV_SECRET_KEY", Base64.getEncoder().encodeToString(key));
-      env.put("DELIVERY_DENY_PRIVATE_NETWORKS", "false");
-      env.put("DELIVERY_MAX_BACKOFF", "2s");
-      env.put("SLACK_CLIENT_ID", FakeSlack.CLIENT_ID);
-      env.put("SLACK_CLIENT_SECRET", FakeSlack.CLIENT_SECRET);
-      env.put("SLACK_SIGNING_SECRET", FakeSlack.SIGNING_SECRET);
-      env.put("SLACK_API_BASE_URL", slack.apiBaseUrl());
-      env.put("SLACK_AUTHORIZE_URL", slack.authorizeUrl());
-      ChildJvm app = new ChildJvm("slack-app", List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-jar", jarCopy.toString(),
-          "--metagov.temporal.sticky-schedule-to-start-timeout=0s", "--server.address=127.0.0.1",
-          "--management.server.address=127.0.0.1"), env, workDir);
+      crashApp = new CrashApp(temporalPort, postgres, 5);
+      appPort = crashApp.port;
+      managementPort = crashApp.managementPort;
+      crashApp.environment.put("DELIVERY_MAX_BACKOFF", "2s");
+      crashApp.environment.put("SLACK_CLIENT_ID", FakeSlack.CLIENT_ID);
+      crashApp.environment.put("SLACK_CLIENT_SECRET", FakeSlack.CLIENT_SECRET);
+      crashApp.environment.put("SLACK_SIGNING_SECRET", FakeSlack.SIGNING_SECRET);
+      crashApp.environment.put("SLACK_API_BASE_URL", slack.apiBaseUrl());
+      crashApp.environment.put("SLACK_AUTHORIZE_URL", slack.authorizeUrl());
+      ChildJvm app = crashApp.jvm("slack-app", jarCopy, workDir);
       children.add(app);
       startApp(app);
 
@@ -241,43 +225,12 @@ class SlackVoteCrashIT {
   }
 
   private void startApp(ChildJvm app) throws Exception {
-    app.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (true) {
-      if (!app.alive()) {
-        throw new AssertionError("the application exited during start-up; " + app.log() + ":\n" + app.logTail(60));
-      }
-      try {
-        HttpResponse<String> health = HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
-          break;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the application was not ready within 120 s; " + app.log() + ":\n" + app.logTail(60));
-      }
-      Thread.sleep(250);
-    }
+    crashApp.start(app);
     note("app run (pid " + app.pid() + ") ready");
   }
 
-  private static void awaitPort(ChildJvm process, int port) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try (Socket socket = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException notYet) {
-        if (!process.alive() || System.nanoTime() > deadline) {
-          throw new AssertionError("the Temporal test server did not listen on " + port + ":\n" + process.logTail(40));
-        }
-        Thread.sleep(100);
-      }
-    }
-  }
+
+
 
   private void note(String line) {
     System.out.println(String.format("[slack-crash-it t+%6.1fs] %s", elapsedSeconds(), line));
