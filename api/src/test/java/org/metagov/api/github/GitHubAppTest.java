@@ -4,10 +4,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.ok;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -16,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.matching.MatchResult;
 import java.net.URI;
@@ -86,7 +85,7 @@ class GitHubAppTest extends ProcessTestSupport {
 
   @BeforeEach
   void fakes() {
-    DRIVER.stubFor(post(urlPathMatching("/.*")).willReturn(ok()));
+    DRIVER.stubFor(WireMock.post(urlPathMatching("/.*")).willReturn(ok()));
     GITHUB.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/json")
         .withBody("{\"message\": \"Bad credentials\", \"documentation_url\": \"https://docs.github.com/rest\"}")));
   }
@@ -121,14 +120,14 @@ class GitHubAppTest extends ProcessTestSupport {
 
   /** GitHub knows the installation, in the account {@code owner}, and the user who authorizes with {@code code} can see it. */
   private static void githubHasInstallation(String installationId, String owner, String code) {
-    GITHUB.stubFor(post(urlEqualTo("/web/login/oauth/access_token"))
+    GITHUB.stubFor(WireMock.post(urlEqualTo("/web/login/oauth/access_token"))
         .andMatching(request -> MatchResult.of(form(request.getBodyAsString()).getOrDefault("code", "").equals(code)
             && CLIENT_SECRET.equals(form(request.getBodyAsString()).get("client_secret"))))
         .willReturn(okJson("{\"access_token\": \"ghu_" + code + "\", \"token_type\": \"bearer\", \"scope\": \"\"}")));
-    GITHUB.stubFor(get(urlPathEqualTo("/api/user/installations/" + installationId + "/repositories"))
+    GITHUB.stubFor(WireMock.get(urlPathEqualTo("/api/user/installations/" + installationId + "/repositories"))
         .withHeader("Authorization", equalTo("Bearer ghu_" + code))
         .willReturn(okJson("{\"total_count\": 1, \"repositories\": [{\"name\": \"bylaws\"}]}")));
-    GITHUB.stubFor(get(urlEqualTo("/api/app/installations/" + installationId)).andMatching(GitHubAppTest::appJwt)
+    GITHUB.stubFor(WireMock.get(urlEqualTo("/api/app/installations/" + installationId)).andMatching(GitHubAppTest::appJwt)
         .willReturn(okJson("{\"id\": " + installationId + ", \"account\": {\"login\": \"" + owner + "\", \"type\": \"Organization\"},"
             + " \"app_id\": " + APP_ID + ", \"target_type\": \"Organization\"}")));
   }
@@ -247,7 +246,7 @@ class GitHubAppTest extends ProcessTestSupport {
 
     // The attacker authorizes as themselves (their own code) but names the victim's installation.
     githubHasInstallation(uniqueInstallation(), "Attacker-Org", "attacker-code");
-    GITHUB.stubFor(get(urlPathEqualTo("/api/user/installations/" + installation + "/repositories"))
+    GITHUB.stubFor(WireMock.get(urlPathEqualTo("/api/user/installations/" + installation + "/repositories"))
         .withHeader("Authorization", equalTo("Bearer ghu_attacker-code")).willReturn(aResponse().withStatus(404)
             .withHeader("Content-Type", "application/json").withBody("{\"message\": \"Not Found\"}")));
     Response back = install(slug, "s", "code=attacker-code&installation_id=" + installation + "&setup_action=install");
