@@ -4,6 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.ActionSpec;
 import org.metagov.activities.plugin.InstalledApp;
 import org.metagov.activities.plugin.InvalidInputException;
@@ -66,6 +71,31 @@ public class GitHubPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
+  /**
+   * What the {@code method} action may call, always as the installation and only in its own account: a repository
+   * itself and these parts of it, the organisation's members and teams, and the installation's repositories. Not
+   * webhooks, deploy keys, secrets, Actions or settings, which a Driver should not reach through governance calls.
+   */
+  static final Set<String> REPOSITORY_FAMILIES = Set.of("issues", "pulls", "labels", "milestones", "contents", "readme",
+      "commits", "branches", "tags", "releases", "collaborators", "contributors", "compare", "languages");
+  static final Set<String> ORGANISATION_FAMILIES = Set.of("members", "teams");
+
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._~%+-]{1,200}");
+  private static final Pattern QUERY = Pattern.compile("[A-Za-z0-9._~%+=&,-]{0,500}");
+  private static final Pattern ROUTE = Pattern.compile("/(repos|orgs)/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?[^?]*(?:\\?(.*))?");
+
+  private static final JsonNode METHOD_INPUT = Schemas.schema("""
+      {"type": "object",
+       "properties": {
+         "route": {"type": "string", "minLength": 1, "maxLength": 1000,
+                   "description": "A REST API path in the installation's account, with an optional query: /repos/{owner}/{repo} and its issues, pulls, labels, milestones, contents, readme, commits, branches, tags, releases, collaborators, contributors, compare and languages; /orgs/{owner}/members and /orgs/{owner}/teams; /installation/repositories."},
+         "method": {"type": "string", "enum": ["GET", "POST", "PATCH", "PUT", "DELETE"], "default": "GET"},
+         "body": {"type": "object", "description": "The JSON body, for POST, PATCH and PUT."}
+       },
+       "required": ["route"],
+       "additionalProperties": false}
+      """);
+
   private static final JsonNode GITHUB_ANSWER = Schemas.schema("""
       {"type": "object", "description": "GitHub's answer, as its REST API gives it."}
       """);
@@ -111,7 +141,9 @@ public class GitHubPlugin implements Plugin {
         new ActionSpec("get-installation", "Read the app's installation (account, permissions, events) as GitHub has it.",
             NO_INPUT, GITHUB_ANSWER, this::getInstallation),
         new ActionSpec("create-issue", "Open an issue in a repository of the installation's account.",
-            CREATE_ISSUE_INPUT, GITHUB_ANSWER, this::createIssue));
+            CREATE_ISSUE_INPUT, GITHUB_ANSWER, this::createIssue),
+        new ActionSpec("method", "Call a GitHub REST API route from the allow-list, in the installation's account, with an"
+            + " installation token.", METHOD_INPUT, GITHUB_ANSWER, this::method));
   }
 
   /** Webhooks as the Driver receives them: {@code "<action> <event>"}, or the event alone when it has no action. */
@@ -182,6 +214,59 @@ public class GitHubPlugin implements Plugin {
     ObjectNode issue = (ObjectNode) parameters.deepCopy();
     issue.remove("repo_name");
     return installationCall(context, "POST", "/repos/" + context.configText("owner") + "/" + repo + "/issues", issue);
+  }
+
+  private JsonNode method(PluginContext context, JsonNode parameters) {
+    String route = parameters.path("route").asString("");
+    String method = parameters.path("method").asString("GET");
+    if (!allowed(method, route, context.configText("owner"))) {
+      throw InvalidInputException.of("route", "is not a route this action may call: it must be in the installation's"
+          + " account (" + context.configText("owner") + ") and on the allow-list (see the action's schema)");
+    }
+    JsonNode body = parameters.get("body");
+    JsonNode answer = installationCall(context, method, route, "GET".equals(method) || "DELETE".equals(method) ? null : body);
+    if (answer == null || answer.isObject()) {
+      return answer == null ? Json.object() : answer;
+    }
+    // A list (issues, members...) is wrapped, since an action answers an object.
+    ObjectNode wrapped = Json.object();
+    wrapped.set("items", answer);
+    return wrapped;
+  }
+
+  /**
+   * Whether the {@code method} action may call a route for an installation in {@code owner}'s account. The
+   * repository itself may only be read: changing or deleting it is not governance through this action.
+   */
+  static boolean allowed(String method, String route, String owner) {
+    if (route.contains("..") || route.contains("//") || route.contains("\\") || owner == null) {
+      return false;
+    }
+    int query = route.indexOf('?');
+    String path = query < 0 ? route : route.substring(0, query);
+    if (query >= 0 && !QUERY.matcher(route.substring(query + 1)).matches()) {
+      return false;
+    }
+    String[] segments = path.split("/", -1);
+    for (int i = 1; i < segments.length; i++) {
+      if (!SEGMENT.matcher(segments[i]).matches()) {
+        return false;
+      }
+    }
+    if (path.equals("/installation/repositories")) {
+      return true;
+    }
+    Matcher matcher = ROUTE.matcher(path);
+    if (!matcher.matches() || !matcher.group(2).toLowerCase(Locale.ROOT).equals(owner.toLowerCase(Locale.ROOT))) {
+      return false;
+    }
+    if (matcher.group(1).equals("orgs")) {
+      return matcher.group(3) != null && ORGANISATION_FAMILIES.contains(matcher.group(3));
+    }
+    if (matcher.group(3) == null) {
+      return false;
+    }
+    return matcher.group(4) == null ? "GET".equals(method) : REPOSITORY_FAMILIES.contains(matcher.group(4));
   }
 
   /**

@@ -562,6 +562,39 @@ class GitHubPluginTest {
         .extracting(r -> r.getHeader("Authorization")).containsExactly("Bearer ghs_revoked", "Bearer ghs_fresh");
   }
 
+  @Test
+  void theMethodActionCallsOnlyAllowListedRoutesInTheInstallationsAccount() {
+    PluginContext context = context();
+    githubMintsTokens("ghs_first");
+    github.stubFor(get(urlEqualTo("/api/repos/Coop-Org/bylaws/issues?state=open&per_page=50"))
+        .withHeader("Authorization", equalTo("Bearer ghs_first"))
+        .willReturn(okJson("[{\"number\": 7, \"title\": \"Adopt the bylaws\"}]")));
+    github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.patch(urlEqualTo("/api/repos/Coop-Org/bylaws/issues/7"))
+        .withHeader("Authorization", equalTo("Bearer ghs_first"))
+        .willReturn(okJson("{\"number\": 7, \"state\": \"closed\"}")));
+
+    JsonNode listed = run(context, "method", "{\"route\": \"/repos/Coop-Org/bylaws/issues?state=open&per_page=50\"}");
+    assertThat(listed.path("items").path(0).path("number").asInt()).isEqualTo(7);
+    JsonNode closed = run(context, "method", "{\"route\": \"/repos/Coop-Org/bylaws/issues/7\", \"method\": \"PATCH\", \"body\": {\"state\": \"closed\"}}");
+    assertThat(closed.path("state").asString()).isEqualTo("closed");
+    assertThat(Json.parse(github.findAll(com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor(
+        urlEqualTo("/api/repos/Coop-Org/bylaws/issues/7"))).get(0).getBodyAsString())).isEqualTo(Json.parse("{\"state\": \"closed\"}"));
+
+    for (String refused : List.of("/repos/Other-Org/bylaws/issues", "/repos/Coop-Org/bylaws/hooks", "/repos/Coop-Org/bylaws/keys",
+        "/repos/Coop-Org/bylaws/actions/secrets", "/repos/Coop-Org/../Other-Org/x/issues", "/repos/Coop-Org//issues",
+        "/orgs/Coop-Org/hooks", "/app/installations/4242/access_tokens", "/repos/Coop-Org", "https://evil.example/repos/Coop-Org/x/issues",
+        "/repos/Coop-Org/bylaws/issues?x=<script>")) {
+      assertThatThrownBy(() -> run(context, "method", "{\"route\": \"" + refused + "\"}")).as(refused)
+          .isInstanceOf(InvalidInputException.class);
+    }
+    assertThatThrownBy(() -> run(context, "method", "{\"route\": \"/repos/Coop-Org/bylaws\", \"method\": \"DELETE\"}"))
+        .isInstanceOf(InvalidInputException.class);
+    assertThat(GitHubPlugin.allowed("GET", "/repos/Coop-Org/bylaws", "coop-org")).isTrue();
+    assertThat(GitHubPlugin.allowed("GET", "/orgs/Coop-Org/members", "Coop-Org")).isTrue();
+    assertThat(GitHubPlugin.allowed("GET", "/installation/repositories", "Coop-Org")).isTrue();
+    assertThat(tokenMints()).isEqualTo(1);
+  }
+
   private int tokenMints() {
     return github.findAll(postRequestedFor(urlEqualTo("/api/app/installations/" + INSTALLATION + "/access_tokens"))).size();
   }
