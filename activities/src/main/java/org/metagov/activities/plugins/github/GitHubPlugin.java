@@ -15,6 +15,7 @@ import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginContext;
+import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.slf4j.Logger;
@@ -31,7 +32,8 @@ import tools.jackson.databind.node.ObjectNode;
  * plugin holds no long-lived token: it mints installation tokens with the app's JWT and keeps them in memory
  * until shortly before they expire.
  *
- * <p>Actions: {@code get-installation} and {@code create-issue}. Events: every webhook the app subscribes to, as
+ * <p>Actions: {@code get-installation}, {@code create-issue} and {@code method} (allow-listed routes). Process:
+ * {@code issue-react-vote}. Events: every webhook the app subscribes to, as
  * {@code "<action> <event>"}. Disabling the plugin uninstalls the app from the account.
  */
 @Component
@@ -105,6 +107,7 @@ public class GitHubPlugin implements Plugin {
   private final GitHubApp app;
   private final GitHubWebhooks webhooks;
   private final InstallationTokens tokens;
+  private final IssueReactVote issueReactVote = new IssueReactVote(this);
 
   @Autowired
   public GitHubPlugin(GitHubProperties properties) {
@@ -144,6 +147,14 @@ public class GitHubPlugin implements Plugin {
             CREATE_ISSUE_INPUT, GITHUB_ANSWER, this::createIssue),
         new ActionSpec("method", "Call a GitHub REST API route from the allow-list, in the installation's account, with an"
             + " installation token.", METHOD_INPUT, GITHUB_ANSWER, this::method));
+  }
+
+  @Override
+  public List<ProcessSpec> processes() {
+    return List.of(new ProcessSpec("issue-react-vote", "A vote on an issue the app opens: people react 👍 (yes) or 👎 (no)"
+        + " to it. It closes at closing_at if given, when closed early by DELETE (which posts the result and closes the"
+        + " issue), or when the issue is closed on GitHub.", IssueReactVote.INPUT, IssueReactVote.OUTCOME, true,
+        ProcessSpec.Reconciliation.PERIODIC, issueReactVote));
   }
 
   /** Webhooks as the Driver receives them: {@code "<action> <event>"}, or the event alone when it has no action. */

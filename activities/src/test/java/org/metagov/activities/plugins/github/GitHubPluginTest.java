@@ -595,6 +595,84 @@ class GitHubPluginTest {
     assertThat(tokenMints()).isEqualTo(1);
   }
 
+  // --- issue-react-vote ------------------------------------------------------------------------------------
+
+  private static final String REPO = "/api/repos/Coop-Org/bylaws";
+
+  private void githubAnswers(MappingBuilder mapping, String json) {
+    github.stubFor(mapping.withHeader("Authorization", equalTo("Bearer ghs_first")).willReturn(okJson(json)));
+  }
+
+  private static String issue(String state, int comments, String body) {
+    return "{\"number\": 12, \"state\": \"" + state + "\", \"comments\": " + comments + ", \"title\": \"Adopt the bylaws?\","
+        + " \"html_url\": \"https://github.com/Coop-Org/bylaws/issues/12\", \"body\": " + Json.write(Json.MAPPER.getNodeFactory().stringNode(body))
+        + ", \"user\": {\"login\": \"metagov-test[bot]\", \"type\": \"Bot\"}}";
+  }
+
+  @Test
+  void anIssueReactVoteOpensOneIssueCountsPeoplesThumbsAndClosesWithTheResult() {
+    PluginContext context = context();
+    githubMintsTokens("ghs_first");
+    org.metagov.activities.plugin.ProcessAdapter vote = plugin.processes().get(0).adapter();
+    JsonNode parameters = Json.parse("{\"repo_name\": \"bylaws\", \"title\": \"Adopt the bylaws?\", \"details\": \"See PR 3.\"}");
+    Schemas.requireValid(plugin.processes().get(0).inputSchema(), parameters, "parameters", "parameters");
+    var process = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(5, "coop", parameters, null);
+    String tag = IssueReactVote.processTag("coop", 5);
+    githubAnswers(get(urlEqualTo(REPO + "/issues?state=all&sort=created&direction=desc&per_page=30")), "[]");
+    github.stubFor(post(urlEqualTo(REPO + "/issues")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody(issue("open", 0, "See PR 3.\n\nVote...\n\n" + tag))));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/reactions?per_page=100&page=1")), "[]");
+
+    var started = vote.start(context, process);
+    assertThat(started.platformState().path("issue_number").asInt()).isEqualTo(12);
+    assertThat(started.routingKeys()).containsExactly("issue:coop-org/bylaws#12");
+    assertThat(started.url()).isEqualTo("https://github.com/Coop-Org/bylaws/issues/12");
+    assertThat(started.closed()).isFalse();
+    String opened = github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues"))).get(0).getBodyAsString();
+    assertThat(Json.parse(opened).path("body").asString()).startsWith("See PR 3.").contains("👍", "👎", tag);
+
+    // A start repeated after a crash finds the issue the first attempt opened.
+    githubAnswers(get(urlEqualTo(REPO + "/issues?state=all&sort=created&direction=desc&per_page=30")),
+        "[" + issue("open", 0, "other vote <!-- metagov-vote:000000000000000000000000 -->") + ", " + issue("open", 0, "x " + tag) + "]");
+    assertThat(vote.start(context, process).platformState().path("issue_number").asInt()).isEqualTo(12);
+    assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues")))).hasSize(1);
+
+    var running = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(5, "coop", parameters, started.platformState());
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12")), issue("open", 0, tag));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/reactions?per_page=100&page=1")), """
+        [{"id": 1, "content": "+1", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "content": "+1", "user": {"login": "bob", "type": "User"}},
+         {"id": 3, "content": "-1", "user": {"login": "cy", "type": "User"}},
+         {"id": 4, "content": "+1", "user": {"login": "some-bot[bot]", "type": "Bot"}},
+         {"id": 5, "content": "heart", "user": {"login": "dee", "type": "User"}}]
+        """);
+    var refreshed = vote.refresh(context, running);
+    assertThat(refreshed.outcome().path("votes")).isEqualTo(Json.parse(
+        "{\"yes\": {\"users\": [\"ada\", \"bob\"], \"count\": 2}, \"no\": {\"users\": [\"cy\"], \"count\": 1}}"));
+    assertThat(refreshed.outcome().path("result").asString()).isEqualTo("pass");
+    assertThat(refreshed.closed()).isFalse();
+
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/comments?per_page=30&page=1")), "[]");
+    github.stubFor(post(urlEqualTo(REPO + "/issues/12/comments")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody("{\"id\": 99}")));
+    github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.patch(urlEqualTo(REPO + "/issues/12"))
+        .willReturn(okJson(issue("closed", 1, tag))));
+    var closed = vote.close(context, running);
+    assertThat(closed.closed()).isTrue();
+    assertThat(closed.outcome().path("result").asString()).isEqualTo("pass");
+    String result = Json.parse(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments"))).get(0).getBodyAsString())
+        .path("body").asString();
+    assertThat(result).contains("2 for", "1 against", "pass", "metagov-result:");
+    assertThat(Json.parse(github.findAll(com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor(urlEqualTo(REPO + "/issues/12")))
+        .get(0).getBodyAsString())).isEqualTo(Json.parse("{\"state\": \"closed\"}"));
+
+    // Closed on GitHub (or by an earlier close): the vote is over and nothing is posted again.
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12")), issue("closed", 1, tag));
+    assertThat(vote.refresh(context, running).closed()).isTrue();
+    assertThat(vote.close(context, running).closed()).isTrue();
+    assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments")))).hasSize(1);
+  }
+
   private int tokenMints() {
     return github.findAll(postRequestedFor(urlEqualTo("/api/app/installations/" + INSTALLATION + "/access_tokens"))).size();
   }
