@@ -260,4 +260,55 @@ class GitHubAppTest extends ProcessTestSupport {
     assertProblem(byHand, 400, "validation_failed");
     assertThat(get("/api/internal/community/" + slug).json().path("plugins").size()).isZero();
   }
+
+  @Test
+  void anIssueReactVoteRunsOnAnIssueTheAppOpensAndClosesWithTheResult() {
+    String slug = uniqueSlug("github-vote");
+    putCommunity(slug, "[]");
+    String installation = uniqueInstallation();
+    githubHasInstallation(installation, "Vote-Org", "code-" + installation);
+    assertThat(form(URI.create(install(slug, "v", "code=code-" + installation + "&installation_id=" + installation
+        + "&setup_action=install").header("Location")).getRawQuery())).doesNotContainKey("error");
+    String token = "ghs_" + installation;
+    GITHUB.stubFor(WireMock.post(urlEqualTo("/api/app/installations/" + installation + "/access_tokens")).andMatching(GitHubAppTest::appJwt)
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+            .withBody("{\"token\": \"" + token + "\", \"expires_at\": \"" + Instant.now().plus(Duration.ofHours(1)) + "\"}")));
+    String repo = "/api/repos/Vote-Org/bylaws";
+    String issue = "{\"number\": 12, \"state\": \"%s\", \"comments\": 0, \"html_url\": \"https://github.com/Vote-Org/bylaws/issues/12\"}";
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues?state=all&sort=created&direction=desc&per_page=30"))
+        .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
+    GITHUB.stubFor(WireMock.post(urlEqualTo(repo + "/issues")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(issue.formatted("open"))));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/12")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson(issue.formatted("open"))));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/12/reactions?per_page=100&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
+
+    String location = started(slug, "github.issue-react-vote", "{\"repo_name\": \"bylaws\", \"title\": \"Adopt?\"}");
+    JsonNode pending = awaitStatus(slug, location, "pending");
+    assertThat(pending.path("url").asString()).isEqualTo("https://github.com/Vote-Org/bylaws/issues/12");
+
+    // Someone reacts 👍; a comment on the issue is the hint that makes the process read it again.
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/12/reactions?per_page=100&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson("[{\"content\": \"+1\", \"user\": {\"login\": \"ada\", \"type\": \"User\"}}]")));
+    String comment = "{\"action\": \"created\", \"issue\": {\"number\": 12}, \"comment\": {\"id\": " + System.nanoTime() + "},"
+        + " \"repository\": {\"full_name\": \"Vote-Org/bylaws\"}, \"sender\": {\"login\": \"ada\", \"type\": \"User\"},"
+        + " \"installation\": {\"id\": " + installation + "}}";
+    assertThat(hook("issue_comment", comment, signature(WEBHOOK_SECRET, comment)).status()).isEqualTo(200);
+    awaitRecord(slug, location, "ada's vote", r -> r.path("outcome").path("votes").path("yes").path("count").asInt() == 1);
+
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/12/comments?per_page=30&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
+    GITHUB.stubFor(WireMock.post(urlEqualTo(repo + "/issues/12/comments")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody("{\"id\": 1}")));
+    GITHUB.stubFor(WireMock.patch(urlEqualTo(repo + "/issues/12")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson(issue.formatted("closed"))));
+    Response closed = deleteAs(slug, location);
+    assertThat(closed.status()).as(closed.body()).isEqualTo(200);
+    JsonNode record = awaitStatus(slug, location, "completed");
+    assertThat(record.path("outcome").path("result").asString()).isEqualTo("pass");
+    assertThat(record.path("outcome").path("votes").path("yes").path("users")).isEqualTo(json("[\"ada\"]"));
+    assertThat(GITHUB.findAll(postRequestedFor(urlEqualTo(repo + "/issues/12/comments")))).hasSize(1);
+  }
 }
