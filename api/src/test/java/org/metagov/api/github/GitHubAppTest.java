@@ -284,7 +284,7 @@ class GitHubAppTest extends ProcessTestSupport {
     GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/12/reactions?per_page=100&page=1"))
         .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
 
-    String location = started(slug, "github.issue-react-vote", "{\"repo_name\": \"bylaws\", \"title\": \"Adopt?\"}");
+    String location = started(slug, "github.issue-react-vote", "{\"repo_name\": \"bylaws\", \"question\": \"Adopt?\"}");
     JsonNode pending = awaitStatus(slug, location, "pending");
     assertThat(pending.path("url").asString()).isEqualTo("https://github.com/Vote-Org/bylaws/issues/12");
 

@@ -19,8 +19,8 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code issue-react-vote}: an issue opened by the app, on which people vote by reacting 👍 (yes) or 👎 (no) to the
- * issue itself, as in the original gateway. Only people's reactions count (not bots'). GitHub sends no webhook for
+ * {@code issue-react-vote}: an issue opened by the app ({@code VOTE: <question>}), on which people vote by reacting
+ * 👍 (yes) or 👎 (no) to the issue itself, with the original gateway's parameters (but not its {@code max_votes}). Only people's reactions count (not bots'). GitHub sends no webhook for
  * reactions, so the process re-reads them periodically; a comment webhook on the issue is a hint to re-read
  * sooner. Closing it posts the result as a comment and closes the issue; an issue closed on GitHub ends the vote.
  *
@@ -45,12 +45,12 @@ final class IssueReactVote implements ProcessAdapter {
        "properties": {
          "repo_name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$",
                        "description": "The repository (of the installation's account) to open the vote's issue in."},
-         "title": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The issue's title: the question."},
-         "details": {"type": "string", "maxLength": 60000, "description": "Text above the voting instructions (GitHub Markdown)."},
+         "question": {"type": "string", "minLength": 1, "maxLength": 200, "description": "What is voted on; the issue's title is VOTE: and the question."},
+         "help_text": {"type": "string", "maxLength": 60000, "description": "Guidance shown above the question (GitHub Markdown)."},
          "closing_at": {"type": "string", "pattern": "%s",
                         "description": "When the vote closes: an ISO-8601 date (start of that day, UTC) or date-time. Without it the vote runs until closed by DELETE or until the issue is closed on GitHub."}
        },
-       "required": ["repo_name", "title"],
+       "required": ["repo_name", "question"],
        "additionalProperties": false}
       """.formatted(INSTANT_PATTERN));
 
@@ -100,11 +100,13 @@ final class IssueReactVote implements ProcessAdapter {
       }
     }
     if (issue == null) {
-      String details = parameters.path("details").asString("");
+      String question = parameters.path("question").asString();
+      String help = parameters.path("help_text").asString("");
       ObjectNode create = Json.object();
-      create.put("title", parameters.path("title").asString());
-      create.put("body", (details.isBlank() ? "" : details + "\n\n")
-          + "Vote by reacting to this issue: 👍 for yes, 👎 for no.\n\n" + tag);
+      create.put("title", "VOTE: " + question);
+      create.put("body", "Vote on the question below by reacting to this issue: 👍 for yes, 👎 for no. Other reactions"
+          + " are not counted.\n\n" + (help.isBlank() ? "" : "Additional guidance: " + help + "\n\n") + "QUESTION: " + question
+          + "\n\n" + tag);
       issue = plugin.installationCall(context, "POST", repo + "/issues", create);
     }
     return snapshot(context, repo, issue, "closed".equals(issue.path("state").asString()));

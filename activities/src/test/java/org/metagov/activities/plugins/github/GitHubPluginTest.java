@@ -614,7 +614,7 @@ class GitHubPluginTest {
     PluginContext context = context();
     githubMintsTokens("ghs_first");
     org.metagov.activities.plugin.ProcessAdapter vote = plugin.processes().get(0).adapter();
-    JsonNode parameters = Json.parse("{\"repo_name\": \"bylaws\", \"title\": \"Adopt the bylaws?\", \"details\": \"See PR 3.\"}");
+    JsonNode parameters = Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Adopt the bylaws?\", \"help_text\": \"See PR 3.\"}");
     Schemas.requireValid(plugin.processes().get(0).inputSchema(), parameters, "parameters", "parameters");
     var process = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(5, "coop", parameters, null);
     String tag = IssueReactVote.processTag("coop", 5);
@@ -629,7 +629,8 @@ class GitHubPluginTest {
     assertThat(started.url()).isEqualTo("https://github.com/Coop-Org/bylaws/issues/12");
     assertThat(started.closed()).isFalse();
     String opened = github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues"))).get(0).getBodyAsString();
-    assertThat(Json.parse(opened).path("body").asString()).startsWith("See PR 3.").contains("👍", "👎", tag);
+    assertThat(Json.parse(opened).path("title").asString()).isEqualTo("VOTE: Adopt the bylaws?");
+    assertThat(Json.parse(opened).path("body").asString()).contains("👍", "👎", "Additional guidance: See PR 3.", "QUESTION: Adopt the bylaws?", tag);
 
     // A start repeated after a crash finds the issue the first attempt opened.
     githubAnswers(get(urlEqualTo(REPO + "/issues?state=all&sort=created&direction=desc&per_page=30")),
