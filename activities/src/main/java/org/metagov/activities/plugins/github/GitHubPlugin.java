@@ -33,7 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
  * until shortly before they expire.
  *
  * <p>Actions: {@code get-installation}, {@code create-issue} and {@code method} (allow-listed routes). Process:
- * {@code issue-react-vote}. Events: every webhook the app subscribes to, as
+ * {@code issue-react-vote} and {@code issue-comment-vote}. Events: every webhook the app subscribes to, as
  * {@code "<action> <event>"}. Disabling the plugin uninstalls the app from the account.
  */
 @Component
@@ -108,6 +108,7 @@ public class GitHubPlugin implements Plugin {
   private final GitHubWebhooks webhooks;
   private final InstallationTokens tokens;
   private final IssueReactVote issueReactVote = new IssueReactVote(this);
+  private final IssueCommentVote issueCommentVote = new IssueCommentVote(this);
 
   @Autowired
   public GitHubPlugin(GitHubProperties properties) {
@@ -151,10 +152,15 @@ public class GitHubPlugin implements Plugin {
 
   @Override
   public List<ProcessSpec> processes() {
-    return List.of(new ProcessSpec("issue-react-vote", "A vote on an issue the app opens: people react 👍 (yes) or 👎 (no)"
-        + " to it. It closes at closing_at if given, when closed early by DELETE (which posts the result and closes the"
-        + " issue), or when the issue is closed on GitHub.", IssueReactVote.INPUT, IssueReactVote.OUTCOME, true,
-        ProcessSpec.Reconciliation.PERIODIC, issueReactVote));
+    return List.of(
+        new ProcessSpec("issue-react-vote", "A vote on an issue the app opens: people react 👍 (yes) or 👎 (no)"
+            + " to it. It closes at closing_at if given, when closed early by DELETE (which posts the result and closes the"
+            + " issue), or when the issue is closed on GitHub.", IssueVote.INPUT, IssueReactVote.OUTCOME, true,
+            ProcessSpec.Reconciliation.PERIODIC, issueReactVote),
+        new ProcessSpec("issue-comment-vote", "A vote on an issue the app opens: people comment with their choice between"
+            + " ^^^^ marks; each person's first choice counts. It closes at closing_at if given, when closed early by DELETE"
+            + " (which posts the result and closes the issue), or when the issue is closed on GitHub.", IssueVote.INPUT,
+            IssueCommentVote.OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, issueCommentVote));
   }
 
   /** Webhooks as the Driver receives them: {@code "<action> <event>"}, or the event alone when it has no action. */

@@ -56,6 +56,7 @@ import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
 import org.metagov.activities.plugin.PluginContext;
 import org.metagov.activities.plugin.PluginState;
+import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
@@ -672,6 +673,33 @@ class GitHubPluginTest {
     assertThat(vote.refresh(context, running).closed()).isTrue();
     assertThat(vote.close(context, running).closed()).isTrue();
     assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments")))).hasSize(1);
+  }
+
+  @Test
+  void anIssueCommentVoteCountsEachPersonsFirstChoiceBetweenCarets() {
+    PluginContext context = context();
+    githubMintsTokens("ghs_first");
+    org.metagov.activities.plugin.ProcessAdapter vote = plugin.processes().stream()
+        .filter(p -> p.name().equals("issue-comment-vote")).findFirst().orElseThrow().adapter();
+    JsonNode parameters = Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Which option?\"}");
+    var running = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(6, "coop", parameters,
+        Json.parse("{\"issue_number\": 12}"));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12")), issue("open", 6, "x"));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/comments?per_page=100&page=1")), """
+        [{"id": 1, "body": "^^^^Yes^^^^", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "body": "changed my mind ^^^^no^^^^", "user": {"login": "ada", "type": "User"}},
+         {"id": 3, "body": "I think ^^^^ no ^^^^ because", "user": {"login": "bob", "type": "User"}},
+         {"id": 4, "body": "^^^^yes^^^^", "user": {"login": "some-bot[bot]", "type": "Bot"}},
+         {"id": 5, "body": "What are the options?", "user": {"login": "cy", "type": "User"}},
+         {"id": 6, "body": "^^^^YES^^^^", "user": {"login": "cy", "type": "User"}}]
+        """);
+
+    var refreshed = vote.refresh(context, running);
+    assertThat(refreshed.outcome().path("votes")).isEqualTo(Json.parse(
+        "{\"yes\": {\"users\": [\"ada\", \"cy\"], \"count\": 2}, \"no\": {\"users\": [\"bob\"], \"count\": 1}}"));
+    assertThat(refreshed.outcome().path("voters")).isEqualTo(Json.parse("[\"ada\", \"bob\", \"cy\"]"));
+    assertThat(refreshed.routingKeys()).containsExactly("issue:coop-org/bylaws#12");
+    assertThat(plugin.processes()).extracting(ProcessSpec::name).containsExactly("issue-react-vote", "issue-comment-vote");
   }
 
   private int tokenMints() {
