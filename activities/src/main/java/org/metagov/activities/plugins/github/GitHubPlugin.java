@@ -286,6 +286,11 @@ public class GitHubPlugin implements Plugin {
     return matcher.group(4) == null ? "GET".equals(method) : REPOSITORY_FAMILIES.contains(matcher.group(4));
   }
 
+  /** The login of the app's bot user, which authors what the app writes. */
+  String botLogin() {
+    return properties.slug() + "[bot]";
+  }
+
   /**
    * Calls the API as the installation. A token GitHub refuses with 401 (revoked, or cached past a suspension) is
    * dropped and the call made once more with a fresh one.

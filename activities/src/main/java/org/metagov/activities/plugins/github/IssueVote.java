@@ -78,7 +78,9 @@ abstract class IssueVote implements ProcessAdapter {
     JsonNode issue = null;
     JsonNode recent = plugin.installationCall(context, "GET", repo + "/issues?state=all&sort=created&direction=desc&per_page=" + RECENT, null);
     for (JsonNode candidate : recent == null ? List.<JsonNode>of() : recent) {
-      if (candidate.path("body").asString("").contains(tag)) {
+      // Only the app's own issue: anyone who can open issues could copy the tag into one of theirs.
+      if (candidate.path("body").asString("").contains(tag)
+          && plugin.botLogin().equalsIgnoreCase(candidate.path("user").path("login").asString(""))) {
         issue = candidate;
         break;
       }

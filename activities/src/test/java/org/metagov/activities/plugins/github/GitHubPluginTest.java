@@ -635,7 +635,9 @@ class GitHubPluginTest {
 
     // A start repeated after a crash finds the issue the first attempt opened.
     githubAnswers(get(urlEqualTo(REPO + "/issues?state=all&sort=created&direction=desc&per_page=30")),
-        "[" + issue("open", 0, "other vote <!-- metagov-vote:000000000000000000000000 -->") + ", " + issue("open", 0, "x " + tag) + "]");
+        "[" + issue("open", 0, "other vote <!-- metagov-vote:000000000000000000000000 -->") + ", "
+            + issue("open", 0, "copied " + tag).replace("\"number\": 12", "\"number\": 13").replace("metagov-test[bot]", "mallory")
+            + ", " + issue("open", 0, "x " + tag) + "]");
     assertThat(vote.start(context, process).platformState().path("issue_number").asInt()).isEqualTo(12);
     assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues")))).hasSize(1);
 
