@@ -11,6 +11,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
@@ -98,7 +99,8 @@ public final class OutboundHttp implements AutoCloseable {
    *
    * @param contentType the {@code Content-Type} header, or null
    * @param location the {@code Location} header (of a redirect, which is never followed), or null
-   * @param retryAfter the {@code Retry-After} header (of a 429 or 503), or null
+   * @param retryAfter the {@code Retry-After} header (of a 429 or 503), or the seconds until
+   *     {@code X-RateLimit-Reset} when {@code X-RateLimit-Remaining} is 0, or null
    * @param body the body as far as it was read: all of it when {@code complete}, else its first
    *     {@link Limits#maxAnswerBytes()}
    * @param complete false when the body was larger than {@link Limits#maxAnswerBytes()} and the rest was not read
@@ -242,7 +244,7 @@ public final class OutboundHttp implements AutoCloseable {
     int status = response.getCode();
     String contentType = header(response, "Content-Type");
     String location = header(response, "Location");
-    String retryAfter = header(response, "Retry-After");
+    String retryAfter = retryAfter(response);
     HttpEntity entity = response.getEntity();
     if (entity == null) {
       closeQuietly(response);
@@ -316,6 +318,27 @@ public final class OutboundHttp implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * The {@code Retry-After} header; without one, when the answer says its rate-limit window is used up
+   * ({@code X-RateLimit-Remaining: 0}, as GitHub answers a primary rate limit), the seconds until its
+   * {@code X-RateLimit-Reset} (Unix seconds).
+   */
+  private static String retryAfter(ClassicHttpResponse response) {
+    String retryAfter = header(response, "Retry-After");
+    if (retryAfter != null || !"0".equals(trimmed(header(response, "X-RateLimit-Remaining")))) {
+      return retryAfter;
+    }
+    String reset = trimmed(header(response, "X-RateLimit-Reset"));
+    if (reset == null || !reset.matches("[0-9]{1,12}")) {
+      return null;
+    }
+    return Long.toString(Math.max(0, Long.parseLong(reset) - Instant.now().getEpochSecond()));
+  }
+
+  private static String trimmed(String value) {
+    return value == null ? null : value.trim();
   }
 
   private static String header(ClassicHttpResponse response, String name) {
