@@ -2,16 +2,9 @@ package org.metagov.activities.plugins.discourse;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.ActionSpec;
 import org.metagov.activities.plugin.InvalidInputException;
@@ -22,6 +15,7 @@ import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -239,9 +233,7 @@ public class DiscoursePlugin implements Plugin {
       if (signature == null || signature.isBlank()) {
         throw new WebhookRejectedException("The webhook has no X-Discourse-Event-Signature header.");
       }
-      String expected = "sha256=" + hmacSha256Hex(secret, body);
-      if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-          signature.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+      if (!WebhookSignatures.matches("sha256=" + WebhookSignatures.hmacSha256Hex(secret, body), signature)) {
         throw new WebhookRejectedException("The webhook's X-Discourse-Event-Signature does not match its body under the"
             + " configured webhook_secret.");
       }
@@ -259,16 +251,6 @@ public class DiscoursePlugin implements Plugin {
         trimmed = trimmed.substring(0, trimmed.length() - 1);
       }
       return trimmed;
-    }
-
-    static String hmacSha256Hex(String secret, byte[] body) {
-      try {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(body));
-      } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-        throw new IllegalStateException("HmacSHA256 is not available", e);
-      }
     }
 
     @Override

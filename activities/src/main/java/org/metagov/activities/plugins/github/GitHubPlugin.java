@@ -1,7 +1,5 @@
 package org.metagov.activities.plugins.github;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +16,7 @@ import org.metagov.activities.plugin.PluginContext;
 import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
+import org.metagov.activities.plugin.WebhookSignatures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -191,8 +190,7 @@ public class GitHubPlugin implements Plugin {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
     String proof = context.configText(GitHubApp.INSTALLATION_PROOF);
     if (installationId == null || proof == null || properties.webhookSecret() == null || properties.webhookSecret().isBlank()
-        || !MessageDigest.isEqual(app.proof(installationId).getBytes(StandardCharsets.US_ASCII),
-            proof.getBytes(StandardCharsets.US_ASCII))) {
+        || !WebhookSignatures.matches(app.proof(installationId), proof)) {
       throw InvalidInputException.of("config.installation_proof",
           "does not prove the installation; install the GitHub App through /auth/github/authorize");
     }

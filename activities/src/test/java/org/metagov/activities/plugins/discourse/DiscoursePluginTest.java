@@ -42,6 +42,7 @@ import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import tools.jackson.databind.JsonNode;
@@ -407,7 +408,7 @@ class DiscoursePluginTest {
         "x-discourse-event-id", "901",
         "x-discourse-event-type", event.startsWith("topic") ? "topic" : "post",
         "x-discourse-event", event,
-        "x-discourse-event-signature", "sha256=" + DiscoursePlugin.DiscourseWebhooks.hmacSha256Hex(SECRET, body.getBytes(StandardCharsets.UTF_8))));
+        "x-discourse-event-signature", "sha256=" + WebhookSignatures.hmacSha256Hex(SECRET, body.getBytes(StandardCharsets.UTF_8))));
   }
 
   @Test

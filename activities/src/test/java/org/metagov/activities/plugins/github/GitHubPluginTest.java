@@ -61,6 +61,7 @@ import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -424,7 +425,7 @@ class GitHubPluginTest {
     headers.put("content-type", "application/json");
     headers.put("x-github-event", event);
     headers.put("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958");
-    headers.put("x-hub-signature-256", "sha256=" + GitHubWebhooks.sign(WEBHOOK_SECRET, body.getBytes(StandardCharsets.UTF_8)));
+    headers.put("x-hub-signature-256", "sha256=" + WebhookSignatures.hmacSha256Hex(WEBHOOK_SECRET, body.getBytes(StandardCharsets.UTF_8)));
     return headers;
   }
 
@@ -460,7 +461,7 @@ class GitHubPluginTest {
     assertThatThrownBy(() -> plugin.webhookHandler().verify(unrouted(sha1, COMMENT)))
         .isInstanceOf(WebhookRejectedException.class).hasMessageContaining("malformed");
     Map<String, String> otherSecret = signed("issue_comment", COMMENT);
-    otherSecret.put("x-hub-signature-256", "sha256=" + GitHubWebhooks.sign("another secret", COMMENT.getBytes(StandardCharsets.UTF_8)));
+    otherSecret.put("x-hub-signature-256", "sha256=" + WebhookSignatures.hmacSha256Hex("another secret", COMMENT.getBytes(StandardCharsets.UTF_8)));
     assertThatThrownBy(() -> plugin.webhookHandler().verify(unrouted(otherSecret, COMMENT)))
         .isInstanceOf(WebhookRejectedException.class);
   }
