@@ -311,4 +311,72 @@ class GitHubAppTest extends ProcessTestSupport {
     assertThat(record.path("outcome").path("votes").path("yes").path("users")).isEqualTo(json("[\"ada\"]"));
     assertThat(GITHUB.findAll(postRequestedFor(urlEqualTo(repo + "/issues/12/comments")))).hasSize(1);
   }
+
+  /** Installs the app for a community in the account {@code owner}; returns the installation token GitHub mints for it. */
+  private String installedWithToken(String slug, String owner) {
+    putCommunity(slug, "[]");
+    String installation = uniqueInstallation();
+    githubHasInstallation(installation, owner, "code-" + installation);
+    assertThat(form(URI.create(install(slug, "v", "code=code-" + installation + "&installation_id=" + installation
+        + "&setup_action=install").header("Location")).getRawQuery())).doesNotContainKey("error");
+    String token = "ghs_" + installation;
+    GITHUB.stubFor(WireMock.post(urlEqualTo("/api/app/installations/" + installation + "/access_tokens")).andMatching(GitHubAppTest::appJwt)
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+            .withBody("{\"token\": \"" + token + "\", \"expires_at\": \"" + Instant.now().plus(Duration.ofHours(1)) + "\"}")));
+    return token;
+  }
+
+  @Test
+  void aVoteWithMaxVotesClosesItselfAtTheReconciliationThatFindsThemAndCallsTheDriverBack() {
+    String slug = uniqueSlug("github-max");
+    String token = installedWithToken(slug, "Max-Org");
+    String repo = "/api/repos/Max-Org/charter";
+    String issue = "{\"number\": 3, \"state\": \"%s\", \"comments\": 0, \"html_url\": \"https://github.com/Max-Org/charter/issues/3\"}";
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues?state=all&sort=created&direction=desc&per_page=30"))
+        .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
+    GITHUB.stubFor(WireMock.post(urlEqualTo(repo + "/issues")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(issue.formatted("open"))));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson(issue.formatted("open"))));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3/reactions?per_page=100&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson("[{\"content\": \"+1\", \"user\": {\"login\": \"ada\", \"type\": \"User\"}}]")));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3/comments?per_page=30&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
+    GITHUB.stubFor(WireMock.post(urlEqualTo(repo + "/issues/3/comments")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody("{\"id\": 1}")));
+    GITHUB.stubFor(WireMock.patch(urlEqualTo(repo + "/issues/3")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson(issue.formatted("closed"))));
+
+    String location = started(slug, "github.issue-react-vote", "{\"repo_name\": \"charter\", \"question\": \"Ratify?\","
+        + " \"max_votes\": 2, \"callback_url\": \"" + DRIVER.baseUrl() + "/callback/" + slug + "\"}");
+    awaitRecord(slug, location, "ada's vote", r -> "pending".equals(r.path("status").asString())
+        && r.path("outcome").path("votes").path("yes").path("count").asInt() == 1);
+
+    // bob reacts 👎. GitHub sends no webhook for reactions: the next reconciliation finds two votes and closes.
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3/reactions?per_page=100&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson("[{\"content\": \"+1\", \"user\": {\"login\": \"ada\", \"type\": \"User\"}},"
+            + " {\"content\": \"-1\", \"user\": {\"login\": \"bob\", \"type\": \"User\"}}]")));
+    assertThat(record(slug, location).path("status").asString()).isEqualTo("pending");
+    skip(Duration.ofDays(1).plusMinutes(1));
+    JsonNode completed = awaitStatus(slug, location, "completed");
+    assertThat(completed.path("outcome").path("result").asString()).isEqualTo("tie");
+    assertThat(completed.path("outcome").path("votes").path("no").path("users")).isEqualTo(json("[\"bob\"]"));
+    List<com.github.tomakehurst.wiremock.verification.LoggedRequest> results =
+        GITHUB.findAll(postRequestedFor(urlEqualTo(repo + "/issues/3/comments")));
+    assertThat(results).hasSize(1);
+    assertThat(json(results.get(0).getBodyAsString()).path("body").asString()).contains("1 for", "1 against", "tie");
+    assertThat(GITHUB.findAll(WireMock.patchRequestedFor(urlEqualTo(repo + "/issues/3"))))
+        .extracting(r -> json(r.getBodyAsString())).containsExactly(json("{\"state\": \"closed\"}"));
+
+    String deliveryId = "process-" + idOf(location) + "-result";
+    await("the result callback").atMost(Duration.ofSeconds(30))
+        .until(() -> !DRIVER.findAll(postRequestedFor(urlEqualTo("/callback/" + slug))).isEmpty());
+    JsonNode callback = json(DRIVER.findAll(postRequestedFor(urlEqualTo("/callback/" + slug))).get(0).getBodyAsString());
+    assertThat(callback.path("status").asString()).isEqualTo("completed");
+    assertThat(callback.path("outcome")).isEqualTo(completed.path("outcome"));
+    awaitDeliveryClosed(deliveryId);
+    assertProblem(deleteAs(slug, location), 409, "process_ended");
+  }
 }

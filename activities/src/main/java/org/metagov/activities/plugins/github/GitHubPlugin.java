@@ -154,11 +154,13 @@ public class GitHubPlugin implements Plugin {
     return List.of(
         new ProcessSpec("issue-react-vote", "A vote on an issue the app opens: people react 👍 (yes) or 👎 (no)"
             + " to it. It closes at closing_at if given, when closed early by DELETE (which posts the result and closes the"
-            + " issue), or when the issue is closed on GitHub.", IssueVote.INPUT, IssueReactVote.OUTCOME, true,
+            + " issue), once max_votes people have voted (found at the next reconciliation, since GitHub sends no webhook"
+            + " for reactions, or at a comment on the issue), or when the issue is closed on GitHub.", IssueVote.INPUT, IssueReactVote.OUTCOME, true,
             ProcessSpec.Reconciliation.PERIODIC, issueReactVote),
         new ProcessSpec("issue-comment-vote", "A vote on an issue the app opens: people comment with their choice between"
             + " ^^^^ marks; each person's first choice counts. It closes at closing_at if given, when closed early by DELETE"
-            + " (which posts the result and closes the issue), or when the issue is closed on GitHub.", IssueVote.INPUT,
+            + " (which posts the result and closes the issue), once max_votes people have voted, or when the issue is"
+            + " closed on GitHub.", IssueVote.INPUT,
             IssueCommentVote.OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, issueCommentVote));
   }
 

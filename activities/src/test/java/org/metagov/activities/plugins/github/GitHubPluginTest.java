@@ -705,6 +705,65 @@ class GitHubPluginTest {
     assertThat(plugin.processes()).extracting(ProcessSpec::name).containsExactly("issue-react-vote", "issue-comment-vote");
   }
 
+  @Test
+  void aVoteWithMaxVotesClosesItselfWithTheResultOnceThatManyPeopleHaveVoted() {
+    PluginContext context = context();
+    githubMintsTokens("ghs_first");
+    org.metagov.activities.plugin.ProcessAdapter vote = plugin.processes().get(0).adapter();
+    JsonNode parameters = Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Adopt?\", \"max_votes\": 3}");
+    Schemas.requireValid(plugin.processes().get(0).inputSchema(), parameters, "parameters", "parameters");
+    assertThat(Schemas.validate(plugin.processes().get(0).inputSchema(), Json.parse(
+        "{\"repo_name\": \"bylaws\", \"question\": \"Adopt?\", \"max_votes\": 0}"), "parameters")).isNotEmpty();
+    var running = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(7, "coop", parameters,
+        Json.parse("{\"issue_number\": 12}"));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12")), issue("open", 0, "x"));
+    // ada reacted both ways: two people have voted, not three.
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/reactions?per_page=100&page=1")), """
+        [{"id": 1, "content": "+1", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "content": "-1", "user": {"login": "ada", "type": "User"}},
+         {"id": 3, "content": "-1", "user": {"login": "bob", "type": "User"}},
+         {"id": 4, "content": "+1", "user": {"login": "some-bot[bot]", "type": "Bot"}}]
+        """);
+    assertThat(vote.refresh(context, running).closed()).isFalse();
+    assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments")))).isEmpty();
+
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/reactions?per_page=100&page=1")), """
+        [{"id": 1, "content": "+1", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "content": "-1", "user": {"login": "ada", "type": "User"}},
+         {"id": 3, "content": "-1", "user": {"login": "bob", "type": "User"}},
+         {"id": 5, "content": "-1", "user": {"login": "cy", "type": "User"}}]
+        """);
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/comments?per_page=30&page=1")), "[]");
+    github.stubFor(post(urlEqualTo(REPO + "/issues/12/comments")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody("{\"id\": 99}")));
+    github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.patch(urlEqualTo(REPO + "/issues/12"))
+        .willReturn(okJson(issue("closed", 1, "x"))));
+    var reached = vote.refresh(context, running);
+    assertThat(reached.closed()).isTrue();
+    assertThat(reached.outcome().path("result").asString()).isEqualTo("fail");
+    assertThat(reached.outcome().path("votes").path("no").path("users")).isEqualTo(Json.parse("[\"ada\", \"bob\", \"cy\"]"));
+    assertThat(Json.parse(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments"))).get(0).getBodyAsString())
+        .path("body").asString()).contains("1 for", "3 against", "fail");
+    assertThat(Json.parse(github.findAll(com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor(urlEqualTo(REPO + "/issues/12")))
+        .get(0).getBodyAsString())).isEqualTo(Json.parse("{\"state\": \"closed\"}"));
+
+    // The comment vote counts the people whose comment holds a choice.
+    org.metagov.activities.plugin.ProcessAdapter commentVote = plugin.processes().get(1).adapter();
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12")), issue("open", 3, "x"));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/comments?per_page=100&page=1")), """
+        [{"id": 1, "body": "^^^^yes^^^^", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "body": "What is this about?", "user": {"login": "bob", "type": "User"}},
+         {"id": 3, "body": "^^^^no^^^^", "user": {"login": "cy", "type": "User"}}]
+        """);
+    var commentRunning = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(8, "coop",
+        Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Which?\", \"max_votes\": 3}"), Json.parse("{\"issue_number\": 12}"));
+    assertThat(commentVote.refresh(context, commentRunning).closed()).isFalse();
+    var commentReached = commentVote.refresh(context, new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(8, "coop",
+        Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Which?\", \"max_votes\": 2}"), Json.parse("{\"issue_number\": 12}")));
+    assertThat(commentReached.closed()).isTrue();
+    assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments")))).hasSize(2);
+  }
+
   private int tokenMints() {
     return github.findAll(postRequestedFor(urlEqualTo("/api/app/installations/" + INSTALLATION + "/access_tokens"))).size();
   }
