@@ -17,6 +17,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.matching.MatchResult;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -378,5 +379,49 @@ class GitHubAppTest extends ProcessTestSupport {
     assertThat(callback.path("outcome")).isEqualTo(completed.path("outcome"));
     awaitDeliveryClosed(deliveryId);
     assertProblem(deleteAs(slug, location), 409, "process_ended");
+  }
+
+  @Test
+  void aSuspendedInstallationStaysBoundTheDriverIsToldAndActionsSaySoUntilItIsUnsuspended() {
+    String slug = uniqueSlug("github-suspend");
+    String token = installedWithToken(slug, "Paused-Org");
+    String installation = token.substring("ghs_".length());
+    String issues = "/api/repos/Paused-Org/charter/issues";
+    GITHUB.stubFor(WireMock.post(urlEqualTo(issues)).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody("{\"number\": 1}")));
+    String createIssue = "{\"parameters\": {\"repo_name\": \"charter\", \"title\": \"Agenda\"}}";
+    Response before = send("POST", "/api/internal/action/github.create-issue", createIssue, COMMUNITY_HEADER, slug);
+    assertThat(before.status()).as(before.body()).isEqualTo(200);
+
+    String suspend = "{\"action\": \"suspend\", \"installation\": {\"id\": " + installation + ", \"account\": {\"login\": \"Paused-Org\"},"
+        + " \"suspended_by\": {\"login\": \"ada\"}}, \"sender\": {\"login\": \"ada\", \"type\": \"User\"}}";
+    Response suspended = hook("installation", suspend, signature(WEBHOOK_SECRET, suspend));
+    assertThat(suspended.status()).as(suspended.body()).isEqualTo(200);
+    assertThat(suspended.json().path("uninstalled").asBoolean()).isFalse();
+    await("the suspend event").atMost(Duration.ofSeconds(30)).until(() -> eventsFor(slug).size() == 1);
+    assertThat(eventsFor(slug).get(0).path("event_type").asString()).isEqualTo("suspend installation");
+    assertThat(get("/api/internal/community/" + slug).json().path("plugins").path(0).path("name").asString()).isEqualTo("github");
+
+    // GitHub refuses the app in a suspended installation: its old token no longer works and no new one is minted.
+    String refusal = "{\"message\": \"This installation has been suspended\", \"documentation_url\": \"https://docs.github.com/rest\"}";
+    StubMapping oldTokenRefused = GITHUB.stubFor(WireMock.post(urlEqualTo(issues)).atPriority(1).willReturn(aResponse().withStatus(401)
+        .withHeader("Content-Type", "application/json").withBody("{\"message\": \"Bad credentials\"}")));
+    StubMapping noNewToken = GITHUB.stubFor(WireMock.post(urlEqualTo("/api/app/installations/" + installation + "/access_tokens")).atPriority(1)
+        .andMatching(GitHubAppTest::appJwt).willReturn(aResponse().withStatus(403).withHeader("Content-Type", "application/json").withBody(refusal)));
+    Response during = send("POST", "/api/internal/action/github.create-issue", createIssue, COMMUNITY_HEADER, slug);
+    assertProblem(during, 502, "platform_error");
+    assertThat(during.json().path("detail").asString()).contains("GitHub App is suspended", installation).doesNotContain("ghs_");
+
+    String unsuspend = suspend.replace("\"suspend\"", "\"unsuspend\"");
+    assertThat(hook("installation", unsuspend, signature(WEBHOOK_SECRET, unsuspend)).status()).isEqualTo(200);
+    await("the unsuspend event").atMost(Duration.ofSeconds(30)).until(() -> eventsFor(slug).size() == 2);
+    assertThat(eventsFor(slug)).extracting(e -> e.path("event_type").asString())
+        .containsExactlyInAnyOrder("suspend installation", "unsuspend installation");
+    GITHUB.removeStub(oldTokenRefused);
+    GITHUB.removeStub(noNewToken);
+    Response after = send("POST", "/api/internal/action/github.create-issue", createIssue, COMMUNITY_HEADER, slug);
+    assertThat(after.status()).as(after.body()).isEqualTo(200);
+    assertThat(GITHUB.findAll(postRequestedFor(urlEqualTo(issues))).stream()
+        .filter(r -> ("Bearer " + token).equals(r.getHeader("Authorization")))).hasSize(3);
   }
 }

@@ -34,6 +34,11 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Actions: {@code get-installation}, {@code create-issue} and {@code method} (allow-listed routes). Process:
  * {@code issue-react-vote} and {@code issue-comment-vote}. Events: every webhook the app subscribes to, as
  * {@code "<action> <event>"}. Disabling the plugin uninstalls the app from the account.
+ *
+ * <p>An installation can be suspended (by an owner of the account or of the app) and unsuspended. A suspension is
+ * not an uninstall: the community keeps its config, the Driver is told by the events {@code "suspend installation"}
+ * and {@code "unsuspend installation"}, and meanwhile every action answers that the app is suspended (a 403 from
+ * GitHub, which open votes ride out as any refused credential) instead of failing obscurely.
  */
 @Component
 public class GitHubPlugin implements Plugin {
@@ -293,7 +298,8 @@ public class GitHubPlugin implements Plugin {
 
   /**
    * Calls the API as the installation. A token GitHub refuses with 401 (revoked, or cached past a suspension) is
-   * dropped and the call made once more with a fresh one.
+   * dropped and the call made once more with a fresh one. A suspended installation fails every call with
+   * {@link InstallationTokens#suspension}, a 403 that says so.
    */
   JsonNode installationCall(PluginContext context, String method, String path, JsonNode body) {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
@@ -301,6 +307,10 @@ public class GitHubPlugin implements Plugin {
     try {
       return GitHubApi.call(context.http(), properties.apiBaseUrl(), token, method, path, body);
     } catch (PlatformException e) {
+      if (InstallationTokens.suspended(e)) {
+        tokens.forget(installationId, token);
+        throw InstallationTokens.suspension(installationId, e);
+      }
       if (e.platformStatus() != 401) {
         throw e;
       }

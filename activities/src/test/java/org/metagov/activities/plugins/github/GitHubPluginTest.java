@@ -564,6 +564,55 @@ class GitHubPluginTest {
         .extracting(r -> r.getHeader("Authorization")).containsExactly("Bearer ghs_revoked", "Bearer ghs_fresh");
   }
 
+  private static final String SUSPENDED = "{\"message\": \"This installation has been suspended\","
+      + " \"documentation_url\": \"https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app\"}";
+
+  @Test
+  void aSuspendedInstallationIsAnEventNotAnUninstallAndActionsSayTheAppIsSuspendedUntilItIsUnsuspended() {
+    String suspend = "{\"action\": \"suspend\", \"installation\": {\"id\": 4242, \"account\": {\"login\": \"Coop-Org\"},"
+        + " \"suspended_at\": \"2030-03-01T12:00:00Z\", \"suspended_by\": {\"login\": \"ada\"}}, \"sender\": {\"login\": \"ada\", \"type\": \"User\"}}";
+    assertThat(plugin.installedApp().route(unrouted(signed("installation", suspend), suspend)))
+        .isInstanceOfSatisfying(AppWebhookRoute.Deliver.class, deliver -> {
+          assertThat(deliver.installationKey()).isEqualTo(INSTALLATION);
+          assertThat(deliver.uninstalled()).isFalse();
+        });
+    assertThat(plugin.webhookHandler().parse(unrouted(signed("installation", suspend), suspend)).events())
+        .singleElement().satisfies(event -> {
+          assertThat(event.eventType()).isEqualTo("suspend installation");
+          assertThat(event.initiatorUserId()).isEqualTo("ada");
+        });
+    String unsuspend = suspend.replace("\"suspend\"", "\"unsuspend\"");
+    assertThat(plugin.webhookHandler().parse(unrouted(signed("installation", unsuspend), unsuspend)).eventType())
+        .isEqualTo("unsuspend installation");
+
+    // A token minted before the suspension is refused as GitHub refuses calls in a suspended installation.
+    PluginContext context = context();
+    githubMintsTokens("ghs_before");
+    githubAcceptsIssuesWith("ghs_before");
+    run(context, "create-issue", "{\"repo_name\": \"bylaws\", \"title\": \"Before\"}");
+    github.stubFor(post(urlEqualTo("/api/repos/Coop-Org/bylaws/issues")).atPriority(1).willReturn(aResponse().withStatus(403)
+        .withHeader("Content-Type", "application/json").withBody(SUSPENDED)));
+    stubAsApp(post(urlEqualTo("/api/app/installations/" + INSTALLATION + "/access_tokens")).atPriority(1), 403, SUSPENDED);
+    for (int attempt = 0; attempt < 2; attempt++) {
+      assertThatThrownBy(() -> run(context, "create-issue", "{\"repo_name\": \"bylaws\", \"title\": \"During\"}"))
+          .isInstanceOfSatisfying(PlatformException.class, e -> {
+            assertThat(e.kind()).isEqualTo(Kind.REJECTED);
+            assertThat(e.platformStatus()).isEqualTo(403);
+            assertThat(e.getMessage()).contains("suspended in its installation 4242", "unsuspends it").doesNotContain("ghs_");
+          });
+    }
+    // The refused token was dropped: the second attempt asked GitHub for a new one, which it refused.
+    assertThat(tokenMints()).isEqualTo(2);
+    assertThat(github.findAll(postRequestedFor(urlEqualTo("/api/repos/Coop-Org/bylaws/issues")))).hasSize(2);
+
+    // Unsuspended: GitHub mints tokens again and the app acts.
+    github.resetAll();
+    github.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(401)));
+    githubMintsTokens("ghs_after");
+    githubAcceptsIssuesWith("ghs_after");
+    assertThat(run(context, "create-issue", "{\"repo_name\": \"bylaws\", \"title\": \"After\"}").path("number").asInt()).isEqualTo(7);
+  }
+
   @Test
   void theMethodActionCallsOnlyAllowListedRoutesInTheInstallationsAccount() {
     PluginContext context = context();
