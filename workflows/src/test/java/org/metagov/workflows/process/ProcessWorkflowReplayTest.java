@@ -124,6 +124,42 @@ class ProcessWorkflowReplayTest {
     }
   }
 
+  /**
+   * The path a GitHub issue vote takes that the histories above do not: no deadline (reconciliation wakes only),
+   * a webhook hint, then a reconciliation that finds the vote closed on the platform (by {@code max_votes}, or the
+   * issue closed on GitHub), which completes it and starts the callback.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "metagov.recordHistories", matches = "github")
+  void recordGitHubVoteHistory() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
+      worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+      FakePlatform platform = new FakePlatform();
+      worker.registerActivitiesImplementations(platform);
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+      platform.client = client;
+
+      String workflowId = ProcessWorkflow.workflowId("c1", "github.issue-comment-vote", 5);
+      ProcessWorkflow vote = client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
+          .setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
+      WorkflowClient.start(vote::run, new ProcessStart(5, "c1", "github", "issue-comment-vote",
+          Map.of("repo_name", "bylaws", "question", "Adopt?", "max_votes", 2), 0, "http://127.0.0.1:9/cb", 3600, false,
+          ProcessWorkflowTest.DELIVERY, null));
+      env.sleep(Duration.ofMinutes(10));
+      platform.votes = Map.of("yes", 1);
+      vote.platformUpdate(new PlatformHint("d-1", "created issue_comment"));
+      env.sleep(Duration.ofMinutes(1));
+      platform.votes = Map.of("yes", 2);
+      platform.closedOnPlatform = true;
+      env.sleep(Duration.ofHours(1));
+      ProcessRecord record = WorkflowStub.fromTyped(vote).getResult(ProcessRecord.class);
+      assertThat(record.status()).isEqualTo(ProcessStatus.COMPLETED);
+      Files.writeString(file("github-vote-closed-on-platform-at-reconcile", ""), client.fetchHistory(workflowId).toJson(true));
+    }
+  }
+
   private static WorkflowExecutionStatus status(WorkflowClient client, String workflowId, String runId) {
     return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
         DescribeWorkflowExecutionRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
