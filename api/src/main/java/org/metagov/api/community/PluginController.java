@@ -65,7 +65,7 @@ public class PluginController {
       content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
   @ApiResponse(responseCode = "409", description = "The plugin has open processes; nothing changed",
       content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = Problem.class)))
-  @DeleteMapping("/api/internal/plugin/{name}/{id}")
+  @DeleteMapping("/api/internal/plugin/{name}/{id:[0-9]+}")
   public ResponseEntity<Void> disable(@PathVariable String name, @PathVariable long id) {
     communities.disablePlugin(name, id);
     return ResponseEntity.noContent().build();
