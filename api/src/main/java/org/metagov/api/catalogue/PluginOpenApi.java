@@ -58,6 +58,18 @@ public class PluginOpenApi {
               .requestBody(new RequestBody().required(false).content(json(body)))
               .responses(responses("200", "The action's result.", action.outputSchema()));
           paths.addPathItem("/api/internal/action/" + plugin.name() + "." + action.name(), new PathItem().post(operation));
+          if (action.isPublic()) {
+            Operation open = new Operation()
+                .operationId("public-action." + plugin.name() + "." + action.name())
+                .summary(plugin.name() + "." + action.name() + " (public)")
+                .description(action.description() + " A public action: it runs without a Driver token.")
+                .addTagsItem(plugin.name())
+                .addParametersItem(communityHeader())
+                .requestBody(new RequestBody().required(false).content(json(body)))
+                .responses(responses("200", "The action's result.", action.outputSchema()));
+            open.setSecurity(java.util.List.of());
+            paths.addPathItem("/api/action/" + plugin.name() + "." + action.name(), new PathItem().post(open));
+          }
         }
         for (ProcessSpec process : plugin.processes()) {
           ObjectNode body = (ObjectNode) process.inputSchema().deepCopy();

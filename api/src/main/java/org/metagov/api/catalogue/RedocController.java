@@ -1,9 +1,13 @@
 package org.metagov.api.catalogue;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import java.io.IOException;
+import java.net.URI;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -38,6 +42,13 @@ public class RedocController {
           </body>
         </html>
         """.formatted(script);
+  }
+
+  /** The root leads to the API documentation, as the gateway's did. */
+  @Hidden
+  @GetMapping("/")
+  public ResponseEntity<Void> index() {
+    return ResponseEntity.status(HttpStatus.FOUND).location(URI.create("/redoc")).build();
   }
 
   @GetMapping(path = {"/redoc", "/redoc/"}, produces = MediaType.TEXT_HTML_VALUE)

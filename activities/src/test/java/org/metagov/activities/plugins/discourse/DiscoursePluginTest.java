@@ -162,8 +162,9 @@ class DiscoursePluginTest {
   @Test
   void catalogue() {
     assertThat(pollSpec().closableEarly()).isTrue();
-    assertThat(plugin.eventTypes()).containsExactly("post_created", "topic_created");
-    assertThat(plugin.actions()).extracting(ActionSpec::name).containsExactly("create-post", "create-topic", "create-message");
+    assertThat(plugin.eventTypes()).containsExactly("post_created", "topic_created", "user_fields_changed");
+    assertThat(plugin.actions()).extracting(ActionSpec::name).containsExactly("create-post", "create-topic", "create-message",
+        "delete-post", "delete-topic", "recover-post", "recover-topic", "lock-post");
   }
 
   @Test
@@ -383,7 +384,7 @@ class DiscoursePluginTest {
   void actionsCreatePostsTopicsAndMessages() {
     discourse.stubFor(post(urlEqualTo("/posts.json")).willReturn(okJson(
         "{\"id\": 200, \"topic_id\": 46, \"topic_slug\": \"hello\", \"post_number\": 3, \"username\": \"system\"}")));
-    String expected = "{\"id\": 200, \"topic_id\": 46, \"post_number\": 3, \"url\": \"" + discourse.baseUrl() + "/t/hello/46/3\"}";
+    String expected = "{\"id\": 200, \"post_id\": 200, \"topic_id\": 46, \"post_number\": 3, \"url\": \"" + discourse.baseUrl() + "/t/hello/46/3\"}";
 
     assertThat(norm(runAction("create-post", "{\"raw\": \"Hi there\", \"topic_id\": 46}"))).isEqualTo(Json.parse(expected));
     assertThat(norm(lastPostBody())).isEqualTo(Json.parse("{\"raw\": \"Hi there\", \"topic_id\": 46}"));
