@@ -59,7 +59,7 @@ final class DiscordApi {
    */
   JsonNode followUp(String interactionToken, JsonNode message) {
     URI uri = PlatformHttp.resolve(app.apiBaseUrl(), "/webhooks/" + encode(app.clientId()) + "/" + encode(interactionToken));
-    URI described = PlatformHttp.resolve(app.apiBaseUrl(), "/webhooks/" + encode(app.clientId()) + "/{interaction-token}");
+    URI described = PlatformHttp.resolve(app.apiBaseUrl(), "/webhooks/" + encode(app.clientId()) + "/interaction-token");
     PlatformHttp.Reply reply;
     try {
       reply = http.exchange(PLATFORM, "POST", uri, Map.of(), "application/json",
