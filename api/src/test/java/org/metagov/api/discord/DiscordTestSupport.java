@@ -70,7 +70,7 @@ public abstract class DiscordTestSupport extends ProcessTestSupport {
         + guildId + "\", \"installation_proof\": \"" + proof(guildId) + "\"}}]");
   }
 
-  protected static String proof(String guildId) {
+  public static String proof(String guildId) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(FakeDiscord.CLIENT_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
