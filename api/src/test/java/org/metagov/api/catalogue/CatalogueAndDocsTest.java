@@ -112,6 +112,21 @@ class CatalogueAndDocsTest extends IntegrationTest {
   }
 
   @Test
+  void discordsActionsProcessesAndEventsAreListed() {
+    JsonNode discord = named(get("/api/internal/plugins").json().path("plugins"), "discord");
+    assertThat(names(discord.path("actions"))).containsExactly("post-message", "get-guild", "register-guild-command", "method");
+    assertThat(names(discord.path("processes"))).containsExactly("vote");
+    assertThat(named(discord.path("processes"), "vote").path("closable_early").asBoolean()).isTrue();
+    assertThat(discord.path("event_types").toString()).contains("\"slash_command\"");
+    JsonNode paths = get("/v3/api-docs").json().path("paths");
+    for (String action : List.of("post-message", "get-guild", "register-guild-command", "method")) {
+      assertThat(paths.path("/api/internal/action/discord." + action).path("post").isObject()).as(action).isTrue();
+    }
+    assertThat(paths.path("/api/internal/process/discord.vote").path("post").path("requestBody").toString()).contains("poll_type");
+    assertThat(paths.path("/api/internal/process/discord.vote/{id}").has("delete")).isTrue();
+  }
+
+  @Test
   void metadataOfAnUnknownPluginIs404() {
     assertProblem(get("/api/internal/plugin/nope/metadata"), 404, "plugin_not_found");
   }
