@@ -429,6 +429,27 @@ class IdentityApiTest extends IntegrationTest {
   }
 
   @Test
+  void theOpenApiDocumentDescribesEveryIdentityEndpoint() {
+    JsonNode paths = get("/v3/api-docs").json().path("paths");
+    for (String post : List.of("create_id", "merge_ids", "link_account", "unlink_account")) {
+      JsonNode operation = paths.path("/api/internal/identity/" + post).path("post");
+      assertThat(operation.path("tags")).as(post).containsExactly(json("\"identity\""));
+      assertThat(operation.path("requestBody").path("content").path("application/json").path("schema").path("$ref").asString())
+          .as(post).startsWith("#/components/schemas/");
+      assertThat(operation.path("responses").path("404").path("content").path("application/problem+json").path("schema")
+          .path("$ref").asString()).as(post).endsWith("/Problem");
+    }
+    assertThat(paths.path("/api/internal/identity/create_id").path("post").path("responses").has("201")).isTrue();
+    assertThat(paths.path("/api/internal/identity/link_account").path("post").path("responses").has("409")).isTrue();
+    for (String read : List.of("get_user", "get_users", "filter_users_by_account", "get_linked_account")) {
+      JsonNode operation = paths.path("/api/internal/identity/" + read).path("get");
+      assertThat(operation.path("tags")).as(read).containsExactly(json("\"identity\""));
+      assertThat(operation.path("responses").path("400").path("content").path("application/problem+json").path("schema")
+          .path("$ref").asString()).as(read).endsWith("/Problem");
+    }
+  }
+
+  @Test
   void twoRacingLinksOfOneAccountLeaveExactlyOne() throws Exception {
     String community = community();
     ExecutorService pool = Executors.newFixedThreadPool(2);
