@@ -167,7 +167,7 @@ public class IdentityRepository {
             """)
         .params(to, community, from)
         .update();
-    jdbc.sql("delete from metagov_id where community_slug = ? and external_id = ?").params(community, from).update();
+    deleteId(community, from);
   }
 
   public void deleteId(String community, long externalId) {

@@ -1,6 +1,7 @@
 package org.metagov.api.identity;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -327,7 +328,7 @@ public class IdentityService implements Identities {
     return ApiException.notFound("community_not_found", "There is no community named " + community + ".");
   }
 
-  private static void requireIds(String community, java.util.Collection<Long> wanted, List<Long> found) {
+  private static void requireIds(String community, Collection<Long> wanted, List<Long> found) {
     List<Long> missing = wanted.stream().filter(id -> !found.contains(id)).toList();
     if (!missing.isEmpty()) {
       throw idNotFound(community, missing);

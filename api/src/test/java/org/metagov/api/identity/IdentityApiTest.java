@@ -114,6 +114,7 @@ class IdentityApiTest extends IntegrationTest {
         "validation_failed"))).containsExactly("count");
     assertThat(errorPaths(assertProblem(post(path, "{}"), 400, "missing_community"))).containsExactly("community_slug");
     assertProblem(post(path, "[1]"), 400, "validation_failed");
+    assertThat(post(path, "null").status()).isEqualTo(400);
     assertProblem(post(path, "{\"community_slug\": "), 400, "malformed_json");
     assertProblem(send("POST", path, "{\"community_slug\": \"" + community + "\"}", COMMUNITY_HEADER, "another"), 400,
         "community_mismatch");
