@@ -46,6 +46,15 @@ public interface InstalledApp {
   ObjectNode install(PlatformHttp http, java.util.Map<String, String> callback, URI callbackUrl);
 
   /**
+   * The platform identifier of the user who installed the app, read from the config {@link #install} returned, or
+   * null when the platform did not name them. The orchestrator records it through {@link Identities} as an OAuth
+   * link of the strongest quality, in the installation's space ({@link #installationKeyField}).
+   */
+  default String installerAccount(ObjectNode installation) {
+    return null;
+  }
+
+  /**
    * Reads an app-level webhook that {@link WebhookHandler#verify} accepted (the request carries no community:
    * it has not been routed yet) and says what to do with it: answer it at once (a URL check, a ping), or route
    * it to the installation it names.

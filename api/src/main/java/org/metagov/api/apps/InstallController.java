@@ -9,8 +9,12 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.plugin.FieldError;
+import org.metagov.activities.plugin.Identities;
+import org.metagov.activities.plugin.Identities.PlatformAccount;
 import org.metagov.activities.plugin.InstalledApp;
 import org.metagov.activities.plugin.InstalledApp.InstallRefusedException;
+import org.metagov.activities.plugin.LinkQuality;
+import org.metagov.activities.plugin.LinkType;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginRegistry;
@@ -31,6 +35,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.util.UriComponentsBuilder;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The OAuth install flow of installed apps (Slack, GitHub, Discord).
@@ -58,9 +63,11 @@ public class InstallController {
   private final CommunityService communities;
   private final PlatformHttp http;
   private final String publicUrl;
+  private final Identities identities;
 
   public InstallController(PluginRegistry registry, InstallStates states, InstallProperties properties,
-      CommunityService communities, PlatformHttp http, MetagovProperties metagov) {
+      CommunityService communities, PlatformHttp http, MetagovProperties metagov, Identities identities) {
+    this.identities = identities;
     this.registry = registry;
     this.states = states;
     this.properties = properties;
@@ -133,8 +140,9 @@ public class InstallController {
         callback.put(name, values[0]);
       }
     });
+    ObjectNode config;
     try {
-      var config = app.install(http, callback, callbackUrl(plugin, request));
+      config = app.install(http, callback, callbackUrl(plugin, request));
       communities.install(pending.community(), plugin, config);
     } catch (InstallRefusedException e) {
       return backToDriver(pending, e.code(), e.getMessage());
@@ -145,7 +153,25 @@ public class InstallController {
       return backToDriver(pending, e.code(), e.getMessage());
     }
     log.info("Installed {} into the community {}.", plugin, pending.community());
+    recordInstaller(pending.community(), plugin, app, config);
     return backToDriver(pending, null, null);
+  }
+
+  /**
+   * Links the installing user's platform account in the community, as the gateway did. The installation is
+   * already stored by then and stands even if this fails: the Driver can link the account itself.
+   */
+  private void recordInstaller(String community, String plugin, InstalledApp app, ObjectNode config) {
+    String installer = app.installerAccount(config);
+    if (installer == null || installer.isBlank()) {
+      return;
+    }
+    try {
+      identities.recordAccount(community, new PlatformAccount(plugin, installer,
+          config.path(app.installationKeyField()).asString(null), null, LinkType.OAUTH, LinkQuality.STRONG_CONFIRM));
+    } catch (RuntimeException e) {
+      log.warn("Installed {} into {}, but could not record the installing user's account.", plugin, community, e);
+    }
   }
 
   private InstalledApp app(String pluginName) {
