@@ -138,7 +138,7 @@ class ProcessWorkflowReplayTest {
 
   private static ProcessStart start(TestWorkflowEnvironment env, long id, Duration closesIn, String callback, long reconcile) {
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + closesIn.toMillis(), callback, reconcile, false, ProcessWorkflowTest.DELIVERY, null);
+        env.currentTimeMillis() + closesIn.toMillis(), callback, false, reconcile, false, ProcessWorkflowTest.DELIVERY, null);
   }
 
   private static void write(WorkflowClient client, long id, String name) throws IOException {
