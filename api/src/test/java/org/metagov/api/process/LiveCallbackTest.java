@@ -126,8 +126,9 @@ class LiveCallbackTest extends ProcessTestSupport {
     assertThat(bodies).extracting(b -> b.path("final").asBoolean()).containsExactly(false, false, false, false, true);
     assertThat(bodies).extracting(b -> b.path("status").asString())
         .containsExactly("pending", "pending", "pending", "pending", "completed");
-    assertThat(bodies).extracting(b -> b.path("outcome").path("votes").toString()).containsExactly(
-        "{\"Yes\":0,\"No\":0}", "{\"Yes\":1,\"No\":0}", "{\"Yes\":2,\"No\":0}", "{\"Yes\":2,\"No\":1}", "{\"Yes\":3,\"No\":1}");
+    assertThat(bodies).extracting(b -> b.path("outcome").path("votes")).containsExactly(json("{\"Yes\": 0, \"No\": 0}"),
+        json("{\"Yes\": 1, \"No\": 0}"), json("{\"Yes\": 2, \"No\": 0}"), json("{\"Yes\": 2, \"No\": 1}"),
+        json("{\"Yes\": 3, \"No\": 1}"));
     for (int i = 0; i < 4; i++) {
       assertStandardWebhook(callbacks.get(i), "process-" + id + "-update-" + (i + 1));
       assertThat(bodies.get(i).path("id").asLong()).isEqualTo(id);
@@ -194,7 +195,7 @@ class LiveCallbackTest extends ProcessTestSupport {
     assertThat(versions).first().isEqualTo(1L);
     assertThat(versions).isSorted().doesNotHaveDuplicates().contains(4L);
     assertThat(versions).last().isEqualTo(5L);
-    assertThat(bodies.get(bodies.size() - 2).path("outcome").path("votes").toString()).isEqualTo("{\"Yes\":3,\"No\":0}");
+    assertThat(bodies.get(bodies.size() - 2).path("outcome").path("votes")).isEqualTo(json("{\"Yes\": 3, \"No\": 0}"));
     assertThat(bodies.get(bodies.size() - 1).path("final").asBoolean()).isTrue();
     // Every failed attempt went out under the webhook-id of the version it carried.
     for (ServeEvent event : driver.getAllServeEvents()) {
