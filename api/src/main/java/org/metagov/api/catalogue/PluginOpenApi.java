@@ -75,6 +75,11 @@ public class PluginOpenApi {
           ObjectNode body = (ObjectNode) process.inputSchema().deepCopy();
           body.withObject("properties").putObject("callback_url").put("type", "string").put("format", "uri")
               .put("description", "Where the completed process record is POSTed when the process ends.");
+          body.withObject("properties").putObject("callback_on_update").put("type", "boolean").put("default", false)
+              .put("description", "Also POST the record to callback_url on every change while the process is open, not "
+                  + "only when it ends (needs callback_url). Each callback then carries a version that grows with every "
+                  + "change and final (true on the last one, which is always sent); drop one whose version is not above "
+                  + "the last you applied. Pending changes may be coalesced into the newest.");
           String base = "/api/internal/process/" + plugin.name() + "." + process.name();
           Operation start = new Operation()
               .operationId("process." + plugin.name() + "." + process.name())
@@ -119,7 +124,8 @@ public class PluginOpenApi {
         {"type": "object", "properties": {
           "id": {"type": "integer"}, "name": {"type": "string"}, "community": {"type": "string"},
           "status": {"type": "string", "enum": %s},
-          "url": {"type": ["string", "null"]}, "errors": {"type": "object"}, "outcome": %s}}
+          "url": {"type": ["string", "null"]}, "errors": {"type": "object"}, "outcome": %s,
+          "version": {"type": "integer", "description": "Grows with every change of the process."}}}
         """.formatted(Json.write(ProcessStatus.values()), Json.write(outcomeSchema)));
   }
 

@@ -15,6 +15,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The PostgreSQL projection of process workflows, and the webhook routing index. */
 @Repository
@@ -35,28 +36,34 @@ public class ProcessRepository implements ProcessStore {
     }
   }
 
+  /** The record as Drivers see it carries the version of the projection, which grows with every change. */
   private static StoredProcess row(ResultSet rs, int i) throws SQLException {
+    ObjectNode record = (ObjectNode) Json.parse(rs.getString("record"));
+    record.put("version", rs.getLong("version"));
     return new StoredProcess(rs.getLong("id"), rs.getString("community_slug"), rs.getString("plugin_name"),
-        rs.getString("process_name"), ProcessStatus.fromWireName(rs.getString("status")), Json.parse(rs.getString("record")),
+        rs.getString("process_name"), ProcessStatus.fromWireName(rs.getString("status")), record,
         rs.getString("workflow_id"), rs.getString("request_hash"));
   }
 
   private static final String COLUMNS =
-      "id, community_slug, plugin_name, process_name, status, record::text as record, workflow_id, request_hash";
+      "id, community_slug, plugin_name, process_name, status, record::text as record, version, workflow_id, request_hash";
 
   public long nextId() {
     return jdbc.sql("select nextval('process_id_seq')").query(Long.class).single();
   }
 
   public void insert(long id, String community, String plugin, String process, JsonNode record, String workflowId,
-      String callbackUrl, String idempotencyKey, String requestHash, Instant closingAt, JsonNode parameters) {
+      String callbackUrl, boolean liveCallbacks, String idempotencyKey, String requestHash, Instant closingAt,
+      JsonNode parameters) {
     jdbc.sql("""
             insert into process (id, community_slug, plugin_name, process_name, status, record, workflow_id,
-                                 callback_url, idempotency_key, request_hash, closing_at, parameters, workflow_started)
-            values (?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?::json, false)
+                                 callback_url, live_callbacks, idempotency_key, request_hash, closing_at, parameters,
+                                 workflow_started)
+            values (?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?, ?::json, false)
             """)
         .params(id, community, plugin, process, ProcessStatus.CREATED.wireName(), Json.write(record), workflowId, callbackUrl,
-            idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt), Json.write(parameters))
+            liveCallbacks, idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt),
+            Json.write(parameters))
         .update();
   }
 
@@ -82,6 +89,10 @@ public class ProcessRepository implements ProcessStore {
 
   public String callbackUrl(long id) {
     return jdbc.sql("select callback_url from process where id = ?").param(id).query(String.class).optional().orElse(null);
+  }
+
+  public boolean liveCallbacks(long id) {
+    return jdbc.sql("select live_callbacks from process where id = ?").param(id).query(Boolean.class).optional().orElse(false);
   }
 
   public void markWorkflowStarted(long id) {
@@ -177,6 +188,13 @@ public class ProcessRepository implements ProcessStore {
             """)
         .params(processId, webhookIdentity, Json.write(data))
         .update() == 1;
+  }
+
+  @Override
+  public Optional<Projected> projected(long processId) {
+    return jdbc.sql("select record::text, version from process where id = ?").param(processId)
+        .query((rs, i) -> new Projected(Json.MAPPER.readValue(rs.getString(1), ProcessRecord.class), rs.getLong(2)))
+        .optional();
   }
 
   @Override

@@ -51,6 +51,9 @@ import tools.jackson.databind.node.ObjectNode;
 @Service
 public class ProcessService {
 
+  /** The start parameter, beside {@code callback_url}, that asks for a callback on every change of the process. */
+  public static final String CALLBACK_ON_UPDATE = "callback_on_update";
+
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProcessService.class);
 
   private final CommunityService communities;
@@ -94,6 +97,7 @@ public class ProcessService {
     }
     ObjectNode parameters = ((ObjectNode) body).deepCopy();
     String callbackUrl = callbackUrl(parameters.remove("callback_url"));
+    boolean liveCallbacks = liveCallbacks(parameters.remove(CALLBACK_ON_UPDATE), callbackUrl);
     ObjectNode filled = Schemas.withDefaults(spec.inputSchema(), parameters);
     List<FieldError> errors = Schemas.validate(spec.inputSchema(), filled, "");
     if (!errors.isEmpty()) {
@@ -101,7 +105,9 @@ public class ProcessService {
           + errors.get(0).message(), errors);
     }
     Instant closingAt = spec.adapter().closingAt(filled, Instant.now());
-    String requestHash = hash(qualifiedName + "\n" + Json.write(filled) + "\n" + callbackUrl);
+    // Only a live start adds to the hash, so the hash of every other start stays what it was before live callbacks.
+    String requestHash = hash(qualifiedName + "\n" + Json.write(filled) + "\n" + callbackUrl
+        + (liveCallbacks ? "\n" + CALLBACK_ON_UPDATE : ""));
     if (idempotencyKey != null) {
       if (idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
         throw ApiException.badRequest("invalid_idempotency_key", "The Idempotency-Key header must be 1 to 200 characters.");
@@ -121,7 +127,7 @@ public class ProcessService {
         String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
         ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessStatus.CREATED, null, Map.of(), Map.of());
         repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
-            callbackUrl, idempotencyKey, requestHash, closingAt, filled);
+            callbackUrl, liveCallbacks, idempotencyKey, requestHash, closingAt, filled);
         return repository.find(id).orElseThrow();
       });
     } catch (DuplicateKeyException e) {
@@ -131,7 +137,7 @@ public class ProcessService {
     // (Temporal down, this instance dying): the sweeper starts it later. Deleting the row instead could
     // orphan a workflow whose start did go through.
     try {
-      startWorkflow(created, filled, closingAt, callbackUrl, enabled.plugin());
+      startWorkflow(created, filled, closingAt, callbackUrl, liveCallbacks, enabled.plugin());
     } catch (RuntimeException e) {
       log.warn("Process {} is accepted but its workflow could not be started yet; the sweeper will start it: {}",
           created.id(), e.toString());
@@ -157,7 +163,8 @@ public class ProcessService {
         continue;
       }
       Instant closingAt = repository.closingAt(process.id());
-      if (startWorkflow(process, filled, closingAt, repository.callbackUrl(process.id()), plugin)) {
+      if (startWorkflow(process, filled, closingAt, repository.callbackUrl(process.id()), repository.liveCallbacks(process.id()),
+          plugin)) {
         started++;
       }
     }
@@ -172,9 +179,9 @@ public class ProcessService {
 
   /** Starts a process's workflow and records that it runs; false when it had already been started. */
   private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
-      org.metagov.activities.plugin.Plugin plugin) {
+      boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
     ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
-        Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
+        Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl, liveCallbacks,
         reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
         searchAttributes.registered(), deliveryPolicy, null);
     boolean started = startWorkflow(start, process.workflowId(), parameters);
@@ -242,7 +249,10 @@ public class ProcessService {
     WorkflowStub stub = client.newUntypedWorkflowStub(process.workflowId());
     try {
       ProcessRecord record = stub.update("close", ProcessRecord.class);
-      return Json.MAPPER.valueToTree(record);
+      // The update answers once the final state is projected, so the stored version is that of this record.
+      ObjectNode closed = Json.MAPPER.valueToTree(record);
+      closed.put("version", repository.find(id).map(stored -> stored.record().path("version").asLong()).orElse(0L));
+      return closed;
     } catch (WorkflowUpdateException e) {
       ApplicationFailure failure = applicationFailure(e);
       if (failure != null && ProcessFailure.CLOSE_FAILED.is(failure.getType())) {
@@ -288,6 +298,25 @@ public class ProcessService {
       throw ApiException.invalid("callback_url " + problem.get() + ".", List.of(new FieldError("callback_url", problem.get())));
     }
     return url;
+  }
+
+  /**
+   * Whether the Driver asked for a callback on every change: {@code callback_on_update} is a JSON boolean (absent or
+   * null is false), and true needs a {@code callback_url}.
+   */
+  private static boolean liveCallbacks(JsonNode value, String callbackUrl) {
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw ApiException.invalid(CALLBACK_ON_UPDATE + " must be true or false.",
+          List.of(new FieldError(CALLBACK_ON_UPDATE, "must be a boolean")));
+    }
+    if (value.asBoolean() && callbackUrl == null) {
+      throw ApiException.invalid(CALLBACK_ON_UPDATE + " needs a callback_url to send the updates to.",
+          List.of(new FieldError(CALLBACK_ON_UPDATE, "requires callback_url")));
+    }
+    return value.asBoolean();
   }
 
   private static String hash(String text) {

@@ -123,7 +123,20 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
    */
   static final String RESULT_DELIVERY_BY_ACTIVITY_CHANGE = "result-delivery-started-by-activity";
 
+  /**
+   * Version 1 honours {@link ProcessStart#liveCallbacks()}: every projected change of an open process is announced to
+   * its {@link LiveCallbackWorkflow}, and the final callback, which then carries its version, is handed to that
+   * workflow instead of being started here, so it cannot overtake an update still in flight. Histories recorded
+   * before carry no marker and never announce.
+   */
+  static final String LIVE_CALLBACKS_CHANGE = "live-callbacks";
+
+  /** Announcing changes to the live callback workflow: a signal to Temporal, retried without limit. */
+  private final LiveCallbackActivities liveCallbackAnnouncer = Workflow.newLocalActivityStub(LiveCallbackActivities.class,
+      LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(15)).setRetryOptions(STORE_RETRY).build());
+
   private boolean localReads;
+  private boolean liveCallbacks;
   private boolean continueThroughHints;
   private ProcessStart start;
   private ProcessState state;
@@ -138,6 +151,8 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     this.start = start;
     localReads = Workflow.getVersion(LOCAL_READS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     continueThroughHints = Workflow.getVersion(CONTINUE_THROUGH_HINTS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    liveCallbacks = Workflow.getVersion(LIVE_CALLBACKS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1
+        && start.liveCallbacks() && start.callbackUrl() != null && !start.callbackUrl().isBlank();
     if (start.carried() != null) {
       state = start.carried();
       if (state.refreshOwed()) {
@@ -299,6 +314,9 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     }
     (localReads ? localStore : store).project(new ProcessProjection(record(), state.version(), state.routingKeys()));
     projectedVersion = state.version();
+    if (liveCallbacks && status.isOpen()) {
+      liveCallbackAnnouncer.announceChange(LiveCallbacks.of(start), state.version());
+    }
   }
 
   private boolean sameVisibleState(ProcessState next) {
@@ -325,16 +343,14 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       return;
     }
     ProcessRecord record = record();
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("id", record.id());
-    body.put("name", record.name());
-    body.put("community", record.community());
-    body.put("status", record.status().wireName());
-    body.put("url", record.url());
-    body.put("errors", record.errors());
-    body.put("outcome", record.outcome());
-    Delivery delivery = new Delivery("process-" + start.id() + "-result", DeliveryKind.CALLBACK, start.community(),
-        start.id(), start.callbackUrl(), body);
+    String deliveryId = "process-" + start.id() + "-result";
+    if (liveCallbacks) {
+      liveCallbackAnnouncer.announceEnd(LiveCallbacks.of(start), new Delivery(deliveryId, DeliveryKind.CALLBACK,
+          start.community(), start.id(), start.callbackUrl(), record.liveCallbackBody(state.version(), true)));
+      return;
+    }
+    Delivery delivery = new Delivery(deliveryId, DeliveryKind.CALLBACK, start.community(), start.id(), start.callbackUrl(),
+        record.callbackBody());
     if (Workflow.getVersion(RESULT_DELIVERY_BY_ACTIVITY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
       store.startResultDelivery(delivery, start.deliveryPolicy());
       return;
