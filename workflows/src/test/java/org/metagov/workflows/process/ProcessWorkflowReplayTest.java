@@ -163,7 +163,7 @@ class ProcessWorkflowReplayTest {
       ProcessWorkflow vote = client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
           .setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
       WorkflowClient.start(vote::run, new ProcessStart(5, "c1", "github", "issue-comment-vote",
-          Map.of("repo_name", "bylaws", "question", "Adopt?", "max_votes", 2), 0, "http://127.0.0.1:9/cb", 3600, false,
+          Map.of("repo_name", "bylaws", "question", "Adopt?", "max_votes", 2), 0, "http://127.0.0.1:9/cb", false, 3600, false,
           ProcessWorkflowTest.DELIVERY, null));
       env.sleep(Duration.ofMinutes(10));
       platform.votes = Map.of("yes", 1);
