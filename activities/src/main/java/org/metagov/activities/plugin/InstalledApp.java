@@ -61,6 +61,16 @@ public interface InstalledApp {
    */
   AppWebhookRoute route(WebhookRequest request);
 
+  /**
+   * The answer to a webhook that {@link #route} delivered to an installation no community holds (removed meanwhile,
+   * or another deployment's), or null for the orchestrator's usual {@code {"status": "ignored"}}. Nothing is stored
+   * either way. A platform that shows the answer to a person (a Discord interaction) explains here why nothing
+   * happened.
+   */
+  default AppWebhookRoute.Reply unknownInstallationReply(WebhookRequest request) {
+    return null;
+  }
+
   /** Where an app-level webhook goes. */
   sealed interface AppWebhookRoute {
 

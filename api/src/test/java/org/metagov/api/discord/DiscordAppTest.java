@@ -169,13 +169,24 @@ class DiscordAppTest extends DiscordTestSupport {
     assertThat(delivered.path("data").has("token")).as("the interaction token is not passed on").isFalse();
     assertThat(eventsFor(slugA)).isEmpty();
 
-    // A guild no community installed is acknowledged and forgotten.
+    // A guild no community installed is answered with an interaction response (anything else makes Discord show
+    // "interaction failed"): a message only the invoker sees, saying why nothing happened. Nothing is kept.
     int receiptsA = receipts(slugA);
     int receiptsB = receipts(slugB);
-    Response unknown = interact(slashCommand(uniqueGuild(), "3000000000000000002", channelB, "propose", "x"));
-    assertThat(unknown.status()).isEqualTo(200);
+    int eventsB = eventsFor(slugB).size();
+    String unconnected = uniqueGuild();
+    JsonNode notConnected = json("{\"type\": 4, \"data\": {\"content\": \"This server is not connected to Metagov.\","
+        + " \"flags\": 64}}");
+    Response unknown = interact(slashCommand(unconnected, "3000000000000000002", channelB, "propose", "x"));
+    assertThat(unknown.status()).as(unknown.body()).isEqualTo(200);
+    assertThat(unknown.header("Content-Type")).startsWith("application/json");
+    assertThat(unknown.json()).isEqualTo(notConnected);
+    Response unknownPress = interact(press(unconnected, "3000000000000000002", channelB, DISCORD.snowflake(), "vote:yes"));
+    assertThat(unknownPress.status()).as(unknownPress.body()).isEqualTo(200);
+    assertThat(unknownPress.json()).isEqualTo(notConnected);
     assertThat(receipts(slugA)).isEqualTo(receiptsA);
     assertThat(receipts(slugB)).isEqualTo(receiptsB);
+    assertThat(eventsFor(slugB)).hasSize(eventsB);
 
     // Actions stay in the community's guild: A cannot post into B's channel.
     assertProblem(action(slugA, "discord.post-message", "{\"parameters\": {\"channel\": \"" + channelB + "\", \"text\": \"hi\"}}"),
@@ -226,7 +237,8 @@ class DiscordAppTest extends DiscordTestSupport {
     assertThat(DISCORD.calls("DELETE", "/users/@me/guilds/" + guild)).hasSize(1);
     assertThat(jdbc.sql("select count(*) from app_installation where community_slug = ?").param(slug).query(Integer.class).single()).isZero();
     int receipts = receipts(slug);
-    interact(slashCommand(guild, "3000000000000000003", "2000000000000000009", "propose", "late"));
+    Response late = interact(slashCommand(guild, "3000000000000000003", "2000000000000000009", "propose", "late"));
+    assertThat(late.json().path("data").path("content").asString()).isEqualTo("This server is not connected to Metagov.");
     assertThat(receipts(slug)).isEqualTo(receipts);
   }
 

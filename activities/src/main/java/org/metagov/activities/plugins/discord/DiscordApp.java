@@ -145,6 +145,13 @@ final class DiscordApp implements InstalledApp {
     return ephemeral("Metagov does not handle this interaction.");
   }
 
+  @Override
+  public AppWebhookRoute.Reply unknownInstallationReply(WebhookRequest request) {
+    // Only interactions are delivered, and Discord shows "interaction failed" for anything but an interaction
+    // response: the person is told, privately, why nothing happened.
+    return ephemeral("This server is not connected to Metagov.");
+  }
+
   private static AppWebhookRoute.Reply ephemeral(String text) {
     ObjectNode answer = Json.object();
     answer.put("type", CHANNEL_MESSAGE_WITH_SOURCE);
