@@ -48,7 +48,7 @@ class ProcessWorkflowTest {
   ProcessStart start(long id, Duration closesIn, String callbackUrl, long reconcileSeconds) {
     long closingAt = closesIn == null ? 0 : env.currentTimeMillis() + closesIn.toMillis();
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", java.util.List.of("yes", "no")),
-        closingAt, callbackUrl, false, reconcileSeconds, false, DELIVERY, null);
+        closingAt, callbackUrl, false, reconcileSeconds, false, DELIVERY, null, null);
   }
 
   ProcessWorkflow stub(long id) {
