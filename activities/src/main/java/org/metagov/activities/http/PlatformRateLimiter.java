@@ -77,6 +77,7 @@ public final class PlatformRateLimiter {
     final long tolerance;
     long theoreticalArrival;
     long pausedUntil;
+    long backlogUntil;
 
     Bucket(Rate rate, long now) {
       this.interval = rate.intervalNanos();
@@ -96,8 +97,19 @@ public final class PlatformRateLimiter {
       return 0;
     }
 
+    /**
+     * The time a refused caller is told to come back: when a token is expected, but after the callers refused before
+     * it, one interval apart. Refused callers all told the same instant would race again, and under a steady
+     * overload the same ones would keep losing; spread out, they come back in the order they were refused.
+     */
+    synchronized long promise(long now, long wait) {
+      long at = Math.max(now + wait, backlogUntil);
+      backlogUntil = at + interval;
+      return at - now;
+    }
+
     synchronized boolean idle(long now) {
-      return theoreticalArrival <= now && pausedUntil <= now;
+      return theoreticalArrival <= now && pausedUntil <= now && backlogUntil <= now;
     }
 
     synchronized void pauseUntil(long until) {
@@ -138,8 +150,9 @@ public final class PlatformRateLimiter {
 
   /**
    * Waits until the instance's bucket has a token and takes it, or throws {@link Refused} when that would take
-   * longer than {@link #maxWait()}. Sleeping callers are not queued: after its wait each one asks again, so a pause
-   * that came in meanwhile holds it back too.
+   * longer than {@link #maxWait()}; refused callers are told to come back one interval apart, in the order they were
+   * refused. Sleeping callers are not queued: after its wait each one asks again, so a pause that came in meanwhile
+   * holds it back too.
    */
   public void acquire(String platform, String instance) throws Refused, InterruptedException {
     Bucket bucket = bucket(platform, instance);
@@ -151,7 +164,7 @@ public final class PlatformRateLimiter {
         return;
       }
       if (now + wait > deadline) {
-        throw new Refused(Duration.ofNanos(wait));
+        throw new Refused(Duration.ofNanos(bucket.promise(now, wait)));
       }
       clock.sleepNanos(wait);
     }

@@ -20,7 +20,11 @@ final class FakeClock implements PlatformRateLimiter.Clock {
   }
 
   void advanceMillis(long millis) {
-    nanos.addAndGet(millis * 1_000_000L);
+    advanceNanos(millis * 1_000_000L);
+  }
+
+  void advanceNanos(long wait) {
+    nanos.addAndGet(wait);
   }
 
   long sleptMillis() {

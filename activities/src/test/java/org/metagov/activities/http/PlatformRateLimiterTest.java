@@ -44,6 +44,23 @@ class PlatformRateLimiterTest {
   }
 
   @Test
+  void callersRefusedTogetherAreToldToComeBackOneIntervalApartInTheirOrder() throws Exception {
+    PlatformRateLimiter limiter = limiter(0.1, 1, Duration.ofSeconds(2));
+    limiter.acquire("Discourse", "https://forum.example");
+    for (int i = 1; i <= 3; i++) {
+      int nth = i;
+      assertThatThrownBy(() -> limiter.acquire("Discourse", "https://forum.example"))
+          .isInstanceOfSatisfying(PlatformRateLimiter.Refused.class,
+              refused -> assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(10L * nth)));
+    }
+    for (int i = 1; i <= 3; i++) {
+      clock.advanceMillis(10_000);
+      limiter.acquire("Discourse", "https://forum.example");
+    }
+    assertThat(clock.sleptMillis()).as("each came back to a token of its own").isZero();
+  }
+
+  @Test
   void aPauseHoldsEveryCallUntilItEndsThenLetsOneThrough() throws Exception {
     PlatformRateLimiter limiter = limiter(1, 5, Duration.ofSeconds(2));
     limiter.pause("Discourse", "https://forum.example", Duration.ofSeconds(30));
