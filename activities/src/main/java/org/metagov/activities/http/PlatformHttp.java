@@ -185,7 +185,7 @@ public final class PlatformHttp {
    * or an HTTP date), bounded to an hour.
    */
   public static PlatformException rateLimited(String platform, String method, URI uri, Reply reply) {
-    Duration wait = requestedWait(reply.status(), reply.contentType(), reply.retryAfter(), reply.body());
+    Duration wait = requestedWait(reply.contentType(), reply.retryAfter(), reply.body());
     return PlatformException.rateLimited(platform, reply.status(),
         platform + " is rate limiting " + method + " " + OutboundHttp.describe(uri)
             + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
@@ -193,9 +193,9 @@ public final class PlatformHttp {
   }
 
   /** The wait a rate-limit answer names: its {@code Retry-After} header or, as Discord sends it, its body; or null. */
-  private static Duration requestedWait(int status, String contentType, String retryAfter, String body) {
+  private static Duration requestedWait(String contentType, String retryAfter, String body) {
     Duration wait = retryAfter(retryAfter);
-    if (wait == null && status == 429 && textual(contentType)) {
+    if (wait == null && body != null && textual(contentType)) {
       // Discord also says it in the body: {"retry_after": 1.5, "global": false}.
       try {
         JsonNode json = Json.parse(body);
@@ -260,8 +260,7 @@ public final class PlatformHttp {
     if (limiter == null) {
       return;
     }
-    Duration wait = requestedWait(answer.status(), answer.contentType(), answer.retryAfter(),
-        answer.status() == 429 ? answer.text() : null);
+    Duration wait = requestedWait(answer.contentType(), answer.retryAfter(), answer.status() == 429 ? answer.text() : null);
     if (wait == null && answer.status() == 429) {
       wait = Duration.ofSeconds(1);
     }

@@ -103,7 +103,8 @@ public final class PlatformRateLimiter {
      * overload the same ones would keep losing; spread out, they come back in the order they were refused.
      */
     synchronized long promise(long now, long wait) {
-      long at = Math.max(now + wait, backlogUntil);
+      // Callers that give up never come back for their turn, so the backlog is not allowed to run away.
+      long at = Math.max(now + wait, Math.min(backlogUntil, now + MAX_BACKLOG_NANOS));
       backlogUntil = at + interval;
       return at - now;
     }
@@ -117,6 +118,9 @@ public final class PlatformRateLimiter {
       theoreticalArrival = Math.max(theoreticalArrival, until + tolerance);
     }
   }
+
+  /** The latest a refused caller is told to come back, as a platform's own {@code Retry-After} is bounded. */
+  private static final long MAX_BACKLOG_NANOS = Duration.ofHours(1).toNanos();
 
   /** Credentials rotate (GitHub's installation tokens hourly), so buckets are swept once there are this many. */
   private static final int MAX_IDLE_BUCKETS = 10_000;
