@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.metagov.activities.delivery.DeliveryProperties;
+import org.metagov.api.config.PlatformProperties;
 import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.FieldError;
@@ -34,6 +35,7 @@ import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
 import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.process.PlatformCallTimeouts;
 import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessRecord;
 import org.metagov.workflows.process.ProcessStart;
@@ -66,11 +68,12 @@ public class ProcessService {
   private final String taskQueue;
   private final Duration reconcileInterval;
   private final DeliveryPolicy deliveryPolicy;
+  private final PlatformCallTimeouts platformTimeouts;
 
   public ProcessService(CommunityService communities, PluginRegistry registry, ProcessRepository repository, WorkflowClient client,
       SearchAttributeSupport searchAttributes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
       TransactionTemplate transaction, TemporalProperties temporal, ProcessProperties properties,
-      DeliveryProperties delivery) {
+      DeliveryProperties delivery, PlatformProperties platform) {
     this.communities = communities;
     this.registry = registry;
     this.repository = repository;
@@ -81,6 +84,7 @@ public class ProcessService {
     this.taskQueue = temporal.taskQueue();
     this.reconcileInterval = properties.reconcileInterval();
     this.deliveryPolicy = delivery.policy();
+    this.platformTimeouts = new PlatformCallTimeouts(platform.requestTimeout().toMillis());
   }
 
   public record Started(StoredProcess process, boolean replayed) {}
@@ -183,7 +187,7 @@ public class ProcessService {
     ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
         Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl, liveCallbacks,
         reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
-        searchAttributes.registered(), deliveryPolicy, null);
+        searchAttributes.registered(), deliveryPolicy, platformTimeouts, null);
     boolean started = startWorkflow(start, process.workflowId(), parameters);
     repository.markWorkflowStarted(process.id());
     return started;

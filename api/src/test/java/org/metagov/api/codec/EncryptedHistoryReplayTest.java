@@ -166,7 +166,7 @@ class EncryptedHistoryReplayTest {
   private static ProcessStart start(TestWorkflowEnvironment env, long id) {
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", PARAMETER, "options", List.of("yes", "no")),
         env.currentTimeMillis() + Duration.ofDays(1).toMillis(), CALLBACK, false, 0, false,
-        new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds()), null);
+        new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds()), null, null);
   }
 
   private static void write(WorkflowExecutionHistory history, String name) throws IOException {

@@ -8,6 +8,7 @@ import java.util.Map;
  * the deadline (0 for none); {@code reconcileSeconds} is how often the platform is re-read when no webhook
  * arrives (0 for never); {@code liveCallbacks} asks for a callback on every change, not only at the end (it is
  * left out of the JSON when false, so the starts of processes without it keep the JSON recorded histories hold);
+ * {@code platformTimeouts} lets the platform calls heartbeat (null, as in starts recorded before it, for none);
  * {@code carried} is the state handed over by continue-as-new, null on first run.
  */
 public record ProcessStart(
@@ -22,6 +23,7 @@ public record ProcessStart(
     long reconcileSeconds,
     boolean searchAttributes,
     org.metagov.workflows.delivery.DeliveryPolicy deliveryPolicy,
+    @JsonInclude(JsonInclude.Include.NON_NULL) PlatformCallTimeouts platformTimeouts,
     ProcessState carried) {
 
   public String name() {
@@ -30,6 +32,6 @@ public record ProcessStart(
 
   public ProcessStart continuedWith(ProcessState state) {
     return new ProcessStart(id, community, plugin, process, parameters, closingAtMillis, callbackUrl,
-        liveCallbacks, reconcileSeconds, searchAttributes, deliveryPolicy, state);
+        liveCallbacks, reconcileSeconds, searchAttributes, deliveryPolicy, platformTimeouts, state);
   }
 }

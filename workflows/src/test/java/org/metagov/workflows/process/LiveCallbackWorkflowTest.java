@@ -67,7 +67,7 @@ class LiveCallbackWorkflowTest {
 
   private ProcessStart start(long id, Duration closesIn, boolean live) {
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + closesIn.toMillis(), CALLBACK, live, 0, false, ProcessWorkflowTest.DELIVERY, null);
+        env.currentTimeMillis() + closesIn.toMillis(), CALLBACK, live, 0, false, ProcessWorkflowTest.DELIVERY, null, null);
   }
 
   private ProcessWorkflow stub(long id) {

@@ -128,7 +128,7 @@ class ProcessWorkflowReplayTest {
       ProcessWorkflow live = stub(client, 5);
       WorkflowClient.start(live::run, new ProcessStart(5, "c1", "loomio", "poll", Map.of("title", "Adopt X",
           "options", List.of("yes", "no")), env.currentTimeMillis() + Duration.ofDays(1).toMillis(), "http://127.0.0.1:9/cb",
-          true, 0, false, ProcessWorkflowTest.DELIVERY, null));
+          true, 0, false, ProcessWorkflowTest.DELIVERY, null, null));
       env.sleep(Duration.ofMinutes(1));
       platform.updateFailuresLeft.set(3);
       platform.votes = Map.of("yes", 1, "no", 0);
@@ -164,7 +164,7 @@ class ProcessWorkflowReplayTest {
           .setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
       WorkflowClient.start(vote::run, new ProcessStart(5, "c1", "github", "issue-comment-vote",
           Map.of("repo_name", "bylaws", "question", "Adopt?", "max_votes", 2), 0, "http://127.0.0.1:9/cb", false, 3600, false,
-          ProcessWorkflowTest.DELIVERY, null));
+          ProcessWorkflowTest.DELIVERY, null, null));
       env.sleep(Duration.ofMinutes(10));
       platform.votes = Map.of("yes", 1);
       vote.platformUpdate(new PlatformHint("d-1", "created issue_comment"));
@@ -192,7 +192,7 @@ class ProcessWorkflowReplayTest {
 
   private static ProcessStart start(TestWorkflowEnvironment env, long id, Duration closesIn, String callback, long reconcile) {
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + closesIn.toMillis(), callback, false, reconcile, false, ProcessWorkflowTest.DELIVERY, null);
+        env.currentTimeMillis() + closesIn.toMillis(), callback, false, reconcile, false, ProcessWorkflowTest.DELIVERY, null, null);
   }
 
   private static void write(WorkflowClient client, long id, String name) throws IOException {
