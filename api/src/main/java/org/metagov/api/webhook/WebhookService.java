@@ -24,6 +24,7 @@ import org.metagov.api.community.CommunityService;
 import org.metagov.api.delivery.EventOutbox;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
+import org.metagov.api.process.ProcessRepository.RoutedProcess;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
 import org.metagov.workflows.process.PlatformHint;
 import org.metagov.workflows.process.ProcessWorkflow;
@@ -174,18 +175,19 @@ public class WebhookService {
         answer.put("status", "duplicate");
         return null;
       }
-      List<StoredProcess> concerned = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
-      List<Long> ids = concerned.stream().map(StoredProcess::id).toList();
-      List<Long> toSignal;
+      List<RoutedProcess> concerned;
       if (webhook.processInput() != null) {
-        toSignal = processes.raiseHintsLocking(ids);
+        List<StoredProcess> open = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
+        List<Long> ids = open.stream().map(StoredProcess::id).toList();
+        List<Long> raised = processes.raiseHintsLocking(ids);
         ids.forEach(id -> processes.addInput(id, identity, webhook.processInput()));
+        concerned = open.stream().map(p -> new RoutedProcess(p.id(), p.workflowId(), raised.contains(p.id()))).toList();
       } else {
-        toSignal = processes.raiseHints(ids);
+        concerned = processes.raiseHintsOfRouted(community, pluginName, webhook.routingKeys());
       }
       int signalled = 0;
-      for (StoredProcess process : concerned) {
-        if (!toSignal.contains(process.id())) {
+      for (RoutedProcess process : concerned) {
+        if (!process.raised()) {
           // A signal is already waiting for the process's next platform read, which will see this change too.
           signalled++;
           continue;
@@ -215,7 +217,7 @@ public class WebhookService {
    * the server may answer that there is no run; it is tried again briefly before the process is taken to
    * have ended. False when no run took it.
    */
-  private boolean signal(StoredProcess process, PlatformHint hint) {
+  private boolean signal(RoutedProcess process, PlatformHint hint) {
     for (int attempt = 0; ; attempt++) {
       try {
         client.newWorkflowStub(ProcessWorkflow.class, process.workflowId()).platformUpdate(hint);
