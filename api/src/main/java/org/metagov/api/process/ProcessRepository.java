@@ -161,41 +161,23 @@ public class ProcessRepository implements ProcessStore {
         .list();
   }
 
-  /** An open process a webhook concerns, and whether the webhook raised its flag (it was down). */
-  public record RoutedProcess(long id, String workflowId, boolean raised) {}
-
   /**
-   * Finds the open processes of a community's plugin that registered any of these routing keys and raises their
-   * webhook flag, in one statement: only those whose flag was down need a signal, the others have one waiting for
-   * their next platform read. The raised rows stay locked until the caller's transaction ends, so a read that
-   * starts meanwhile waits and then sees what the webhook changed.
+   * Raises the webhook flag of the given processes and returns those whose flag was down: only they need a
+   * signal, the others have one waiting for their next platform read. The rows stay locked until the
+   * caller's transaction ends, so a read that starts meanwhile waits and then sees what the webhook changed.
    */
-  public List<RoutedProcess> raiseHintsOfRouted(String community, String plugin, List<String> keys) {
-    if (keys.isEmpty()) {
+  public List<Long> raiseHints(List<Long> processIds) {
+    if (processIds.isEmpty()) {
       return List.of();
     }
-    return jdbc.sql("""
-            with concerned as (
-              select p.id, p.workflow_id from process p where p.id in (
-                select r.process_id from process_route r
-                where r.community_slug = :community and r.plugin_name = :plugin and r.routing_key in (:keys))
-              and p.status in (:open)),
-            raised as (
-              update process p set hint_pending = true from concerned c where p.id = c.id and not p.hint_pending
-              returning p.id)
-            select c.id, c.workflow_id, exists (select 1 from raised r where r.id = c.id) as raised
-            from concerned c order by c.id
-            """)
-        .param("community", community)
-        .param("plugin", plugin)
-        .param("keys", keys)
-        .param("open", ProcessStatus.openWireNames())
-        .query((rs, i) -> new RoutedProcess(rs.getLong(1), rs.getString(2), rs.getBoolean(3)))
+    return jdbc.sql("update process set hint_pending = true where id in (:ids) and not hint_pending returning id")
+        .param("ids", processIds)
+        .query(Long.class)
         .list();
   }
 
   /**
-   * Like {@link #raiseHintsOfRouted}, for a webhook that also leaves process inputs: every row is locked, raised or not,
+   * Like {@link #raiseHints}, for a webhook that also leaves process inputs: every row is locked, raised or not,
    * so a platform read that lowers the flag meanwhile waits for this transaction and then reads its inputs.
    * Without the lock, a read could lower a flag raised earlier and miss inputs that commit just after it.
    */

@@ -136,7 +136,7 @@ public class ProcessService {
     // orphan a workflow whose start did go through. The row is marked started by the workflow's first
     // projection, not here, so a start costs one write to PostgreSQL.
     try {
-      startWorkflow(start(created, filled, closingAt, callbackUrl, liveCallbacks, plugin), created.workflowId(), filled);
+      startWorkflow(processStart(created, filled, closingAt, callbackUrl, liveCallbacks, plugin), created.workflowId(), filled);
     } catch (RuntimeException e) {
       log.warn("Process {} is accepted but its workflow could not be started yet; the sweeper will start it: {}",
           created.id(), e.toString());
@@ -179,13 +179,13 @@ public class ProcessService {
   /** Starts a process's workflow and records that it runs; false when it had already been started. */
   private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
       boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
-    boolean started = startWorkflow(start(process, parameters, closingAt, callbackUrl, liveCallbacks, plugin),
+    boolean started = startWorkflow(processStart(process, parameters, closingAt, callbackUrl, liveCallbacks, plugin),
         process.workflowId(), parameters);
     repository.markWorkflowStarted(process.id());
     return started;
   }
 
-  private ProcessStart start(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
+  private ProcessStart processStart(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
       boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
     return new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
         Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl, liveCallbacks,

@@ -24,7 +24,6 @@ import org.metagov.api.community.CommunityService;
 import org.metagov.api.delivery.EventOutbox;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository;
-import org.metagov.api.process.ProcessRepository.RoutedProcess;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
 import org.metagov.workflows.process.PlatformHint;
 import org.metagov.workflows.process.ProcessWorkflow;
@@ -175,19 +174,18 @@ public class WebhookService {
         answer.put("status", "duplicate");
         return null;
       }
-      List<RoutedProcess> concerned;
+      List<StoredProcess> concerned = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
+      List<Long> ids = concerned.stream().map(StoredProcess::id).toList();
+      List<Long> toSignal;
       if (webhook.processInput() != null) {
-        List<StoredProcess> open = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
-        List<Long> ids = open.stream().map(StoredProcess::id).toList();
-        List<Long> raised = processes.raiseHintsLocking(ids);
+        toSignal = processes.raiseHintsLocking(ids);
         ids.forEach(id -> processes.addInput(id, identity, webhook.processInput()));
-        concerned = open.stream().map(p -> new RoutedProcess(p.id(), p.workflowId(), raised.contains(p.id()))).toList();
       } else {
-        concerned = processes.raiseHintsOfRouted(community, pluginName, webhook.routingKeys());
+        toSignal = processes.raiseHints(ids);
       }
       int signalled = 0;
-      for (RoutedProcess process : concerned) {
-        if (!process.raised()) {
+      for (StoredProcess process : concerned) {
+        if (!toSignal.contains(process.id())) {
           // A signal is already waiting for the process's next platform read, which will see this change too.
           signalled++;
           continue;
@@ -217,7 +215,7 @@ public class WebhookService {
    * the server may answer that there is no run; it is tried again briefly before the process is taken to
    * have ended. False when no run took it.
    */
-  private boolean signal(RoutedProcess process, PlatformHint hint) {
+  private boolean signal(StoredProcess process, PlatformHint hint) {
     for (int attempt = 0; ; attempt++) {
       try {
         client.newWorkflowStub(ProcessWorkflow.class, process.workflowId()).platformUpdate(hint);
