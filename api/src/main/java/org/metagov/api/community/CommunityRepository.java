@@ -85,6 +85,17 @@ public class CommunityRepository {
         .optional();
   }
 
+  /** Whether the plugin is enabled for the community; empty when there is no such community. */
+  public Optional<Boolean> pluginEnabled(String slug, String pluginName) {
+    return jdbc.sql("""
+            select exists (select 1 from community_plugin p where p.community_slug = c.slug and p.plugin_name = ?)
+            from community c where c.slug = ?
+            """)
+        .params(pluginName, slug)
+        .query(Boolean.class)
+        .optional();
+  }
+
   public boolean exists(String slug) {
     return jdbc.sql("select count(*) from community where slug = ?").param(slug).query(Long.class).single() > 0;
   }

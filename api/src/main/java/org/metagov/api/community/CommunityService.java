@@ -347,13 +347,34 @@ public class CommunityService {
     return enabled(find(slug, repository::lockShared), pluginName);
   }
 
+  /**
+   * The plugin, when the community exists, the Driver may see it and the plugin is enabled there; checked without
+   * reading or opening the plugin's config, for callers that need only the plugin's code (a process start).
+   */
+  public Plugin requireEnabled(String slug, String pluginName) {
+    requireCommunityHeader(slug);
+    if (!SLUG.matcher(slug).matches() || !CommunityAccess.allowed(slug)) {
+      throw communityNotFound(slug);
+    }
+    boolean enabled = repository.pluginEnabled(slug, pluginName).orElseThrow(() -> communityNotFound(slug));
+    Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
+    if (!enabled) {
+      throw pluginNotEnabled(slug, pluginName);
+    }
+    return plugin;
+  }
+
   private EnabledPlugin enabled(StoredCommunity community, String pluginName) {
     String slug = community.slug();
     Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
     StoredPlugin stored = community.plugin(pluginName)
-        .orElseThrow(() -> ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
-            + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + "."));
+        .orElseThrow(() -> pluginNotEnabled(slug, pluginName));
     return new EnabledPlugin(plugin, contexts.context(slug, stored));
+  }
+
+  public static ApiException pluginNotEnabled(String slug, String pluginName) {
+    return ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
+        + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + ".");
   }
 
   /** A blank X-Metagov-Community header is as good as none: 400, not "no community named ''". */
@@ -381,7 +402,7 @@ public class CommunityService {
         + "; GET /api/internal/plugins lists them.");
   }
 
-  private static ApiException communityNotFound(String slug) {
+  public static ApiException communityNotFound(String slug) {
     return ApiException.notFound("community_not_found", "There is no community named " + slug + ".");
   }
 

@@ -30,7 +30,6 @@ import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.api.action.QualifiedName;
 import org.metagov.api.community.CommunityService;
-import org.metagov.api.community.CommunityService.EnabledPlugin;
 import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
@@ -91,8 +90,8 @@ public class ProcessService {
 
   public Started start(String community, String qualifiedName, JsonNode body, String idempotencyKey) {
     QualifiedName name = QualifiedName.parse(qualifiedName, "process");
-    EnabledPlugin enabled = communities.enabledPlugin(community, name.plugin());
-    ProcessSpec spec = PluginRegistry.process(enabled.plugin(), name.member())
+    org.metagov.activities.plugin.Plugin plugin = communities.requireEnabled(community, name.plugin());
+    ProcessSpec spec = PluginRegistry.process(plugin, name.member())
         .orElseThrow(() -> ApiException.notFound("process_not_found", "The plugin " + name.plugin()
             + " has no process named " + name.member() + "; GET /api/internal/plugin/" + name.plugin() + "/metadata lists them."));
     if (body == null || !body.isObject()) {
@@ -124,24 +123,24 @@ public class ProcessService {
     StoredProcess created;
     try {
       created = transaction.execute(status -> {
-        // Checked again under the lock: the community may have been deleted, or the plugin disabled, since
+        // Checked again once the community is locked: it may have been deleted, or the plugin disabled, since
         // the check above. The lock then holds both off until this process is committed and counts as open.
-        communities.lockEnabledPlugin(community, name.plugin());
-        long id = repository.nextId();
+        long id = repository.nextIdLockingCommunity(community).orElseThrow(() -> CommunityService.communityNotFound(community));
         String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
         ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessStatus.CREATED, null, Map.of(), Map.of());
-        repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
-            callbackUrl, liveCallbacks, idempotencyKey, requestHash, closingAt, filled);
-        return repository.find(id).orElseThrow();
+        return repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
+            callbackUrl, liveCallbacks, idempotencyKey, requestHash, closingAt, filled)
+            .orElseThrow(() -> CommunityService.pluginNotEnabled(community, name.plugin()));
       });
     } catch (DuplicateKeyException e) {
       return replay(repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e), requestHash);
     }
     // The row is committed first, so the process is accepted even if the workflow cannot be started now
     // (Temporal down, this instance dying): the sweeper starts it later. Deleting the row instead could
-    // orphan a workflow whose start did go through.
+    // orphan a workflow whose start did go through. The row is marked started by the workflow's first
+    // projection, not here, so a start costs one write to PostgreSQL.
     try {
-      startWorkflow(created, filled, closingAt, callbackUrl, liveCallbacks, enabled.plugin());
+      startWorkflow(processStart(created, filled, closingAt, callbackUrl, liveCallbacks, plugin), created.workflowId(), filled);
     } catch (RuntimeException e) {
       log.warn("Process {} is accepted but its workflow could not be started yet; the sweeper will start it: {}",
           created.id(), e.toString());
@@ -184,13 +183,18 @@ public class ProcessService {
   /** Starts a process's workflow and records that it runs; false when it had already been started. */
   private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
       boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
-    ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
+    boolean started = startWorkflow(processStart(process, parameters, closingAt, callbackUrl, liveCallbacks, plugin),
+        process.workflowId(), parameters);
+    repository.markWorkflowStarted(process.id());
+    return started;
+  }
+
+  private ProcessStart processStart(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
+      boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
+    return new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
         Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl, liveCallbacks,
         reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
         searchAttributes.registered(), deliveryPolicy, platformTimeouts, null);
-    boolean started = startWorkflow(start, process.workflowId(), parameters);
-    repository.markWorkflowStarted(process.id());
-    return started;
   }
 
   private Started replay(StoredProcess existing, String requestHash) {
