@@ -1,7 +1,9 @@
 package org.metagov.api.catalogue;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
-import java.util.Map;
 import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.api.problem.ApiException;
@@ -12,6 +14,7 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
 /** What each plugin offers: config schema, actions, processes and events. */
+@Tag(name = OpenApiContract.CATALOGUE)
 @RestController
 public class CatalogueController {
 
@@ -38,11 +41,19 @@ public class CatalogueController {
     }
   }
 
+  public record PluginList(List<PluginMetadata> plugins) {}
+
+  @Operation(operationId = "listPlugins", summary = "Every plugin with its config schema, actions, processes and events",
+      responses = @ApiResponse(responseCode = "200", description = "The plugins."))
   @GetMapping(path = "/api/internal/plugins", produces = MediaType.APPLICATION_JSON_VALUE)
-  public Map<String, List<PluginMetadata>> plugins() {
-    return Map.of("plugins", registry.all().stream().map(PluginMetadata::of).toList());
+  public PluginList plugins() {
+    return new PluginList(registry.all().stream().map(PluginMetadata::of).toList());
   }
 
+  @Operation(operationId = "getPluginMetadata", summary = "One plugin's config schema, actions, processes and events",
+      responses = {
+          @ApiResponse(responseCode = "200", description = "The plugin."),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/api/internal/plugin/{name}/metadata", produces = MediaType.APPLICATION_JSON_VALUE)
   public PluginMetadata metadata(@PathVariable String name) {
     return registry.find(name).map(PluginMetadata::of)

@@ -1,5 +1,6 @@
 package org.metagov.api.catalogue;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import java.io.IOException;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
@@ -8,6 +9,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /** Serves Redoc from the webjar in this jar (no CDN), reading the same OpenAPI document as Swagger UI. */
+@Hidden
 @RestController
 public class RedocController {
 
