@@ -88,7 +88,8 @@ public class CommunityController {
           @ApiResponse(responseCode = "204", description = "The community was deleted."),
           @ApiResponse(responseCode = "404", ref = NOT_FOUND),
           @ApiResponse(responseCode = "409", ref = CONFLICT, description = "The community has open processes.")})
-  @DeleteMapping("/{slug}")
+  // The answer has no body, so a client that accepts only the problem document of a failure is served too.
+  @DeleteMapping(path = "/{slug}", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
   public ResponseEntity<Void> delete(@PathVariable String slug) {
     communities.delete(slug);
     return ResponseEntity.noContent().build();
