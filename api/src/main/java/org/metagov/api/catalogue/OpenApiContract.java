@@ -65,6 +65,7 @@ public class OpenApiContract {
   public static final String DELIVERIES = "deliveries";
   public static final String WEBHOOKS = "webhooks";
   public static final String APPS = "apps";
+  public static final String IDENTITY = "identity";
 
   private static final String PROBLEM_SCHEMA = """
       {"type": "object", "description": "An RFC 9457 problem document.",
