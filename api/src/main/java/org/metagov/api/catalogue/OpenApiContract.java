@@ -104,6 +104,8 @@ public class OpenApiContract {
   static {
     // Jackson trees are JSON values the plugins' schemas describe, not Java objects with properties; Spring's
     // HttpHeaders parameter is how webhook receivers read the platform's headers, not a request parameter.
+    // A record component typed ObjectNode still breaks its record's schema (springdoc's polymorphism check
+    // inspects ObjectNode as a bean before this replacement applies), so views declare such fields as JsonNode.
     SpringDocUtils.getConfig()
         .replaceWithSchema(JsonNode.class, anyObject())
         .replaceWithSchema(ObjectNode.class, anyObject())
@@ -196,8 +198,11 @@ public class OpenApiContract {
         }
       });
       String id = String.valueOf(operation.getOperationId());
-      // springdoc names the operations of a method mapped to several paths id, id_1, id_2, ...
-      JsonNode example = examples.has(id) ? examples.get(id) : examples.path(id.replaceFirst("_\\d+$", ""));
+      // springdoc names the operations of a method mapped to several paths id, id_1, id_2, ...; a public action
+      // takes and answers what the same action does at its internal path.
+      String key = id.replaceFirst("_\\d+$", "")
+          .replaceFirst("^" + java.util.regex.Pattern.quote(PluginOpenApi.PUBLIC_ACTION_PREFIX), PluginOpenApi.ACTION_PREFIX);
+      JsonNode example = examples.has(id) ? examples.get(id) : examples.path(key);
       attachExamples(operation, example);
     }));
   }

@@ -30,6 +30,10 @@ import tools.jackson.databind.node.ObjectNode;
 @Configuration(proxyBeanMethods = false)
 public class PluginOpenApi {
 
+  /** The operationId prefixes of plugin actions, at their internal path and (public ones) at the open one. */
+  static final String ACTION_PREFIX = "action.";
+  static final String PUBLIC_ACTION_PREFIX = "public-action.";
+
   @Bean
   OpenApiContract.Operations pluginOperations(PluginRegistry registry) {
     return openApi -> {
@@ -39,7 +43,7 @@ public class PluginOpenApi {
         for (ActionSpec action : plugin.actions()) {
           String qualifiedAction = plugin.name() + "." + action.name();
           Operation operation = new Operation()
-              .operationId("action." + qualifiedAction)
+              .operationId(ACTION_PREFIX + qualifiedAction)
               .summary(qualifiedAction)
               .description(action.description())
               .addTagsItem(plugin.name())
@@ -51,7 +55,7 @@ public class PluginOpenApi {
           if (action.isPublic()) {
             // Its own body and responses: the contract's rules modify them per operation, and this one has no 401.
             Operation open = new Operation()
-                .operationId("public-action." + qualifiedAction)
+                .operationId(PUBLIC_ACTION_PREFIX + qualifiedAction)
                 .summary(qualifiedAction + " (public)")
                 .description(action.description() + " A public action: it runs without a Driver token.")
                 .addTagsItem(plugin.name())
