@@ -12,11 +12,16 @@ import org.metagov.client.ApiClient;
 import org.metagov.client.ApiException;
 import org.metagov.client.ApiResponse;
 import org.metagov.client.api.CommunitiesApi;
+import org.metagov.client.api.IdentityApi;
 import org.metagov.client.api.ProcessesApi;
 import org.metagov.client.api.RandomnessApi;
 import org.metagov.client.model.ActionRandomnessRandomIntRequest;
 import org.metagov.client.model.ActionRandomnessRandomIntRequestParameters;
 import org.metagov.client.model.CommunityView;
+import org.metagov.client.model.CreateIdRequest;
+import org.metagov.client.model.IdentityView;
+import org.metagov.client.model.LinkAccountRequest;
+import org.metagov.client.model.LinkedAccountView;
 import org.metagov.client.model.PluginView;
 import org.metagov.client.model.ProcessRandomnessDelayedStochasticVote202Response;
 import org.metagov.client.model.ProcessRandomnessDelayedStochasticVoteRequest;
@@ -33,6 +38,7 @@ class GeneratedClientTest extends IntegrationTest {
   private CommunitiesApi communities;
   private RandomnessApi randomness;
   private ProcessesApi processes;
+  private IdentityApi identity;
 
   @BeforeEach
   void client() {
@@ -41,6 +47,7 @@ class GeneratedClientTest extends IntegrationTest {
     communities = new CommunitiesApi(client);
     randomness = new RandomnessApi(client);
     processes = new ProcessesApi(client);
+    identity = new IdentityApi(client);
   }
 
   @Test
@@ -108,5 +115,53 @@ class GeneratedClientTest extends IntegrationTest {
     assertThat(problem.path("status").asInt()).isEqualTo(400);
     assertThat(problem.path("code").asString()).isNotBlank();
     assertThat(problem.path("detail").asString()).isNotBlank();
+  }
+
+  /** A gateway-era Driver: plugins enabled one at a time and disabled by id, and an account linked to a Metagov id. */
+  @Test
+  void gatewayEraPluginsAndIdentitiesThroughTheGeneratedClient() throws ApiException {
+    String slug = uniqueSlug("client");
+    communities.putCommunity(slug, new CommunityView().name(slug).readableName("").plugins(List.of()));
+
+    // Enabled (201) with an id, then reconfigured (200) keeping it.
+    ApiResponse<PluginView> enabled = communities.enablePluginWithHttpInfo("randomness", slug, Map.of("default_low", 1));
+    assertThat(enabled.getStatusCode()).isEqualTo(201);
+    long pluginId = enabled.getData().getId();
+    assertThat(enabled.getData().getCommunity()).isEqualTo(slug);
+    ApiResponse<PluginView> reconfigured = communities.enablePluginWithHttpInfo("randomness", slug,
+        Map.of("default_low", 2, "default_high", 9));
+    assertThat(reconfigured.getStatusCode()).isEqualTo(200);
+    assertThat(reconfigured.getData().getId()).isEqualTo(pluginId);
+    PluginView stored = communities.getCommunity(slug).getPlugins().get(0);
+    assertThat(stored.getId()).isEqualTo(pluginId);
+    assertThat(stored.getConfig()).containsEntry("default_low", 2).containsEntry("default_high", 9);
+
+    // Two Metagov ids; an account of the enabled plugin's platform linked to the first.
+    List<Long> ids = identity.createId(new CreateIdRequest().communitySlug(slug).count(2), null);
+    assertThat(ids).hasSize(2).doesNotHaveDuplicates();
+    LinkedAccountView linked = identity.linkAccount(new LinkAccountRequest().communitySlug(slug).externalId(ids.get(0))
+        .platformType("randomness").platformIdentifier("alice")
+        .linkType(LinkAccountRequest.LinkTypeEnum.fromValue("manual admin"))
+        .linkQuality(LinkAccountRequest.LinkQualityEnum.fromValue("confirmed (weak)")), null);
+    assertThat(linked.getExternalId()).isEqualTo(ids.get(0));
+    IdentityView user = identity.getUser(String.valueOf(ids.get(0)), null, slug);
+    assertThat(user.getSourceID()).isEqualTo(ids.get(0));
+    assertThat(user.getLinkedAccounts()).singleElement().satisfies(account -> {
+      assertThat(account.getPlatformIdentifier()).isEqualTo("alice");
+      assertThat(account.getLinkType().getValue()).isEqualTo("manual admin");
+      assertThat(account.getLinkQuality().getValue()).isEqualTo("confirmed (weak)");
+    });
+    // What the client read is what the API stored.
+    JsonNode read = get("/api/internal/identity/get_user?community=" + slug + "&external_id=" + ids.get(0)).json();
+    assertThat(read.path("linked_accounts").path(0).path("platform_identifier").asString()).isEqualTo("alice");
+    assertThat(read.path("linked_accounts").path(0).path("link_quality").asString()).isEqualTo("confirmed (weak)");
+    assertThat(identity.getUser(String.valueOf(ids.get(1)), slug, null).getLinkedAccounts()).isEmpty();
+
+    // Disabled by id (204); the community has no plugin left, and the id is no longer found (404 problem).
+    assertThat(communities.disablePluginWithHttpInfo("randomness", pluginId).getStatusCode()).isEqualTo(204);
+    assertThat(communities.getCommunity(slug).getPlugins()).isEmpty();
+    ApiException gone = catchThrowableOfType(ApiException.class, () -> communities.disablePlugin("randomness", pluginId));
+    assertThat(gone.getCode()).isEqualTo(404);
+    assertThat(json(gone.getResponseBody()).path("code").asString()).isEqualTo("plugin_not_found");
   }
 }
