@@ -1,5 +1,11 @@
 package org.metagov.api.apps;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;
@@ -20,6 +26,7 @@ import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.api.apps.InstallStates.Pending;
 import org.metagov.api.apps.InstallStates.Taken;
+import org.metagov.api.catalogue.OpenApiContract;
 import org.metagov.api.community.CommunityService;
 import org.metagov.api.config.MetagovProperties;
 import org.metagov.api.problem.ApiException;
@@ -49,6 +56,7 @@ import tools.jackson.databind.node.ObjectNode;
  * installation as the community's plugin config and redirects to the Driver with {@code community} and the
  * Driver's {@code state}, plus {@code error} (and {@code error_description}) when the install failed.
  */
+@Tag(name = OpenApiContract.APPS)
 @RestController
 public class InstallController {
 
@@ -76,8 +84,19 @@ public class InstallController {
     this.publicUrl = metagov.publicUrl().replaceAll("/+$", "");
   }
 
+  /** Where to send the installing user's browser, for a Driver that asked for JSON. */
+  public record Authorization(String authorize_url, String expires_at) {}
+
+  @Operation(operationId = "authorizeInstall", summary = "Start installing a platform app into a community",
+      responses = {
+          @ApiResponse(responseCode = "200", description = "With Accept: application/json, the platform's authorize URL.",
+              content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = Authorization.class))),
+          @ApiResponse(responseCode = "302", description = "Otherwise, a redirect to the platform's authorize URL.",
+              headers = @Header(name = "Location", required = true, schema = @Schema(type = "string"))),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/auth/{plugin}/authorize")
-  public ResponseEntity<Map<String, Object>> authorize(
+  public ResponseEntity<Authorization> authorize(
       @PathVariable String plugin,
       @RequestParam(required = false) String community,
       @RequestParam(name = "redirect_uri", required = false) String redirectUri,
@@ -106,14 +125,18 @@ public class InstallController {
     URI authorizeUrl = app.authorizeUrl(token, callbackUrl(plugin, request));
     String accept = request.getHeader(HttpHeaders.ACCEPT);
     if (accept != null && accept.contains(MediaType.APPLICATION_JSON_VALUE)) {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("authorize_url", authorizeUrl.toString());
-      body.put("expires_at", expiresAt.toString());
-      return ResponseEntity.ok(body);
+      return ResponseEntity.ok(new Authorization(authorizeUrl.toString(), expiresAt.toString()));
     }
     return ResponseEntity.status(HttpStatus.FOUND).location(authorizeUrl).build();
   }
 
+  @Operation(operationId = "installCallback", summary = "Where the platform sends the installing user's browser back",
+      description = "Browsers follow this, not Drivers; it ends with a redirect to the Driver's redirect_uri.",
+      responses = {
+          @ApiResponse(responseCode = "302", description = "Back to the Driver, with community, state and any error.",
+              headers = @Header(name = "Location", required = true, schema = @Schema(type = "string"))),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/auth/{plugin}/callback")
   public ResponseEntity<Void> callback(
       @PathVariable String plugin,

@@ -1,5 +1,8 @@
 package org.metagov.api.catalogue;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Map;
 import org.metagov.activities.plugin.AuthType;
@@ -13,6 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
 /** What each plugin offers: config schema, actions, processes and events. */
+@Tag(name = OpenApiContract.CATALOGUE)
 @RestController
 public class CatalogueController {
 
@@ -64,12 +68,18 @@ public class CatalogueController {
   /** An event type; {@code schema} is null as events' data schemas are not published. */
   public record GatewayEvent(String event_type, String source, JsonNode schema) {}
 
+  public record PluginList(List<PluginMetadata> plugins) {}
+
+  @Operation(operationId = "listPlugins", summary = "Every plugin with its config schema, actions, processes and events",
+      responses = @ApiResponse(responseCode = "200", description = "The plugins."))
   @GetMapping(path = "/api/internal/plugins", produces = MediaType.APPLICATION_JSON_VALUE)
-  public Map<String, List<PluginMetadata>> plugins() {
-    return Map.of("plugins", registry.all().stream().map(PluginMetadata::of).toList());
+  public PluginList plugins() {
+    return new PluginList(registry.all().stream().map(PluginMetadata::of).toList());
   }
 
   /** Every plugin's config schema by plugin name, the gateway's {@code plugin-schemas}. */
+  @Operation(operationId = "listPluginSchemas", summary = "Every plugin's config schema by plugin name (the gateway's plugin-schemas)",
+      responses = @ApiResponse(responseCode = "200", description = "The config schemas, keyed by plugin name."))
   @GetMapping(path = "/api/internal/plugin-schemas", produces = MediaType.APPLICATION_JSON_VALUE)
   public Map<String, JsonNode> pluginSchemas() {
     Map<String, JsonNode> schemas = new java.util.TreeMap<>();
@@ -77,6 +87,10 @@ public class CatalogueController {
     return schemas;
   }
 
+  @Operation(operationId = "getPluginMetadata", summary = "One plugin's config schema, actions, processes and events",
+      responses = {
+          @ApiResponse(responseCode = "200", description = "The plugin."),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/api/internal/plugin/{name}/metadata", produces = MediaType.APPLICATION_JSON_VALUE)
   public PluginMetadata metadata(@PathVariable String name) {
     return registry.find(name).map(PluginMetadata::of)

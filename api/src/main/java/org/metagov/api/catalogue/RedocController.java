@@ -12,6 +12,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /** Serves Redoc from the webjar in this jar (no CDN), reading the same OpenAPI document as Swagger UI. */
+@Hidden
 @RestController
 public class RedocController {
 

@@ -83,9 +83,12 @@ public class IdentityService implements Identities {
     this.communities = communities;
   }
 
-  /** A linked account as Drivers read it: the gateway's field names. */
+  /**
+   * A linked account as Drivers read it: the gateway's field names. {@code custom_data} is always an object; it is
+   * typed JsonNode because springdoc inspects an ObjectNode component as a bean, fails, and documents the view as {}.
+   */
   public record LinkedAccountView(long external_id, String community, String community_platform_id, String platform_type,
-      String platform_identifier, ObjectNode custom_data, LinkType link_type, LinkQuality link_quality) {
+      String platform_identifier, JsonNode custom_data, LinkType link_type, LinkQuality link_quality) {
 
     static LinkedAccountView of(StoredAccount account) {
       return new LinkedAccountView(account.externalId(), account.community(), account.key().communityPlatformId(),

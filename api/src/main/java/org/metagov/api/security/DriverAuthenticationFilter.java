@@ -52,7 +52,11 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
       return true;
     }
     // The servlet path is decoded and normalised (no "%69", "..", or ";params"), as the handler mapping sees it.
-    String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+    return isOpen(request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo()));
+  }
+
+  /** Whether a (decoded, normalised) path stays open without a Driver token; the OpenAPI document follows this. */
+  public static boolean isOpen(String path) {
     // "/api/action/" runs only public actions (see ActionController); "/" only redirects to the documentation.
     return path.equals("/") || OPEN_PREFIXES.stream().anyMatch(path::startsWith) || INSTALL_CALLBACK.matcher(path).matches();
   }

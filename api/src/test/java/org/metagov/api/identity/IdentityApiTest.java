@@ -431,23 +431,32 @@ class IdentityApiTest extends IntegrationTest {
 
   @Test
   void theOpenApiDocumentDescribesEveryIdentityEndpoint() {
-    JsonNode paths = get("/v3/api-docs").json().path("paths");
+    JsonNode document = get("/v3/api-docs").json();
+    JsonNode paths = document.path("paths");
     for (String post : List.of("create_id", "merge_ids", "link_account", "unlink_account")) {
       JsonNode operation = paths.path("/api/internal/identity/" + post).path("post");
       assertThat(operation.path("tags")).as(post).containsExactly(json("\"identity\""));
       assertThat(operation.path("requestBody").path("content").path("application/json").path("schema").path("$ref").asString())
           .as(post).startsWith("#/components/schemas/");
-      assertThat(operation.path("responses").path("404").path("content").path("application/problem+json").path("schema")
-          .path("$ref").asString()).as(post).endsWith("/Problem");
+      assertThat(problemSchema(document, operation, "404")).as(post).endsWith("/Problem");
     }
     assertThat(paths.path("/api/internal/identity/create_id").path("post").path("responses").has("201")).isTrue();
     assertThat(paths.path("/api/internal/identity/link_account").path("post").path("responses").has("409")).isTrue();
     for (String read : List.of("get_user", "get_users", "filter_users_by_account", "get_linked_account")) {
       JsonNode operation = paths.path("/api/internal/identity/" + read).path("get");
       assertThat(operation.path("tags")).as(read).containsExactly(json("\"identity\""));
-      assertThat(operation.path("responses").path("400").path("content").path("application/problem+json").path("schema")
-          .path("$ref").asString()).as(read).endsWith("/Problem");
+      assertThat(problemSchema(document, operation, "400")).as(read).endsWith("/Problem");
     }
+  }
+
+  /** The schema of an operation's answer with this status, through the shared response it may refer to. */
+  private static String problemSchema(JsonNode document, JsonNode operation, String status) {
+    JsonNode response = operation.path("responses").path(status);
+    String ref = response.path("$ref").asString("");
+    if (ref.startsWith("#/components/responses/")) {
+      response = document.path("components").path("responses").path(ref.substring("#/components/responses/".length()));
+    }
+    return response.path("content").path("application/problem+json").path("schema").path("$ref").asString();
   }
 
   @Test
