@@ -1,11 +1,9 @@
 package org.metagov.activities.delivery;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.Optional;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import org.metagov.activities.plugin.WebhookSignatures;
 
 /**
  * Standard Webhooks signatures: {@code v1,} and the base64 HMAC-SHA256 of {@code id.timestamp.body}. A
@@ -29,13 +27,7 @@ public final class WebhookSigner {
     if (key == null) {
       return Optional.empty();
     }
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      byte[] digest = mac.doFinal((id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
-      return Optional.of("v1," + Base64.getEncoder().encodeToString(digest));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is unavailable", e);
-    }
+    byte[] digest = WebhookSignatures.hmacSha256(key, (id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
+    return Optional.of("v1," + Base64.getEncoder().encodeToString(digest));
   }
 }

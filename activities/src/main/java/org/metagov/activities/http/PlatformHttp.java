@@ -2,11 +2,14 @@ package org.metagov.activities.http;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -54,9 +57,32 @@ public final class PlatformHttp {
   }
 
   private final OutboundHttp http;
+  private final PlatformRateLimiter limiter;
+  private final Runnable progress;
 
+  /** A client whose calls no rate limiter holds back. */
   public PlatformHttp(OutboundUrlPolicy policy, OutboundHttp.Limits limits) {
-    this.http = new OutboundHttp(policy, limits);
+    this(policy, limits, null);
+  }
+
+  /** @param limiter holds every call to a platform instance to that platform's rate, or null for none */
+  public PlatformHttp(OutboundUrlPolicy policy, OutboundHttp.Limits limits, PlatformRateLimiter limiter) {
+    this(new OutboundHttp(policy, limits), limiter, () -> {});
+  }
+
+  private PlatformHttp(OutboundHttp http, PlatformRateLimiter limiter, Runnable progress) {
+    this.http = http;
+    this.limiter = limiter;
+    this.progress = progress;
+  }
+
+  /**
+   * This client (its connections and its rate limits), telling {@code progress} before it waits for a token and
+   * again before it sends: an activity heartbeats there, so a worker that dies during a call is noticed within
+   * one request deadline and a little more.
+   */
+  public PlatformHttp reportingProgress(Runnable progress) {
+    return new PlatformHttp(http, limiter, progress);
   }
 
   public JsonNode get(String platform, URI uri, Map<String, String> headers) {
@@ -117,12 +143,17 @@ public final class PlatformHttp {
       sent.put("Content-Type", contentType);
     }
     sent.putAll(headers);
+    String instance = instance(uri, headers);
+    progress.run();
+    throttle(platform, method, uri, instance);
+    progress.run();
     Answer answer;
     try {
       answer = http.exchange(new OutboundHttp.Request(method, uri, sent, bytes));
     } catch (Failure e) {
       throw unanswered(platform, method, uri, e);
     }
+    pauseIfAsked(platform, instance, answer);
     if (!answer.complete() && answer.status() < 400) {
       throw new PlatformException(
           Kind.FAILED, platform, answer.status(),
@@ -154,22 +185,88 @@ public final class PlatformHttp {
    * or an HTTP date), bounded to an hour.
    */
   public static PlatformException rateLimited(String platform, String method, URI uri, Reply reply) {
-    Duration wait = retryAfter(reply.retryAfter());
-    if (wait == null && textual(reply.contentType())) {
+    Duration wait = requestedWait(reply.contentType(), reply.retryAfter(), reply.body());
+    return PlatformException.rateLimited(platform, reply.status(),
+        platform + " is rate limiting " + method + " " + OutboundHttp.describe(uri)
+            + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
+        wait);
+  }
+
+  /** The wait a rate-limit answer names: its {@code Retry-After} header or, as Discord sends it, its body; or null. */
+  private static Duration requestedWait(String contentType, String retryAfter, String body) {
+    Duration wait = retryAfter(retryAfter);
+    if (wait == null && body != null && textual(contentType)) {
       // Discord also says it in the body: {"retry_after": 1.5, "global": false}.
       try {
-        JsonNode body = Json.parse(reply.body());
-        if (body != null && body.path("retry_after").isNumber()) {
-          wait = retryAfter(body.path("retry_after").asString());
+        JsonNode json = Json.parse(body);
+        if (json != null && json.path("retry_after").isNumber()) {
+          wait = retryAfter(json.path("retry_after").asString());
         }
       } catch (JacksonException | IllegalArgumentException notJson) {
         // no wait named in the body either
       }
     }
-    return PlatformException.rateLimited(platform, reply.status(),
-        platform + " is rate limiting " + method + " " + OutboundHttp.describe(uri)
-            + (wait == null ? "" : "; retry after " + wait.toSeconds() + "s"),
-        wait);
+    return wait;
+  }
+
+  /**
+   * The platform instance a call's rate is metered against: the server, and the credential the call is made with,
+   * since platforms count per token (a Slack workspace's bot token, a GitHub installation's token). The credential
+   * is kept only as a digest.
+   */
+  static String instance(URI uri, Map<String, String> headers) {
+    String server = uri.getScheme() + "://" + uri.getRawAuthority();
+    String credential = null;
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      if (header.getKey().equalsIgnoreCase("Authorization")) {
+        credential = header.getValue();
+      }
+    }
+    if (credential == null) {
+      return server;
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
+      return server + " " + HexFormat.of().formatHex(digest, 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("Every Java runtime has SHA-256.", e);
+    }
+  }
+
+  /** Takes a token for the call, or fails it as rate limited when none comes within the limiter's longest wait. */
+  private void throttle(String platform, String method, URI uri, String instance) {
+    if (limiter == null) {
+      return;
+    }
+    try {
+      limiter.acquire(platform, instance);
+    } catch (PlatformRateLimiter.Refused refused) {
+      throw PlatformException.rateLimited(platform, 0,
+          method + " " + OutboundHttp.describe(uri) + " is held back by this deployment's rate limit for " + platform
+              + "; retry after " + Math.max(1, (refused.retryAfter().toMillis() + 999) / 1000) + "s",
+          refused.retryAfter());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PlatformException(Kind.TIMEOUT, platform, 0,
+          method + " " + OutboundHttp.describe(uri) + " was interrupted while waiting for " + platform + "'s rate limit");
+    }
+  }
+
+  /**
+   * A {@code 429}, or any answer naming a wait (a {@code Retry-After}, or GitHub's used-up window), pauses every
+   * call to the instance until then; a {@code 429} that names none pauses it for a second.
+   */
+  private void pauseIfAsked(String platform, String instance, Answer answer) {
+    if (limiter == null) {
+      return;
+    }
+    Duration wait = requestedWait(answer.contentType(), answer.retryAfter(), answer.status() == 429 ? answer.text() : null);
+    if (wait == null && answer.status() == 429) {
+      wait = Duration.ofSeconds(1);
+    }
+    if (wait != null && !wait.isZero()) {
+      limiter.pause(platform, instance, wait);
+    }
   }
 
   /**

@@ -46,11 +46,30 @@ public interface InstalledApp {
   ObjectNode install(PlatformHttp http, java.util.Map<String, String> callback, URI callbackUrl);
 
   /**
+   * The platform identifier of the user who installed the app, read from the config {@link #install} returned, or
+   * null when the platform did not name them. The orchestrator records it through {@link Identities} as an OAuth
+   * link of the strongest quality, in the installation's space ({@link #installationKeyField}).
+   */
+  default String installerAccount(ObjectNode installation) {
+    return null;
+  }
+
+  /**
    * Reads an app-level webhook that {@link WebhookHandler#verify} accepted (the request carries no community:
    * it has not been routed yet) and says what to do with it: answer it at once (a URL check, a ping), or route
    * it to the installation it names.
    */
   AppWebhookRoute route(WebhookRequest request);
+
+  /**
+   * The answer to a webhook that {@link #route} delivered to an installation no community holds (removed meanwhile,
+   * or another deployment's), or null for the orchestrator's usual {@code {"status": "ignored"}}. Nothing is stored
+   * either way. A platform that shows the answer to a person (a Discord interaction) explains here why nothing
+   * happened.
+   */
+  default AppWebhookRoute.Reply unknownInstallationReply(WebhookRequest request) {
+    return null;
+  }
 
   /** Where an app-level webhook goes. */
   sealed interface AppWebhookRoute {

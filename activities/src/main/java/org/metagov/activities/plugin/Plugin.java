@@ -61,6 +61,17 @@ public interface Plugin {
     return null;
   }
 
+  /**
+   * How the plugin is authorized on its platform: by OAuth when it is an installed app, by a credential when its
+   * config has a secret field, else not at all.
+   */
+  default AuthType authType() {
+    if (installedApp() != null) {
+      return AuthType.OAUTH;
+    }
+    return Schemas.secretFields(configSchema()).isEmpty() ? AuthType.NONE : AuthType.API_KEY;
+  }
+
   /** Whether the platform sends webhooks to {@code /api/hooks/{community}/{plugin}}. */
   default boolean receivesWebhooks() {
     return webhookHandler() != null && installedApp() == null;

@@ -1,6 +1,7 @@
 package org.metagov.activities.process;
 
 import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -106,6 +107,7 @@ public class ProcessActivitiesImpl implements ProcessActivities {
         "The plugin " + call.plugin() + " has no process " + call.process() + ".", ProcessFailure.CONFIG_MISSING.type()));
     PluginContext context = contexts.find(call.community(), call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
         "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", ProcessFailure.CONFIG_MISSING.type()));
+    context = heartbeating(context);
     ProcessInstance instance = new ProcessInstance(call.id(), call.community(), Json.fromMap(call.parameters()),
         Json.fromMap(call.platformState()), store.inputs(call.id()));
     try {
@@ -130,6 +132,20 @@ public class ProcessActivitiesImpl implements ProcessActivities {
     } catch (InvalidInputException | NotFoundException e) {
       throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
     }
+  }
+
+  /**
+   * A remote attempt heartbeats before each platform call it makes, so when its worker dies the server notices
+   * within the heartbeat timeout (a request deadline and a margin) and retries it elsewhere, rather than after the
+   * attempt's whole start-to-close timeout. A local attempt dies with its workflow task, which is retried anyway.
+   */
+  private static PluginContext heartbeating(PluginContext context) {
+    ActivityExecutionContext activity = Activity.getExecutionContext();
+    if (activity.getInfo().isLocal()) {
+      return context;
+    }
+    return new PluginContext(context.community(), context.config(),
+        context.http().reportingProgress(() -> activity.heartbeat(null)), context.state());
   }
 
   /** The deadline of a process about to start, from its adapter. */

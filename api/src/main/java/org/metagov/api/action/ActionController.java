@@ -43,11 +43,29 @@ public class ActionController {
       @PathVariable String qualifiedName,
       @RequestHeader("X-Metagov-Community") String community,
       @RequestBody(required = false) JsonNode body) {
+    return run(qualifiedName, community, body, false);
+  }
+
+  /**
+   * Runs a public action (the gateway's {@code is_public}, such as SourceCred's cred lookups) without a Driver
+   * token. Any other action is not found here, whether or not it exists at the internal path.
+   */
+  @PostMapping(path = "/api/action/{qualifiedName}", produces = MediaType.APPLICATION_JSON_VALUE)
+  public JsonNode runPublic(
+      @PathVariable String qualifiedName,
+      @RequestHeader("X-Metagov-Community") String community,
+      @RequestBody(required = false) JsonNode body) {
+    return run(qualifiedName, community, body, true);
+  }
+
+  private JsonNode run(String qualifiedName, String community, JsonNode body, boolean publicOnly) {
     QualifiedName name = QualifiedName.parse(qualifiedName, "action");
     EnabledPlugin enabled = communities.enabledPlugin(community, name.plugin());
     ActionSpec action = PluginRegistry.action(enabled.plugin(), name.member())
+        .filter(found -> found.isPublic() || !publicOnly)
         .orElseThrow(() -> ApiException.notFound("action_not_found", "The plugin " + name.plugin()
-            + " has no action named " + name.member() + "; GET /api/internal/plugin/" + name.plugin() + "/metadata lists them."));
+            + " has no " + (publicOnly ? "public " : "") + "action named " + name.member() + "; GET /api/internal/plugin/"
+            + name.plugin() + "/metadata lists them" + (publicOnly ? " (public ones run without a Driver token)." : ".")));
     JsonNode parameters = parameters(body);
     List<FieldError> errors = Schemas.validate(action.inputSchema(), parameters, "parameters");
     if (!errors.isEmpty()) {

@@ -1,5 +1,11 @@
 package org.metagov.api.apps;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;
@@ -9,13 +15,18 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.plugin.FieldError;
+import org.metagov.activities.plugin.Identities;
+import org.metagov.activities.plugin.Identities.PlatformAccount;
 import org.metagov.activities.plugin.InstalledApp;
 import org.metagov.activities.plugin.InstalledApp.InstallRefusedException;
+import org.metagov.activities.plugin.LinkQuality;
+import org.metagov.activities.plugin.LinkType;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.api.apps.InstallStates.Pending;
 import org.metagov.api.apps.InstallStates.Taken;
+import org.metagov.api.catalogue.OpenApiContract;
 import org.metagov.api.community.CommunityService;
 import org.metagov.api.config.MetagovProperties;
 import org.metagov.api.problem.ApiException;
@@ -31,6 +42,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.util.UriComponentsBuilder;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The OAuth install flow of installed apps (Slack, GitHub, Discord).
@@ -44,6 +56,7 @@ import org.springframework.web.util.UriComponentsBuilder;
  * installation as the community's plugin config and redirects to the Driver with {@code community} and the
  * Driver's {@code state}, plus {@code error} (and {@code error_description}) when the install failed.
  */
+@Tag(name = OpenApiContract.APPS)
 @RestController
 public class InstallController {
 
@@ -58,9 +71,11 @@ public class InstallController {
   private final CommunityService communities;
   private final PlatformHttp http;
   private final String publicUrl;
+  private final Identities identities;
 
   public InstallController(PluginRegistry registry, InstallStates states, InstallProperties properties,
-      CommunityService communities, PlatformHttp http, MetagovProperties metagov) {
+      CommunityService communities, PlatformHttp http, MetagovProperties metagov, Identities identities) {
+    this.identities = identities;
     this.registry = registry;
     this.states = states;
     this.properties = properties;
@@ -69,8 +84,19 @@ public class InstallController {
     this.publicUrl = metagov.publicUrl().replaceAll("/+$", "");
   }
 
+  /** Where to send the installing user's browser, for a Driver that asked for JSON. */
+  public record Authorization(String authorize_url, String expires_at) {}
+
+  @Operation(operationId = "authorizeInstall", summary = "Start installing a platform app into a community",
+      responses = {
+          @ApiResponse(responseCode = "200", description = "With Accept: application/json, the platform's authorize URL.",
+              content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = Authorization.class))),
+          @ApiResponse(responseCode = "302", description = "Otherwise, a redirect to the platform's authorize URL.",
+              headers = @Header(name = "Location", required = true, schema = @Schema(type = "string"))),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/auth/{plugin}/authorize")
-  public ResponseEntity<Map<String, Object>> authorize(
+  public ResponseEntity<Authorization> authorize(
       @PathVariable String plugin,
       @RequestParam(required = false) String community,
       @RequestParam(name = "redirect_uri", required = false) String redirectUri,
@@ -99,14 +125,18 @@ public class InstallController {
     URI authorizeUrl = app.authorizeUrl(token, callbackUrl(plugin, request));
     String accept = request.getHeader(HttpHeaders.ACCEPT);
     if (accept != null && accept.contains(MediaType.APPLICATION_JSON_VALUE)) {
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("authorize_url", authorizeUrl.toString());
-      body.put("expires_at", expiresAt.toString());
-      return ResponseEntity.ok(body);
+      return ResponseEntity.ok(new Authorization(authorizeUrl.toString(), expiresAt.toString()));
     }
     return ResponseEntity.status(HttpStatus.FOUND).location(authorizeUrl).build();
   }
 
+  @Operation(operationId = "installCallback", summary = "Where the platform sends the installing user's browser back",
+      description = "Browsers follow this, not Drivers; it ends with a redirect to the Driver's redirect_uri.",
+      responses = {
+          @ApiResponse(responseCode = "302", description = "Back to the Driver, with community, state and any error.",
+              headers = @Header(name = "Location", required = true, schema = @Schema(type = "string"))),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/auth/{plugin}/callback")
   public ResponseEntity<Void> callback(
       @PathVariable String plugin,
@@ -133,8 +163,9 @@ public class InstallController {
         callback.put(name, values[0]);
       }
     });
+    ObjectNode config;
     try {
-      var config = app.install(http, callback, callbackUrl(plugin, request));
+      config = app.install(http, callback, callbackUrl(plugin, request));
       communities.install(pending.community(), plugin, config);
     } catch (InstallRefusedException e) {
       return backToDriver(pending, e.code(), e.getMessage());
@@ -145,7 +176,25 @@ public class InstallController {
       return backToDriver(pending, e.code(), e.getMessage());
     }
     log.info("Installed {} into the community {}.", plugin, pending.community());
+    recordInstaller(pending.community(), plugin, app, config);
     return backToDriver(pending, null, null);
+  }
+
+  /**
+   * Links the installing user's platform account in the community, as the gateway did. The installation is
+   * already stored by then and stands even if this fails: the Driver can link the account itself.
+   */
+  private void recordInstaller(String community, String plugin, InstalledApp app, ObjectNode config) {
+    String installer = app.installerAccount(config);
+    if (installer == null || installer.isBlank()) {
+      return;
+    }
+    try {
+      identities.recordAccount(community, new PlatformAccount(plugin, installer,
+          config.path(app.installationKeyField()).asString(null), null, LinkType.OAUTH, LinkQuality.STRONG_CONFIRM));
+    } catch (RuntimeException e) {
+      log.warn("Installed {} into {}, but could not record the installing user's account.", plugin, community, e);
+    }
   }
 
   private InstalledApp app(String pluginName) {

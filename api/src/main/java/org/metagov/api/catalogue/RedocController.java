@@ -1,13 +1,18 @@
 package org.metagov.api.catalogue;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import java.io.IOException;
+import java.net.URI;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /** Serves Redoc from the webjar in this jar (no CDN), reading the same OpenAPI document as Swagger UI. */
+@Hidden
 @RestController
 public class RedocController {
 
@@ -38,6 +43,13 @@ public class RedocController {
           </body>
         </html>
         """.formatted(script);
+  }
+
+  /** The root leads to the API documentation, as the gateway's did. */
+  @Hidden
+  @GetMapping("/")
+  public ResponseEntity<Void> index() {
+    return ResponseEntity.status(HttpStatus.FOUND).location(URI.create("/redoc")).build();
   }
 
   @GetMapping(path = {"/redoc", "/redoc/"}, produces = MediaType.TEXT_HTML_VALUE)

@@ -38,7 +38,26 @@ public class CommunityRepository {
     }
   }
 
-  public record StoredPlugin(String name, ObjectNode config) {}
+  /**
+   * An enabled plugin. Its {@code id} is drawn when the plugin is enabled and kept through reconfigurations; it is
+   * null for a plugin not stored yet.
+   */
+  public record StoredPlugin(String name, ObjectNode config, Long id) {
+
+    public StoredPlugin(String name, ObjectNode config) {
+      this(name, config, null);
+    }
+  }
+
+  /** Where a plugin id belongs: its community and plugin name. */
+  public record PluginRef(String community, String plugin) {}
+
+  public Optional<PluginRef> findPlugin(long id) {
+    return jdbc.sql("select community_slug, plugin_name from community_plugin where id = ?")
+        .param(id)
+        .query((rs, i) -> new PluginRef(rs.getString(1), rs.getString(2)))
+        .optional();
+  }
 
   public Optional<StoredCommunity> find(String slug) {
     return jdbc.sql("select slug, readable_name from community where slug = ?")
@@ -66,15 +85,27 @@ public class CommunityRepository {
         .optional();
   }
 
+  /** Whether the plugin is enabled for the community; empty when there is no such community. */
+  public Optional<Boolean> pluginEnabled(String slug, String pluginName) {
+    return jdbc.sql("""
+            select exists (select 1 from community_plugin p where p.community_slug = c.slug and p.plugin_name = ?)
+            from community c where c.slug = ?
+            """)
+        .params(pluginName, slug)
+        .query(Boolean.class)
+        .optional();
+  }
+
   public boolean exists(String slug) {
     return jdbc.sql("select count(*) from community where slug = ?").param(slug).query(Long.class).single() > 0;
   }
 
   private List<StoredPlugin> plugins(String slug) {
-    return jdbc.sql("select plugin_name, config::text from community_plugin where community_slug = ? order by plugin_name")
+    return jdbc.sql("select plugin_name, config::text, id from community_plugin where community_slug = ? order by plugin_name")
         .param(slug)
         .query((rs, i) -> new StoredPlugin(rs.getString(1),
-            cipher.open(slug, rs.getString(1), (ObjectNode) Json.parse(rs.getString(2)), secrets(rs.getString(1)))))
+            cipher.open(slug, rs.getString(1), (ObjectNode) Json.parse(rs.getString(2)), secrets(rs.getString(1))),
+            rs.getLong(3)))
         .list();
   }
 

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.regex.Pattern;
+import org.metagov.activities.plugin.AuthType;
 import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.Plugin;
 import org.metagov.activities.plugin.PluginRegistry;
@@ -40,10 +42,12 @@ public class CommunityService {
       {"type": "object",
        "properties": {
          "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"},
+         "slug": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"},
          "readable_name": {"type": ["string", "null"], "maxLength": 500},
-         "plugins": {"type": "array", "maxItems": 100,
+         "plugins": {"type": ["array", "null"], "maxItems": 100,
            "items": {"type": "object",
-             "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "config": {"type": ["object", "null"]}},
+             "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100}, "config": {"type": ["object", "null"]},
+               "id": {"type": "integer"}, "community": {"type": "string"}, "auth_type": {"type": "string"}},
              "required": ["name"], "additionalProperties": false}}
        },
        "additionalProperties": false}
@@ -73,12 +77,19 @@ public class CommunityService {
     this.urlPolicy = urlPolicy;
   }
 
-  /** A community as Drivers see it: secrets redacted. */
-  public record CommunityView(String name, String readable_name, List<PluginView> plugins) {}
+  /** A community as Drivers see it: secrets redacted; {@code slug} repeats {@code name} under the gateway's key. */
+  public record CommunityView(String name, String slug, String readable_name, List<PluginView> plugins) {}
 
-  public record PluginView(String name, JsonNode config) {}
+  /**
+   * An enabled plugin as Drivers see it, with the gateway's read-only fields: its stable {@code id}, its
+   * {@code community} and its {@code auth_type}.
+   */
+  public record PluginView(long id, String name, JsonNode config, String community, AuthType auth_type) {}
 
   public record Saved(CommunityView community, boolean created) {}
+
+  /** A plugin enabled or reconfigured on its own; {@code created} when it was not enabled before. */
+  public record SavedPlugin(PluginView plugin, boolean created) {}
 
   public CommunityView get(String slug) {
     return view(find(slug));
@@ -89,24 +100,23 @@ public class CommunityService {
     requireSlug(slug);
     CommunityAccess.require(slug);
     validateShape(body);
-    String name = body.path("name").asString(null);
-    if (name != null && !name.equals(slug)) {
-      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "name_mismatch",
-          "The body's name (" + name + ") must equal the community slug in the path (" + slug + ").",
-          List.of(new FieldError("name", "must equal the path slug " + slug)));
+    for (String field : List.of("name", "slug")) {
+      String named = body.path(field).asString(null);
+      if (named != null && !named.equals(slug)) {
+        throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "name_mismatch",
+            "The body's " + field + " (" + named + ") must equal the community slug in the path (" + slug + ").",
+            List.of(new FieldError(field, "must equal the path slug " + slug)));
+      }
     }
     // Inserting first means a community that another request creates meanwhile is locked and checked
     // below like any existing one, instead of having its plugins replaced unchecked by the upsert.
     boolean inserted = repository.insert(slug, readableName(body));
     StoredCommunity existing = inserted ? null : repository.lock(slug).orElse(null);
-    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), existing);
+    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), existing, slug, i -> "plugins[" + i + "]");
     if (existing != null) {
       for (StoredPlugin removed : existing.plugins()) {
-        boolean kept = plugins.stream().anyMatch(p -> p.name().equals(removed.name()));
-        long open = kept ? 0 : processes.countOpen(slug, removed.name());
-        if (open > 0) {
-          throw ApiException.conflict("plugin_has_open_processes", "The plugin " + removed.name() + " has " + open
-              + " open process(es) in " + slug + "; close them or wait for them to end before disabling it. Nothing was changed.");
+        if (plugins.stream().noneMatch(p -> p.name().equals(removed.name()))) {
+          requireNoOpenProcesses(slug, removed.name());
         }
       }
     }
@@ -118,7 +128,14 @@ public class CommunityService {
   @Transactional
   public CommunityView create(JsonNode body) {
     validateShape(body);
-    String slug = body.path("name").asString(null);
+    String name = body.path("name").asString(null);
+    String chosen = body.path("slug").asString(null);
+    if (name != null && chosen != null && !name.equals(chosen)) {
+      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "name_mismatch",
+          "The body's name (" + name + ") and slug (" + chosen + ") must be the same community slug.",
+          List.of(new FieldError("slug", "must equal the name " + name)));
+    }
+    String slug = chosen != null ? chosen : name;
     if (slug == null) {
       slug = HexFormat.of().formatHex(randomBytes());
     }
@@ -126,13 +143,67 @@ public class CommunityService {
       throw new ApiException(org.springframework.http.HttpStatus.FORBIDDEN, "community_not_allowed",
           "This Driver token may not create the community " + slug + ".");
     }
-    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), null);
+    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), null, slug, i -> "plugins[" + i + "]");
     if (!repository.insert(slug, readableName(body))) {
       throw ApiException.conflict("community_exists",
           "A community named " + slug + " already exists; use PUT /api/internal/community/" + slug + " to change it.");
     }
     store(slug, plugins, null);
     return get(slug);
+  }
+
+  /**
+   * Enables one plugin, or changes its config, leaving the community's other plugins as they are (the gateway's
+   * {@code POST /api/internal/plugin/{name}}). The config goes through the same validation, secret restoring and
+   * {@link Plugin#onEnable} as in a PUT of the whole community; a reconfigured plugin keeps its id.
+   */
+  @Transactional
+  public SavedPlugin enablePlugin(String slug, String pluginName, JsonNode config) {
+    requireCommunityHeader(slug);
+    Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
+    if (config != null && !config.isNull() && !config.isMissingNode() && !config.isObject()) {
+      throw ApiException.invalid("The body must be the plugin's config, a JSON object.", List.of(new FieldError("config", "must be an object")));
+    }
+    StoredCommunity existing = find(slug, repository::lock);
+    ObjectNode entry = org.metagov.activities.json.Json.object();
+    entry.put("name", plugin.name());
+    if (config instanceof ObjectNode object) {
+      entry.set("config", object);
+    }
+    StoredPlugin resolved = resolvePlugins(org.metagov.activities.json.Json.MAPPER.createArrayNode().add(entry), existing, slug, i -> "").get(0);
+    List<StoredPlugin> plugins = new ArrayList<>(existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList());
+    plugins.add(resolved);
+    boolean created = existing.plugin(pluginName).isEmpty();
+    store(slug, plugins, existing);
+    PluginView view = get(slug).plugins().stream().filter(p -> p.name().equals(pluginName)).findFirst().orElseThrow();
+    return new SavedPlugin(view, created);
+  }
+
+  /**
+   * Disables the plugin with this id (the gateway's {@code DELETE /api/internal/plugin/{name}/{id}}) the way a PUT
+   * without it does: refused while it has open processes, torn down after the commit. An id that is not the named
+   * plugin's, or that the Driver's token may not see, is not found.
+   */
+  @Transactional
+  public void disablePlugin(String pluginName, long id) {
+    ApiException notFound = ApiException.notFound("plugin_not_found", "There is no enabled " + pluginName
+        + " plugin with the id " + id + "; GET /api/internal/community/{slug} lists a community's plugins with their ids.");
+    CommunityRepository.PluginRef ref = repository.findPlugin(id)
+        .filter(found -> found.plugin().equals(pluginName) && CommunityAccess.allowed(found.community()))
+        .orElseThrow(() -> notFound);
+    StoredCommunity existing = repository.lock(ref.community()).orElseThrow(() -> notFound);
+    // Read again under the lock: a concurrent change may have disabled it, or enabled it anew with another id.
+    existing.plugin(pluginName).filter(p -> p.id() == id).orElseThrow(() -> notFound);
+    requireNoOpenProcesses(existing.slug(), pluginName);
+    store(existing.slug(), existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(), existing);
+  }
+
+  private void requireNoOpenProcesses(String slug, String pluginName) {
+    long open = processes.countOpen(slug, pluginName);
+    if (open > 0) {
+      throw ApiException.conflict("plugin_has_open_processes", "The plugin " + pluginName + " has " + open
+          + " open process(es) in " + slug + "; close them or wait for them to end before disabling it. Nothing was changed.");
+    }
   }
 
   @Transactional
@@ -276,15 +347,34 @@ public class CommunityService {
     return enabled(find(slug, repository::lockShared), pluginName);
   }
 
+  /**
+   * The plugin, when the community exists, the Driver may see it and the plugin is enabled there; checked without
+   * reading or opening the plugin's config, for callers that need only the plugin's code (a process start).
+   */
+  public Plugin requireEnabled(String slug, String pluginName) {
+    requireCommunityHeader(slug);
+    if (!SLUG.matcher(slug).matches() || !CommunityAccess.allowed(slug)) {
+      throw communityNotFound(slug);
+    }
+    boolean enabled = repository.pluginEnabled(slug, pluginName).orElseThrow(() -> communityNotFound(slug));
+    Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
+    if (!enabled) {
+      throw pluginNotEnabled(slug, pluginName);
+    }
+    return plugin;
+  }
+
   private EnabledPlugin enabled(StoredCommunity community, String pluginName) {
     String slug = community.slug();
-    Plugin plugin = registry.find(pluginName)
-        .orElseThrow(() -> ApiException.notFound("plugin_not_found", "There is no plugin named " + pluginName
-            + "; GET /api/internal/plugins lists them."));
+    Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
     StoredPlugin stored = community.plugin(pluginName)
-        .orElseThrow(() -> ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
-            + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + "."));
+        .orElseThrow(() -> pluginNotEnabled(slug, pluginName));
     return new EnabledPlugin(plugin, contexts.context(slug, stored));
+  }
+
+  public static ApiException pluginNotEnabled(String slug, String pluginName) {
+    return ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
+        + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + ".");
   }
 
   /** A blank X-Metagov-Community header is as good as none: 400, not "no community named ''". */
@@ -307,7 +397,12 @@ public class CommunityService {
     return load.apply(slug).orElseThrow(() -> communityNotFound(slug));
   }
 
-  private static ApiException communityNotFound(String slug) {
+  private static ApiException pluginNotFound(String pluginName) {
+    return ApiException.notFound("plugin_not_found", "There is no plugin named " + pluginName
+        + "; GET /api/internal/plugins lists them.");
+  }
+
+  public static ApiException communityNotFound(String slug) {
     return ApiException.notFound("community_not_found", "There is no community named " + slug + ".");
   }
 
@@ -334,30 +429,42 @@ public class CommunityService {
     return name == null || name.isNull() ? "" : name.asString();
   }
 
-  /** Validates every plugin entry, collecting all failures, before anything is written. */
-  private List<StoredPlugin> resolvePlugins(JsonNode entries, StoredCommunity existing) {
+  /**
+   * Validates every plugin entry, collecting all failures, before anything is written. An entry may carry the
+   * gateway's read-only fields as a Driver read them ({@code id}, {@code community}, {@code auth_type}); each must
+   * agree with what is stored. {@code entryPath} names entry i in error paths ("" when the entry is the request).
+   */
+  private List<StoredPlugin> resolvePlugins(JsonNode entries, StoredCommunity existing, String slug, IntFunction<String> entryPath) {
     List<FieldError> errors = new ArrayList<>();
     List<FieldError> reentry = new ArrayList<>();
     List<StoredPlugin> resolved = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < entries.size(); i++) {
       JsonNode entry = entries.get(i);
-      String path = "plugins[" + i + "]";
+      String entryPrefix = entryPath.apply(i);
+      String path = entryPrefix.isEmpty() ? "" : entryPrefix + ".";
       String name = entry.path("name").asString();
       Plugin plugin = registry.find(name).orElse(null);
       if (plugin == null) {
-        errors.add(new FieldError(path + ".name", "there is no plugin named " + name));
+        errors.add(new FieldError(path + "name", "there is no plugin named " + name));
         continue;
       }
       if (!seen.add(name)) {
-        errors.add(new FieldError(path + ".name", "the plugin " + name + " is listed twice"));
+        errors.add(new FieldError(path + "name", "the plugin " + name + " is listed twice"));
         continue;
       }
+      StoredPlugin enabled = existing == null ? null : existing.plugin(name).orElse(null);
+      List<FieldError> readOnly = readOnlyFieldErrors(entry, path, plugin, enabled, slug);
+      if (!readOnly.isEmpty()) {
+        errors.addAll(readOnly);
+        continue;
+      }
+      path = path + "config";
       JsonNode submitted = entry.get("config");
       ObjectNode config = submitted instanceof ObjectNode o ? o : org.metagov.activities.json.Json.object();
-      JsonNode stored = existing == null ? null : existing.plugin(name).map(StoredPlugin::config).orElse(null);
+      JsonNode stored = enabled == null ? null : enabled.config();
       try {
-        config = Schemas.restoreSecrets(plugin.configSchema(), config, stored, path + ".config");
+        config = Schemas.restoreSecrets(plugin.configSchema(), config, stored, path);
       } catch (Schemas.SecretReentryRequiredException e) {
         reentry.addAll(e.secrets());
         errors.addAll(e.errors().stream().filter(error -> !e.secrets().contains(error)).toList());
@@ -368,11 +475,12 @@ public class CommunityService {
       }
       config = withWebhookSlug(plugin, config, stored);
       ObjectNode filled = Schemas.withDefaults(plugin.configSchema(), config);
-      List<FieldError> configErrors = new ArrayList<>(Schemas.validate(plugin.configSchema(), filled, path + ".config"));
+      List<FieldError> configErrors = new ArrayList<>(Schemas.validate(plugin.configSchema(), filled, path));
+      String serverUrlPath = path + ".server_url";
       if (filled.path("server_url").isString()) {
         // The same rules as callbacks: http(s) only, no credentials, and no internal address where denied.
         urlPolicy.violation(filled.get("server_url").asString())
-            .ifPresent(problem -> configErrors.add(new FieldError(path + ".config.server_url", problem)));
+            .ifPresent(problem -> configErrors.add(new FieldError(serverUrlPath, problem)));
       }
       if (!configErrors.isEmpty()) {
         errors.addAll(configErrors);
@@ -397,6 +505,26 @@ public class CommunityService {
     return resolved;
   }
 
+  /** Where the read-only fields of a plugin entry disagree with the community, the plugin and its stored id. */
+  private static List<FieldError> readOnlyFieldErrors(JsonNode entry, String path, Plugin plugin, StoredPlugin enabled, String slug) {
+    List<FieldError> errors = new ArrayList<>();
+    JsonNode community = entry.get("community");
+    if (community != null && !community.asString().equals(slug)) {
+      errors.add(new FieldError(path + "community", "must be the community " + slug + " (it is read-only)"));
+    }
+    JsonNode authType = entry.get("auth_type");
+    if (authType != null && !authType.asString().equals(plugin.authType().wireName())) {
+      errors.add(new FieldError(path + "auth_type", "must be " + plugin.authType().wireName() + " for " + plugin.name() + " (it is read-only)"));
+    }
+    JsonNode id = entry.get("id");
+    if (id != null && (enabled == null || enabled.id() == null || id.asLong() != enabled.id())) {
+      errors.add(new FieldError(path + "id", enabled == null
+          ? "names a plugin that is not enabled; leave id out to enable " + plugin.name()
+          : "must be " + enabled.id() + ", the id of the enabled " + plugin.name() + " (it is read-only)"));
+    }
+    return errors;
+  }
+
   /**
    * A plugin whose platform cannot sign its webhooks gets an unguessable {@code webhook_slug} when its
    * config has none: the one stored before, or a new one. {@code GET .../hooks} shows the path to use.
@@ -413,11 +541,13 @@ public class CommunityService {
 
   private CommunityView view(StoredCommunity community) {
     List<PluginView> plugins = community.plugins().stream()
-        .map(p -> new PluginView(p.name(), registry.find(p.name())
-            .map(plugin -> (JsonNode) Schemas.redact(plugin.configSchema(), p.config()))
-            .orElse(org.metagov.activities.json.Json.object())))
+        .map(p -> {
+          Plugin plugin = registry.find(p.name()).orElse(null);
+          JsonNode config = plugin == null ? org.metagov.activities.json.Json.object() : Schemas.redact(plugin.configSchema(), p.config());
+          return new PluginView(p.id(), p.name(), config, community.slug(), plugin == null ? AuthType.NONE : plugin.authType());
+        })
         .toList();
-    return new CommunityView(community.slug(), community.readableName(), plugins);
+    return new CommunityView(community.slug(), community.slug(), community.readableName(), plugins);
   }
 
   private byte[] randomBytes() {

@@ -1,16 +1,18 @@
 package org.metagov.api.delivery;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.metagov.activities.delivery.DeliveryProperties;
 import org.metagov.activities.json.Json;
+import org.metagov.api.catalogue.OpenApiContract;
 import org.metagov.api.community.CommunityService;
 import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.delivery.DeliveryRepository.DeliveryView;
@@ -35,6 +37,7 @@ import org.springframework.web.bind.annotation.RestController;
  * (ahead of newer events, since it keeps its place in the queue) with a fresh give-up clock; a redelivered
  * callback is retried by its own workflow. Both keep their {@code webhook-id}, so the Driver can deduplicate.
  */
+@Tag(name = OpenApiContract.DELIVERIES)
 @RestController
 public class DeliveryController {
 
@@ -61,8 +64,18 @@ public class DeliveryController {
     this.policy = delivery.policy();
   }
 
+  public record DeliveryList(List<DeliveryView> deliveries) {}
+
+  /** What a bulk redelivery restarted, and whether dead callbacks remain for another call. */
+  public record Redelivered(int events, int callbacks, boolean more) {}
+
+  @Operation(operationId = "listDeliveries", summary = "List a community's callbacks and events, newest first",
+      responses = {
+          @ApiResponse(responseCode = "200", description = "The deliveries."),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/api/internal/deliveries", produces = MediaType.APPLICATION_JSON_VALUE)
-  public Map<String, List<DeliveryView>> list(
+  public DeliveryList list(
       @RequestHeader("X-Metagov-Community") String community,
       @RequestParam(required = false) String status,
       @RequestParam(defaultValue = "100") int limit) {
@@ -74,10 +87,16 @@ public class DeliveryController {
     if (limit < 1 || limit > 1000) {
       throw ApiException.badRequest("invalid_parameter", "limit must be 1 to 1000.");
     }
-    return Map.of("deliveries", repository.list(community, wanted, limit));
+    return new DeliveryList(repository.list(community, wanted, limit));
   }
 
   /** Delivers a dead-lettered delivery again, with the same webhook-id so the Driver can deduplicate. */
+  @Operation(operationId = "redeliver", summary = "Deliver a dead letter again, with the same webhook-id",
+      responses = {
+          @ApiResponse(responseCode = "202", description = "The delivery is being retried."),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND),
+          @ApiResponse(responseCode = "409", ref = OpenApiContract.CONFLICT)})
   @PostMapping(path = "/api/internal/deliveries/{id}/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<DeliveryView> redeliver(
       @PathVariable String id, @RequestHeader("X-Metagov-Community") String community) {
@@ -103,8 +122,13 @@ public class DeliveryController {
    * Redelivers every dead letter of the community: all dead events go back into the outbox at once; dead
    * callbacks are restarted up to {@value #BULK_CALLBACK_LIMIT} per call ({@code more} says whether to call again).
    */
+  @Operation(operationId = "redeliverAll", summary = "Deliver every dead letter of the community again",
+      responses = {
+          @ApiResponse(responseCode = "202", description = "What was restarted."),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @PostMapping(path = "/api/internal/deliveries/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
-  public ResponseEntity<Map<String, Object>> redeliverAll(
+  public ResponseEntity<Redelivered> redeliverAll(
       @RequestHeader("X-Metagov-Community") String community,
       @RequestParam(required = false) String status) {
     CommunityService.requireCommunityHeader(community);
@@ -123,11 +147,7 @@ public class DeliveryController {
         callbacks++;
       }
     }
-    Map<String, Object> answer = new LinkedHashMap<>();
-    answer.put("events", events);
-    answer.put("callbacks", callbacks);
-    answer.put("more", dead.size() > BULK_CALLBACK_LIMIT);
-    return ResponseEntity.status(HttpStatus.ACCEPTED).body(answer);
+    return ResponseEntity.status(HttpStatus.ACCEPTED).body(new Redelivered(events, callbacks, dead.size() > BULK_CALLBACK_LIMIT));
   }
 
   /** Starts a dead callback's delivery workflow again; false when one is already running. */

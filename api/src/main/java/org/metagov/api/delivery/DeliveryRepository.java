@@ -1,5 +1,6 @@
 package org.metagov.api.delivery;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import java.util.Optional;
 import org.metagov.activities.delivery.DeliveryStore;
@@ -32,8 +33,14 @@ public class DeliveryRepository implements DeliveryStore {
   }
 
   /** A delivery as the API shows it. */
-  public record DeliveryView(String id, DeliveryKind kind, String community, Long process_id, String url,
-      DeliveryStatus status, int attempts, String last_error, String created_at, String delivered_at, JsonNode body) {}
+  public record DeliveryView(String id, DeliveryKind kind, String community,
+      @Schema(types = {"integer", "null"}, format = "int64", description = "The process of a callback; null for an event.")
+      Long process_id,
+      String url, DeliveryStatus status, int attempts,
+      @Schema(types = {"string", "null"}) String last_error,
+      String created_at,
+      @Schema(types = {"string", "null"}) String delivered_at,
+      JsonNode body) {}
 
   @Override
   public void register(Delivery delivery) {

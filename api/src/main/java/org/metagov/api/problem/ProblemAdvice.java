@@ -4,6 +4,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowServiceException;
 import jakarta.servlet.http.HttpServletRequest;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.List;
 import org.metagov.activities.plugin.FieldError;
 import org.metagov.activities.plugin.InvalidInputException;
@@ -37,6 +39,9 @@ public class ProblemAdvice {
 
   private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
+  /** How long a client refused for lack of a free database connection is asked to wait. */
+  static final Duration BUSY_RETRY_AFTER = Duration.ofSeconds(1);
+
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Problem> api(ApiException e, HttpServletRequest request) {
     return problem(e.status(), e.code(), e.getMessage(), e.errors(), request);
@@ -56,12 +61,7 @@ public class ProblemAdvice {
   ResponseEntity<Problem> platform(PlatformException e, HttpServletRequest request) {
     if (e.kind() == PlatformException.Kind.RATE_LIMITED) {
       ResponseEntity<Problem> limited = problem(HttpStatus.SERVICE_UNAVAILABLE, "platform_rate_limited", e.getMessage(), List.of(), request);
-      if (e.retryAfter() == null) {
-        return limited;
-      }
-      return ResponseEntity.status(limited.getStatusCode()).headers(limited.getHeaders())
-          .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (e.retryAfter().toMillis() + 999) / 1000)))
-          .body(limited.getBody());
+      return e.retryAfter() == null ? limited : retryAfter(limited, e.retryAfter());
     }
     boolean timeout = e.kind() == PlatformException.Kind.TIMEOUT;
     return problem(timeout ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY,
@@ -144,6 +144,15 @@ public class ProblemAdvice {
 
   @ExceptionHandler({CannotGetJdbcConnectionException.class, DataAccessResourceFailureException.class, TransientDataAccessException.class})
   ResponseEntity<Problem> database(Exception e, HttpServletRequest request) {
+    if (poolExhausted(e)) {
+      // Every connection stayed busy for the pool's connection timeout: the service is saturated, not broken.
+      // A quick 503 sheds the load; a stack trace per refused request would only add to it.
+      log.warn("No database connection came free in time for {} {}; answered 503 with Retry-After",
+          request.getMethod(), request.getRequestURI());
+      return retryAfter(problem(HttpStatus.SERVICE_UNAVAILABLE, "server_busy",
+          "The service is at capacity; nothing was changed. Retry after the delay in Retry-After.", List.of(), request),
+          BUSY_RETRY_AFTER);
+    }
     log.error("PostgreSQL is unavailable while serving {} {}", request.getMethod(), request.getRequestURI(), e);
     return problem(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
         "The database is unavailable; nothing was changed. Retry later.", List.of(), request);
@@ -165,6 +174,25 @@ public class ProblemAdvice {
     log.error("Unexpected failure serving {} {}", request.getMethod(), request.getRequestURI(), e);
     return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
         "Something went wrong on our side; it has been logged.", List.of(), request);
+  }
+
+  /**
+   * Whether the connection pool timed out waiting for a connection to come free. The pool's timeout names the
+   * last failure to connect as its cause; without one, PostgreSQL was reachable and every connection was in use.
+   */
+  private static boolean poolExhausted(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLTransientConnectionException) {
+        return t.getCause() == null;
+      }
+    }
+    return false;
+  }
+
+  private static ResponseEntity<Problem> retryAfter(ResponseEntity<Problem> problem, Duration delay) {
+    return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (delay.toMillis() + 999) / 1000)))
+        .body(problem.getBody());
   }
 
   private static Status.Code statusCode(Throwable e) {

@@ -1,9 +1,15 @@
 package org.metagov.api.process;
 
 import io.swagger.v3.oas.annotations.Hidden;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
+import org.metagov.api.catalogue.OpenApiContract;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
 import org.metagov.api.process.ProcessService.Started;
 import org.springframework.http.HttpStatus;
@@ -23,6 +29,7 @@ import tools.jackson.databind.JsonNode;
  * Governance processes. The per-process operations appear in the OpenAPI document once per process type
  * (see the catalogue's OpenAPI customizer); the listing is documented here.
  */
+@Tag(name = OpenApiContract.PROCESSES)
 @RestController
 public class ProcessController {
 
@@ -65,14 +72,23 @@ public class ProcessController {
     return processes.close(community, qualifiedName, processId(qualifiedName, id));
   }
 
+  /** A page of a community's process records. */
+  public record ProcessList(@ArraySchema(schema = @Schema(ref = "#/components/schemas/ProcessRecord")) List<JsonNode> processes) {}
+
   /** The community's processes, oldest first, optionally only those with one status. */
+  @Operation(operationId = "listProcesses", summary = "List a community's processes, oldest first",
+      responses = {
+          @ApiResponse(responseCode = "200", description = "The process records.",
+              content = @Content(schema = @Schema(implementation = ProcessList.class))),
+          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
   @GetMapping(path = "/api/internal/process", produces = MediaType.APPLICATION_JSON_VALUE)
-  public Map<String, List<JsonNode>> list(
+  public ProcessList list(
       @RequestHeader("X-Metagov-Community") String community,
       @RequestParam(required = false) String status,
       @RequestParam(defaultValue = "100") int limit,
       @RequestParam(defaultValue = "0") int offset) {
-    return Map.of("processes", processes.list(community, status, limit, offset).stream().map(StoredProcess::record).toList());
+    return new ProcessList(processes.list(community, status, limit, offset).stream().map(StoredProcess::record).toList());
   }
 
   /**

@@ -15,6 +15,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The PostgreSQL projection of process workflows, and the webhook routing index. */
 @Repository
@@ -35,29 +36,49 @@ public class ProcessRepository implements ProcessStore {
     }
   }
 
+  /** The record as Drivers see it carries the version of the projection, which grows with every change. */
   private static StoredProcess row(ResultSet rs, int i) throws SQLException {
+    ObjectNode record = (ObjectNode) Json.parse(rs.getString("record"));
+    record.put("version", rs.getLong("version"));
     return new StoredProcess(rs.getLong("id"), rs.getString("community_slug"), rs.getString("plugin_name"),
-        rs.getString("process_name"), ProcessStatus.fromWireName(rs.getString("status")), Json.parse(rs.getString("record")),
+        rs.getString("process_name"), ProcessStatus.fromWireName(rs.getString("status")), record,
         rs.getString("workflow_id"), rs.getString("request_hash"));
   }
 
   private static final String COLUMNS =
-      "id, community_slug, plugin_name, process_name, status, record::text as record, workflow_id, request_hash";
+      "id, community_slug, plugin_name, process_name, status, record::text as record, version, workflow_id, request_hash";
 
-  public long nextId() {
-    return jdbc.sql("select nextval('process_id_seq')").query(Long.class).single();
+  /**
+   * Draws the id of a new process of the community, holding the community row until the transaction ends with the
+   * lock its foreign key takes anyway: deleting the community or disabling a plugin locks the row for update before
+   * counting open processes, so it waits for this transaction and then counts what it inserted. Empty when there is
+   * no such community.
+   */
+  public Optional<Long> nextIdLockingCommunity(String community) {
+    return jdbc.sql("select nextval('process_id_seq') from community where slug = ? for key share")
+        .param(community).query(Long.class).optional();
   }
 
-  public void insert(long id, String community, String plugin, String process, JsonNode record, String workflowId,
-      String callbackUrl, String idempotencyKey, String requestHash, Instant closingAt, JsonNode parameters) {
-    jdbc.sql("""
+  /**
+   * Inserts a process not started yet and answers it as stored, or empty when its plugin is not enabled for its
+   * community. Called after {@link #nextIdLockingCommunity} in the same transaction, this statement reads the
+   * plugins as they are once the lock is held.
+   */
+  public Optional<StoredProcess> insert(long id, String community, String plugin, String process, JsonNode record,
+      String workflowId, String callbackUrl, boolean liveCallbacks, String idempotencyKey, String requestHash,
+      Instant closingAt, JsonNode parameters) {
+    return jdbc.sql("""
             insert into process (id, community_slug, plugin_name, process_name, status, record, workflow_id,
-                                 callback_url, idempotency_key, request_hash, closing_at, parameters, workflow_started)
-            values (?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?::json, false)
-            """)
+                                 callback_url, live_callbacks, idempotency_key, request_hash, closing_at, parameters,
+                                 workflow_started)
+            select ?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?, ?::json, false
+            where exists (select 1 from community_plugin where community_slug = ? and plugin_name = ?)
+            returning\s""" + COLUMNS)
         .params(id, community, plugin, process, ProcessStatus.CREATED.wireName(), Json.write(record), workflowId, callbackUrl,
-            idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt), Json.write(parameters))
-        .update();
+            liveCallbacks, idempotencyKey, requestHash, closingAt == null ? null : Timestamp.from(closingAt),
+            Json.write(parameters), community, plugin)
+        .query(ProcessRepository::row)
+        .optional();
   }
 
   /** Processes committed at least {@code olderThan} ago whose workflow is not known to have started. */
@@ -82,6 +103,10 @@ public class ProcessRepository implements ProcessStore {
 
   public String callbackUrl(long id) {
     return jdbc.sql("select callback_url from process where id = ?").param(id).query(String.class).optional().orElse(null);
+  }
+
+  public boolean liveCallbacks(long id) {
+    return jdbc.sql("select live_callbacks from process where id = ?").param(id).query(Boolean.class).optional().orElse(false);
   }
 
   public void markWorkflowStarted(long id) {
@@ -180,6 +205,13 @@ public class ProcessRepository implements ProcessStore {
   }
 
   @Override
+  public Optional<Projected> projected(long processId) {
+    return jdbc.sql("select record::text, version from process where id = ?").param(processId)
+        .query((rs, i) -> new Projected(Json.MAPPER.readValue(rs.getString(1), ProcessRecord.class), rs.getLong(2)))
+        .optional();
+  }
+
+  @Override
   public List<JsonNode> inputs(long processId) {
     return jdbc.sql("select data::text from process_input where process_id = ? order by id")
         .param(processId)
@@ -197,7 +229,8 @@ public class ProcessRepository implements ProcessStore {
 
   /**
    * Writes a workflow's state unless a newer version is stored. The row is inserted if missing, so a
-   * workflow whose starting transaction failed to commit still becomes visible.
+   * workflow whose starting transaction failed to commit still becomes visible. A projected process is marked
+   * started here rather than by the start request, which then needs no second write.
    */
   @Override
   @Transactional
@@ -208,7 +241,7 @@ public class ProcessRepository implements ProcessStore {
             insert into process (id, community_slug, plugin_name, process_name, status, record, version, workflow_id)
             values (:id, :community, :plugin, :process, :status, :record::jsonb, :version, :workflowId)
             on conflict (id) do update set status = excluded.status, record = excluded.record,
-                version = excluded.version, updated_at = now()
+                version = excluded.version, updated_at = now(), workflow_started = true
             where process.version <= excluded.version
             """)
         .param("id", record.id())

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.metagov.activities.delivery.DeliveryProperties;
+import org.metagov.api.config.PlatformProperties;
 import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.FieldError;
@@ -29,11 +30,11 @@ import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.api.action.QualifiedName;
 import org.metagov.api.community.CommunityService;
-import org.metagov.api.community.CommunityService.EnabledPlugin;
 import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
 import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.process.PlatformCallTimeouts;
 import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessRecord;
 import org.metagov.workflows.process.ProcessStart;
@@ -51,6 +52,9 @@ import tools.jackson.databind.node.ObjectNode;
 @Service
 public class ProcessService {
 
+  /** The start parameter, beside {@code callback_url}, that asks for a callback on every change of the process. */
+  public static final String CALLBACK_ON_UPDATE = "callback_on_update";
+
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProcessService.class);
 
   private final CommunityService communities;
@@ -63,11 +67,12 @@ public class ProcessService {
   private final String taskQueue;
   private final Duration reconcileInterval;
   private final DeliveryPolicy deliveryPolicy;
+  private final PlatformCallTimeouts platformTimeouts;
 
   public ProcessService(CommunityService communities, PluginRegistry registry, ProcessRepository repository, WorkflowClient client,
       SearchAttributeSupport searchAttributes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
       TransactionTemplate transaction, TemporalProperties temporal, ProcessProperties properties,
-      DeliveryProperties delivery) {
+      DeliveryProperties delivery, PlatformProperties platform) {
     this.communities = communities;
     this.registry = registry;
     this.repository = repository;
@@ -78,14 +83,15 @@ public class ProcessService {
     this.taskQueue = temporal.taskQueue();
     this.reconcileInterval = properties.reconcileInterval();
     this.deliveryPolicy = delivery.policy();
+    this.platformTimeouts = new PlatformCallTimeouts(platform.requestTimeout().toMillis());
   }
 
   public record Started(StoredProcess process, boolean replayed) {}
 
   public Started start(String community, String qualifiedName, JsonNode body, String idempotencyKey) {
     QualifiedName name = QualifiedName.parse(qualifiedName, "process");
-    EnabledPlugin enabled = communities.enabledPlugin(community, name.plugin());
-    ProcessSpec spec = PluginRegistry.process(enabled.plugin(), name.member())
+    org.metagov.activities.plugin.Plugin plugin = communities.requireEnabled(community, name.plugin());
+    ProcessSpec spec = PluginRegistry.process(plugin, name.member())
         .orElseThrow(() -> ApiException.notFound("process_not_found", "The plugin " + name.plugin()
             + " has no process named " + name.member() + "; GET /api/internal/plugin/" + name.plugin() + "/metadata lists them."));
     if (body == null || !body.isObject()) {
@@ -94,6 +100,7 @@ public class ProcessService {
     }
     ObjectNode parameters = ((ObjectNode) body).deepCopy();
     String callbackUrl = callbackUrl(parameters.remove("callback_url"));
+    boolean liveCallbacks = liveCallbacks(parameters.remove(CALLBACK_ON_UPDATE), callbackUrl);
     ObjectNode filled = Schemas.withDefaults(spec.inputSchema(), parameters);
     List<FieldError> errors = Schemas.validate(spec.inputSchema(), filled, "");
     if (!errors.isEmpty()) {
@@ -101,7 +108,9 @@ public class ProcessService {
           + errors.get(0).message(), errors);
     }
     Instant closingAt = spec.adapter().closingAt(filled, Instant.now());
-    String requestHash = hash(qualifiedName + "\n" + Json.write(filled) + "\n" + callbackUrl);
+    // Only a live start adds to the hash, so the hash of every other start stays what it was before live callbacks.
+    String requestHash = hash(qualifiedName + "\n" + Json.write(filled) + "\n" + callbackUrl
+        + (liveCallbacks ? "\n" + CALLBACK_ON_UPDATE : ""));
     if (idempotencyKey != null) {
       if (idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
         throw ApiException.badRequest("invalid_idempotency_key", "The Idempotency-Key header must be 1 to 200 characters.");
@@ -114,24 +123,24 @@ public class ProcessService {
     StoredProcess created;
     try {
       created = transaction.execute(status -> {
-        // Checked again under the lock: the community may have been deleted, or the plugin disabled, since
+        // Checked again once the community is locked: it may have been deleted, or the plugin disabled, since
         // the check above. The lock then holds both off until this process is committed and counts as open.
-        communities.lockEnabledPlugin(community, name.plugin());
-        long id = repository.nextId();
+        long id = repository.nextIdLockingCommunity(community).orElseThrow(() -> CommunityService.communityNotFound(community));
         String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
         ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessStatus.CREATED, null, Map.of(), Map.of());
-        repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
-            callbackUrl, idempotencyKey, requestHash, closingAt, filled);
-        return repository.find(id).orElseThrow();
+        return repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
+            callbackUrl, liveCallbacks, idempotencyKey, requestHash, closingAt, filled)
+            .orElseThrow(() -> CommunityService.pluginNotEnabled(community, name.plugin()));
       });
     } catch (DuplicateKeyException e) {
       return replay(repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e), requestHash);
     }
     // The row is committed first, so the process is accepted even if the workflow cannot be started now
     // (Temporal down, this instance dying): the sweeper starts it later. Deleting the row instead could
-    // orphan a workflow whose start did go through.
+    // orphan a workflow whose start did go through. The row is marked started by the workflow's first
+    // projection, not here, so a start costs one write to PostgreSQL.
     try {
-      startWorkflow(created, filled, closingAt, callbackUrl, enabled.plugin());
+      startWorkflow(processStart(created, filled, closingAt, callbackUrl, liveCallbacks, plugin), created.workflowId(), filled);
     } catch (RuntimeException e) {
       log.warn("Process {} is accepted but its workflow could not be started yet; the sweeper will start it: {}",
           created.id(), e.toString());
@@ -157,7 +166,8 @@ public class ProcessService {
         continue;
       }
       Instant closingAt = repository.closingAt(process.id());
-      if (startWorkflow(process, filled, closingAt, repository.callbackUrl(process.id()), plugin)) {
+      if (startWorkflow(process, filled, closingAt, repository.callbackUrl(process.id()), repository.liveCallbacks(process.id()),
+          plugin)) {
         started++;
       }
     }
@@ -172,14 +182,19 @@ public class ProcessService {
 
   /** Starts a process's workflow and records that it runs; false when it had already been started. */
   private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
-      org.metagov.activities.plugin.Plugin plugin) {
-    ProcessStart start = new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
-        Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl,
-        reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
-        searchAttributes.registered(), deliveryPolicy, null);
-    boolean started = startWorkflow(start, process.workflowId(), parameters);
+      boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
+    boolean started = startWorkflow(processStart(process, parameters, closingAt, callbackUrl, liveCallbacks, plugin),
+        process.workflowId(), parameters);
     repository.markWorkflowStarted(process.id());
     return started;
+  }
+
+  private ProcessStart processStart(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
+      boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
+    return new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
+        Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl, liveCallbacks,
+        reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
+        searchAttributes.registered(), deliveryPolicy, platformTimeouts, null);
   }
 
   private Started replay(StoredProcess existing, String requestHash) {
@@ -242,7 +257,10 @@ public class ProcessService {
     WorkflowStub stub = client.newUntypedWorkflowStub(process.workflowId());
     try {
       ProcessRecord record = stub.update("close", ProcessRecord.class);
-      return Json.MAPPER.valueToTree(record);
+      // The update answers once the final state is projected, so the stored version is that of this record.
+      ObjectNode closed = Json.MAPPER.valueToTree(record);
+      closed.put("version", repository.find(id).map(stored -> stored.record().path("version").asLong()).orElse(0L));
+      return closed;
     } catch (WorkflowUpdateException e) {
       ApplicationFailure failure = applicationFailure(e);
       if (failure != null && ProcessFailure.CLOSE_FAILED.is(failure.getType())) {
@@ -288,6 +306,25 @@ public class ProcessService {
       throw ApiException.invalid("callback_url " + problem.get() + ".", List.of(new FieldError("callback_url", problem.get())));
     }
     return url;
+  }
+
+  /**
+   * Whether the Driver asked for a callback on every change: {@code callback_on_update} is a JSON boolean (absent or
+   * null is false), and true needs a {@code callback_url}.
+   */
+  private static boolean liveCallbacks(JsonNode value, String callbackUrl) {
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw ApiException.invalid(CALLBACK_ON_UPDATE + " must be true or false.",
+          List.of(new FieldError(CALLBACK_ON_UPDATE, "must be a boolean")));
+    }
+    if (value.asBoolean() && callbackUrl == null) {
+      throw ApiException.invalid(CALLBACK_ON_UPDATE + " needs a callback_url to send the updates to.",
+          List.of(new FieldError(CALLBACK_ON_UPDATE, "requires callback_url")));
+    }
+    return value.asBoolean();
   }
 
   private static String hash(String text) {

@@ -38,7 +38,7 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
    * limited to some communities, must not decrypt every community's payloads.
    */
   private static final java.util.List<String> OPEN_PREFIXES =
-      java.util.List.of("/api/hooks/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/", "/codec/");
+      java.util.List.of("/api/hooks/", "/api/action/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/", "/codec/");
 
   /** The token of an {@code Authorization: Bearer <token>} header, or null. */
   public static String bearerToken(HttpServletRequest request) {
@@ -52,8 +52,13 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
       return true;
     }
     // The servlet path is decoded and normalised (no "%69", "..", or ";params"), as the handler mapping sees it.
-    String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-    return OPEN_PREFIXES.stream().anyMatch(path::startsWith) || INSTALL_CALLBACK.matcher(path).matches();
+    return isOpen(request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo()));
+  }
+
+  /** Whether a (decoded, normalised) path stays open without a Driver token; the OpenAPI document follows this. */
+  public static boolean isOpen(String path) {
+    // "/api/action/" runs only public actions (see ActionController); "/" only redirects to the documentation.
+    return path.equals("/") || OPEN_PREFIXES.stream().anyMatch(path::startsWith) || INSTALL_CALLBACK.matcher(path).matches();
   }
 
   /** Where a platform sends the installing user's browser back; its single-use state is its credential. */

@@ -134,10 +134,11 @@ public class WebhookService {
     PluginContext context = community.flatMap(slug -> contexts.find(slug, pluginName)).orElse(null);
     if (context == null) {
       // An installation this deployment does not know (uninstalled meanwhile, or another deployment's): the
-      // platform must not retry it, so it is answered with success and nothing is kept.
+      // platform must not retry it, so it is answered with success (in the plugin's words when it has some) and
+      // nothing is kept.
       answer.put("status", "ignored");
       answer.put("detail", "No community holds this installation.");
-      return new AppAnswer(null, answer);
+      return new AppAnswer(app.unknownInstallationReply(unrouted), answer);
     }
     WebhookRequest routed = WebhookRequest.of(context, lowerCase, body);
     Map<String, Object> ingested = ingest(context.community(), pluginName, handler, routed, deliver.identityContent(), answer);
@@ -148,7 +149,10 @@ public class WebhookService {
     return new AppAnswer(deliver.reply(), ingested);
   }
 
-  /** The answer to an app-level webhook: the plugin's own reply when it shapes one, else the usual JSON. */
+  /**
+   * The answer to an app-level webhook: the plugin's own reply when it shapes one, else the usual JSON. When both
+   * are present the reply is sent and the JSON's status says what became of the webhook.
+   */
   public record AppAnswer(AppWebhookRoute.Reply reply, Map<String, Object> json) {}
 
   private static void verify(WebhookHandler handler, WebhookRequest request) {

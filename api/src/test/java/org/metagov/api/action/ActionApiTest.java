@@ -29,37 +29,40 @@ class ActionApiTest extends IntegrationTest {
   }
 
   @Test
-  void randomIntStaysWithinLowAndHigh() {
+  void randomIntIsAtLeastLowAndBelowHighAsInTheGateway() {
     String slug = communityWithRandomness("{}");
     Set<Long> seen = new HashSet<>();
-    for (int i = 0; i < 40; i++) {
-      long value = randomInt(slug, "{\"parameters\": {\"low\": 10, \"high\": 12}}");
+    for (int i = 0; i < 60; i++) {
+      long value = randomInt(slug, "{\"parameters\": {\"low\": 10, \"high\": 13}}");
       assertThat(value).isBetween(10L, 12L);
       seen.add(value);
     }
-    assertThat(seen).as("40 draws from 3 values").hasSizeGreaterThan(1);
-    assertThat(randomInt(slug, "{\"parameters\": {\"low\": -5, \"high\": -5}}")).isEqualTo(-5);
-    assertThat(randomInt(slug, "{\"parameters\": {\"low\": 7, \"high\": 7}}")).isEqualTo(7);
+    assertThat(seen).as("60 draws from 3 values").hasSizeGreaterThan(1);
+    assertThat(randomInt(slug, "{\"parameters\": {\"low\": -5, \"high\": -4}}")).isEqualTo(-5);
+    assertThat(randomInt(slug, "{\"parameters\": {\"low\": 7, \"high\": 8}}")).isEqualTo(7);
+    // The one value of an empty range does not exist: high is exclusive.
+    assertThat(errorPaths(assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 7, \"high\": 7}}"), 400, "validation_failed")))
+        .containsExactly("parameters.low");
   }
 
   @Test
   void randomIntUsesTheConfigDefaults() {
-    String slug = communityWithRandomness("{\"default_low\": 1000, \"default_high\": 1002}");
+    String slug = communityWithRandomness("{\"default_low\": 1000, \"default_high\": 1003}");
     for (int i = 0; i < 10; i++) {
       assertThat(randomInt(slug, "{\"parameters\": {}}")).isBetween(1000L, 1002L);
     }
-    assertThat(randomInt(slug, "{\"parameters\": {\"high\": 1000}}")).isEqualTo(1000);
+    assertThat(randomInt(slug, "{\"parameters\": {\"high\": 1001}}")).isEqualTo(1000);
     assertThat(randomInt(slug, "{\"parameters\": {\"low\": 1002}}")).isEqualTo(1002);
-    // The schema defaults (0..100) when the config is empty.
+    // The schema defaults (0 to 100, exclusive) when the config is empty.
     String plain = communityWithRandomness("{}");
     for (int i = 0; i < 10; i++) {
-      assertThat(randomInt(plain, "{}")).isBetween(0L, 100L);
+      assertThat(randomInt(plain, "{}")).isBetween(0L, 99L);
     }
   }
 
   @Test
   void anAbsentBodyMeansNoParameters() {
-    String slug = communityWithRandomness("{\"default_low\": 42, \"default_high\": 42}");
+    String slug = communityWithRandomness("{\"default_low\": 42, \"default_high\": 43}");
     assertThat(randomInt(slug, null)).isEqualTo(42);
     assertThat(randomInt(slug, "{}")).isEqualTo(42);
     assertThat(randomInt(slug, "{\"parameters\": null}")).isEqualTo(42);

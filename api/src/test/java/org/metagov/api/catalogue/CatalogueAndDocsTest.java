@@ -71,6 +71,62 @@ class CatalogueAndDocsTest extends IntegrationTest {
   }
 
   @Test
+  void gitHubsActionsProcessesAndEventsAreCataloguedAndDocumented() {
+    JsonNode github = named(get("/api/internal/plugins").json().path("plugins"), "github");
+    assertThat(names(github.path("actions"))).containsExactlyInAnyOrder("get-installation", "create-issue", "method");
+    assertThat(named(github.path("actions"), "create-issue").path("input_schema").path("required"))
+        .extracting(JsonNode::asString).containsExactly("repo_name", "title");
+    assertThat(named(github.path("actions"), "method").path("input_schema").path("properties").path("method").path("enum"))
+        .extracting(JsonNode::asString).containsExactly("GET", "POST", "PATCH", "PUT", "DELETE");
+    assertThat(names(github.path("processes"))).containsExactlyInAnyOrder("issue-react-vote", "issue-comment-vote");
+    for (String process : List.of("issue-react-vote", "issue-comment-vote")) {
+      JsonNode spec = named(github.path("processes"), process);
+      assertThat(spec.path("closable_early").asBoolean()).as(process).isTrue();
+      assertThat(spec.path("input_schema").path("properties").path("max_votes").path("type").asString()).as(process).isEqualTo("integer");
+      assertThat(spec.path("input_schema").path("required")).extracting(JsonNode::asString).containsExactly("repo_name", "question");
+      assertThat(spec.path("outcome_schema").path("properties").has("votes")).as(process).isTrue();
+    }
+    assertThat(named(github.path("processes"), "issue-react-vote").path("outcome_schema").path("properties").path("result")
+        .path("enum")).extracting(JsonNode::asString).containsExactly("pass", "fail", "tie");
+    // The gateway named GitHub's webhooks "<action> <event>".
+    assertThat(github.path("event_types")).extracting(JsonNode::asString).contains("opened issues", "closed issues",
+        "created issue_comment", "opened pull_request", "push", "created installation", "deleted installation",
+        "suspend installation", "unsuspend installation");
+    assertThat(github.path("config_schema").path("properties").path("installation_proof").path("writeOnly").asBoolean()).isTrue();
+
+    JsonNode paths = get("/v3/api-docs").json().path("paths");
+    for (String action : List.of("github.get-installation", "github.create-issue", "github.method")) {
+      JsonNode post = paths.path("/api/internal/action/" + action).path("post");
+      assertThat(post.isObject()).as("POST operation for " + action).isTrue();
+      assertThat(post.path("parameters").toString()).contains("X-Metagov-Community");
+    }
+    assertThat(paths.path("/api/internal/action/github.create-issue").path("post").path("requestBody").path("content")
+        .path("application/json").path("schema").path("properties").path("parameters").path("properties").has("repo_name")).isTrue();
+    for (String process : List.of("github.issue-react-vote", "github.issue-comment-vote")) {
+      JsonNode start = paths.path("/api/internal/process/" + process).path("post");
+      assertThat(start.path("responses").has("202")).as(process).isTrue();
+      assertThat(start.path("requestBody").path("content").path("application/json").path("schema").path("properties")
+          .has("max_votes")).as(process).isTrue();
+      assertThat(paths.path("/api/internal/process/" + process + "/{id}").has("delete")).as(process + " closable early").isTrue();
+    }
+  }
+
+  @Test
+  void discordsActionsProcessesAndEventsAreListed() {
+    JsonNode discord = named(get("/api/internal/plugins").json().path("plugins"), "discord");
+    assertThat(names(discord.path("actions"))).containsExactly("post-message", "get-guild", "register-guild-command", "method");
+    assertThat(names(discord.path("processes"))).containsExactly("vote");
+    assertThat(named(discord.path("processes"), "vote").path("closable_early").asBoolean()).isTrue();
+    assertThat(discord.path("event_types").toString()).contains("\"slash_command\"");
+    JsonNode paths = get("/v3/api-docs").json().path("paths");
+    for (String action : List.of("post-message", "get-guild", "register-guild-command", "method")) {
+      assertThat(paths.path("/api/internal/action/discord." + action).path("post").isObject()).as(action).isTrue();
+    }
+    assertThat(paths.path("/api/internal/process/discord.vote").path("post").path("requestBody").toString()).contains("poll_type");
+    assertThat(paths.path("/api/internal/process/discord.vote/{id}").has("delete")).isTrue();
+  }
+
+  @Test
   void metadataOfAnUnknownPluginIs404() {
     assertProblem(get("/api/internal/plugin/nope/metadata"), 404, "plugin_not_found");
   }

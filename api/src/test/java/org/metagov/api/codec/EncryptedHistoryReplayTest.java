@@ -38,6 +38,7 @@ import org.metagov.workflows.delivery.DeliveryWorkflow;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 import org.metagov.workflows.delivery.EventOutboxWorkflowImpl;
 import org.metagov.workflows.delivery.EventStreamWorkflowImpl;
+import org.metagov.workflows.process.LiveCallbackWorkflowImpl;
 import org.metagov.workflows.process.PlatformCall;
 import org.metagov.workflows.process.PlatformSnapshot;
 import org.metagov.workflows.process.ProcessActivities;
@@ -65,7 +66,7 @@ class EncryptedHistoryReplayTest {
   /** Texts that must never be readable in a stored history. */
   static final String[] SECRETS = {"s3cr3t", "driver.example.org", "outcome-7", "Loomio"};
   static final List<Class<?>> WORKFLOWS = List.of(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class,
-      EventStreamWorkflowImpl.class, EventOutboxWorkflowImpl.class);
+      EventStreamWorkflowImpl.class, EventOutboxWorkflowImpl.class, LiveCallbackWorkflowImpl.class);
   static final String QUEUE = "encrypted-histories";
 
   static Stream<String> encryptedHistories() throws Exception {
@@ -164,8 +165,8 @@ class EncryptedHistoryReplayTest {
 
   private static ProcessStart start(TestWorkflowEnvironment env, long id) {
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", PARAMETER, "options", List.of("yes", "no")),
-        env.currentTimeMillis() + Duration.ofDays(1).toMillis(), CALLBACK, 0, false,
-        new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds()), null);
+        env.currentTimeMillis() + Duration.ofDays(1).toMillis(), CALLBACK, false, 0, false,
+        new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds()), null, null);
   }
 
   private static void write(WorkflowExecutionHistory history, String name) throws IOException {

@@ -101,6 +101,33 @@ class EventDeliveryTest extends ProcessTestSupport {
     await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> received().size() == 1);
   }
 
+  /** A Discourse {@code user_updated} webhook body for user 5 (carol) with these custom fields. */
+  static String userUpdated(String name, String userFields) {
+    return "{\"user\": {\"id\": 5, \"username\": \"carol\", \"name\": \"" + name + "\", \"admin\": false,"
+        + " \"user_fields\": " + userFields + "}}";
+  }
+
+  @Test
+  void discourseUserUpdatesBecomeUserFieldsChangedEventsOnlyWhenTheCustomFieldsChange() {
+    assertThat(webhook("951", "user_updated", userUpdated("Carol", "{\"1\": \"blue\"}"), FakeDiscourse.WEBHOOK_SECRET).status()).isEqualTo(200);
+    // Another change to the user (the name) with the same custom fields is not told.
+    assertThat(webhook("952", "user_updated", userUpdated("Carol C.", "{\"1\": \"blue\"}"), FakeDiscourse.WEBHOOK_SECRET).status()).isEqualTo(200);
+    assertThat(webhook("953", "user_updated", userUpdated("Carol C.", "{\"1\": \"green\", \"2\": \"yes\"}"), FakeDiscourse.WEBHOOK_SECRET).status())
+        .isEqualTo(200);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received().size() == 2);
+    JsonNode first = Json.parse(received().get(0).getBodyAsString());
+    assertThat(first.path("event_type").asString()).isEqualTo("user_fields_changed");
+    assertThat(first.path("source").asString()).isEqualTo("discourse");
+    assertThat(first.path("initiator").path("user_id").asString()).isEqualTo("carol");
+    assertThat(first.path("data")).isEqualTo(Json.parse(
+        "{\"id\": 5, \"username\": \"carol\", \"user_fields\": {\"1\": \"blue\"}, \"old_user_fields\": null}"));
+    JsonNode second = Json.parse(received().get(1).getBodyAsString());
+    assertThat(second.path("data")).isEqualTo(Json.parse(
+        "{\"id\": 5, \"username\": \"carol\", \"user_fields\": {\"1\": \"green\", \"2\": \"yes\"}, \"old_user_fields\": {\"1\": \"blue\"}}"));
+    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> received().size() == 2);
+  }
+
   @Test
   void eventsKeepTheirOrderThroughAReceiverOutage() {
     RECEIVER.resetAll();

@@ -17,6 +17,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.http.Request;
 import com.github.tomakehurst.wiremock.matching.MatchResult;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -310,5 +311,117 @@ class GitHubAppTest extends ProcessTestSupport {
     assertThat(record.path("outcome").path("result").asString()).isEqualTo("pass");
     assertThat(record.path("outcome").path("votes").path("yes").path("users")).isEqualTo(json("[\"ada\"]"));
     assertThat(GITHUB.findAll(postRequestedFor(urlEqualTo(repo + "/issues/12/comments")))).hasSize(1);
+  }
+
+  /** Installs the app for a community in the account {@code owner}; returns the installation token GitHub mints for it. */
+  private String installedWithToken(String slug, String owner) {
+    putCommunity(slug, "[]");
+    String installation = uniqueInstallation();
+    githubHasInstallation(installation, owner, "code-" + installation);
+    assertThat(form(URI.create(install(slug, "v", "code=code-" + installation + "&installation_id=" + installation
+        + "&setup_action=install").header("Location")).getRawQuery())).doesNotContainKey("error");
+    String token = "ghs_" + installation;
+    GITHUB.stubFor(WireMock.post(urlEqualTo("/api/app/installations/" + installation + "/access_tokens")).andMatching(GitHubAppTest::appJwt)
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+            .withBody("{\"token\": \"" + token + "\", \"expires_at\": \"" + Instant.now().plus(Duration.ofHours(1)) + "\"}")));
+    return token;
+  }
+
+  @Test
+  void aVoteWithMaxVotesClosesItselfAtTheReconciliationThatFindsThemAndCallsTheDriverBack() {
+    String slug = uniqueSlug("github-max");
+    String token = installedWithToken(slug, "Max-Org");
+    String repo = "/api/repos/Max-Org/charter";
+    String issue = "{\"number\": 3, \"state\": \"%s\", \"comments\": 0, \"html_url\": \"https://github.com/Max-Org/charter/issues/3\"}";
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues?state=all&sort=created&direction=desc&per_page=30"))
+        .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
+    GITHUB.stubFor(WireMock.post(urlEqualTo(repo + "/issues")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(issue.formatted("open"))));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson(issue.formatted("open"))));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3/reactions?per_page=100&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson("[{\"content\": \"+1\", \"user\": {\"login\": \"ada\", \"type\": \"User\"}}]")));
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3/comments?per_page=30&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token)).willReturn(okJson("[]")));
+    GITHUB.stubFor(WireMock.post(urlEqualTo(repo + "/issues/3/comments")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody("{\"id\": 1}")));
+    GITHUB.stubFor(WireMock.patch(urlEqualTo(repo + "/issues/3")).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson(issue.formatted("closed"))));
+
+    String location = started(slug, "github.issue-react-vote", "{\"repo_name\": \"charter\", \"question\": \"Ratify?\","
+        + " \"max_votes\": 2, \"callback_url\": \"" + DRIVER.baseUrl() + "/callback/" + slug + "\"}");
+    awaitRecord(slug, location, "ada's vote", r -> "pending".equals(r.path("status").asString())
+        && r.path("outcome").path("votes").path("yes").path("count").asInt() == 1);
+
+    // bob reacts 👎. GitHub sends no webhook for reactions: the next reconciliation finds two votes and closes.
+    GITHUB.stubFor(WireMock.get(urlEqualTo(repo + "/issues/3/reactions?per_page=100&page=1"))
+        .withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(okJson("[{\"content\": \"+1\", \"user\": {\"login\": \"ada\", \"type\": \"User\"}},"
+            + " {\"content\": \"-1\", \"user\": {\"login\": \"bob\", \"type\": \"User\"}}]")));
+    assertThat(record(slug, location).path("status").asString()).isEqualTo("pending");
+    skip(Duration.ofDays(1).plusMinutes(1));
+    JsonNode completed = awaitStatus(slug, location, "completed");
+    assertThat(completed.path("outcome").path("result").asString()).isEqualTo("tie");
+    assertThat(completed.path("outcome").path("votes").path("no").path("users")).isEqualTo(json("[\"bob\"]"));
+    List<com.github.tomakehurst.wiremock.verification.LoggedRequest> results =
+        GITHUB.findAll(postRequestedFor(urlEqualTo(repo + "/issues/3/comments")));
+    assertThat(results).hasSize(1);
+    assertThat(json(results.get(0).getBodyAsString()).path("body").asString()).contains("1 for", "1 against", "tie");
+    assertThat(GITHUB.findAll(WireMock.patchRequestedFor(urlEqualTo(repo + "/issues/3"))))
+        .extracting(r -> json(r.getBodyAsString())).containsExactly(json("{\"state\": \"closed\"}"));
+
+    String deliveryId = "process-" + idOf(location) + "-result";
+    await("the result callback").atMost(Duration.ofSeconds(30))
+        .until(() -> !DRIVER.findAll(postRequestedFor(urlEqualTo("/callback/" + slug))).isEmpty());
+    JsonNode callback = json(DRIVER.findAll(postRequestedFor(urlEqualTo("/callback/" + slug))).get(0).getBodyAsString());
+    assertThat(callback.path("status").asString()).isEqualTo("completed");
+    assertThat(callback.path("outcome")).isEqualTo(completed.path("outcome"));
+    awaitDeliveryClosed(deliveryId);
+    assertProblem(deleteAs(slug, location), 409, "process_ended");
+  }
+
+  @Test
+  void aSuspendedInstallationStaysBoundTheDriverIsToldAndActionsSaySoUntilItIsUnsuspended() {
+    String slug = uniqueSlug("github-suspend");
+    String token = installedWithToken(slug, "Paused-Org");
+    String installation = token.substring("ghs_".length());
+    String issues = "/api/repos/Paused-Org/charter/issues";
+    GITHUB.stubFor(WireMock.post(urlEqualTo(issues)).withHeader("Authorization", equalTo("Bearer " + token))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody("{\"number\": 1}")));
+    String createIssue = "{\"parameters\": {\"repo_name\": \"charter\", \"title\": \"Agenda\"}}";
+    Response before = send("POST", "/api/internal/action/github.create-issue", createIssue, COMMUNITY_HEADER, slug);
+    assertThat(before.status()).as(before.body()).isEqualTo(200);
+
+    String suspend = "{\"action\": \"suspend\", \"installation\": {\"id\": " + installation + ", \"account\": {\"login\": \"Paused-Org\"},"
+        + " \"suspended_by\": {\"login\": \"ada\"}}, \"sender\": {\"login\": \"ada\", \"type\": \"User\"}}";
+    Response suspended = hook("installation", suspend, signature(WEBHOOK_SECRET, suspend));
+    assertThat(suspended.status()).as(suspended.body()).isEqualTo(200);
+    assertThat(suspended.json().path("uninstalled").asBoolean()).isFalse();
+    await("the suspend event").atMost(Duration.ofSeconds(30)).until(() -> eventsFor(slug).size() == 1);
+    assertThat(eventsFor(slug).get(0).path("event_type").asString()).isEqualTo("suspend installation");
+    assertThat(get("/api/internal/community/" + slug).json().path("plugins").path(0).path("name").asString()).isEqualTo("github");
+
+    // GitHub refuses the app in a suspended installation: its old token no longer works and no new one is minted.
+    String refusal = "{\"message\": \"This installation has been suspended\", \"documentation_url\": \"https://docs.github.com/rest\"}";
+    StubMapping oldTokenRefused = GITHUB.stubFor(WireMock.post(urlEqualTo(issues)).atPriority(1).willReturn(aResponse().withStatus(401)
+        .withHeader("Content-Type", "application/json").withBody("{\"message\": \"Bad credentials\"}")));
+    StubMapping noNewToken = GITHUB.stubFor(WireMock.post(urlEqualTo("/api/app/installations/" + installation + "/access_tokens")).atPriority(1)
+        .andMatching(GitHubAppTest::appJwt).willReturn(aResponse().withStatus(403).withHeader("Content-Type", "application/json").withBody(refusal)));
+    Response during = send("POST", "/api/internal/action/github.create-issue", createIssue, COMMUNITY_HEADER, slug);
+    assertProblem(during, 502, "platform_error");
+    assertThat(during.json().path("detail").asString()).contains("GitHub App is suspended", installation).doesNotContain("ghs_");
+
+    String unsuspend = suspend.replace("\"suspend\"", "\"unsuspend\"");
+    assertThat(hook("installation", unsuspend, signature(WEBHOOK_SECRET, unsuspend)).status()).isEqualTo(200);
+    await("the unsuspend event").atMost(Duration.ofSeconds(30)).until(() -> eventsFor(slug).size() == 2);
+    assertThat(eventsFor(slug)).extracting(e -> e.path("event_type").asString())
+        .containsExactlyInAnyOrder("suspend installation", "unsuspend installation");
+    GITHUB.removeStub(oldTokenRefused);
+    GITHUB.removeStub(noNewToken);
+    Response after = send("POST", "/api/internal/action/github.create-issue", createIssue, COMMUNITY_HEADER, slug);
+    assertThat(after.status()).as(after.body()).isEqualTo(200);
+    assertThat(GITHUB.findAll(postRequestedFor(urlEqualTo(issues))).stream()
+        .filter(r -> ("Bearer " + token).equals(r.getHeader("Authorization")))).hasSize(3);
   }
 }

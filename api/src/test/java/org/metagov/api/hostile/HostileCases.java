@@ -650,7 +650,9 @@ final class HostileCases {
           .expect(refusedByServer(name) ? 400 : 404, refusedByServer(name) ? REFUSED : "plugin_not_found"));
     }
     add(HostileCase.of("plugin metadata, empty name", "GET", "/api/internal/plugin//metadata").expect(404));
-    add(HostileCase.of("plugin metadata, no name", "GET", "/api/internal/plugin/metadata").expect(404));
+    // The path of a plugin named "metadata": POST /api/internal/plugin/{name} enables one, so a GET is the wrong method.
+    add(HostileCase.of("plugin metadata, no name", "GET", "/api/internal/plugin/metadata").expect(405));
+    add(HostileCase.of("enable a plugin named metadata", "POST", "/api/internal/plugin/metadata").community(f.community()).json("{}").expect(404, "plugin_not_found"));
     add(HostileCase.of("plugins, asks for XML only", "GET", "/api/internal/plugins").header("Accept", "application/xml").expect(406));
   }
 

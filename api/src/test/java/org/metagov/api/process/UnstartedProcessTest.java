@@ -27,12 +27,12 @@ class UnstartedProcessTest extends ProcessTestSupport {
   void anAcceptedProcessWhoseStartWasInterruptedIsStartedByTheSweeper() {
     String community = uniqueSlug("unstarted");
     putCommunity(community, "[{\"name\": \"randomness\"}]");
-    long id = repository.nextId();
+    long id = repository.nextIdLockingCommunity(community).orElseThrow();
     String name = "randomness.delayed-stochastic-vote";
     ProcessRecord record = new ProcessRecord(id, name, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
     repository.insert(id, community, "randomness", "delayed-stochastic-vote", Json.MAPPER.valueToTree(record),
-        ProcessWorkflow.workflowId(community, name, id), null, "crash-key", "hash", temporalNow().plus(Duration.ofDays(1)),
-        Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}"));
+        ProcessWorkflow.workflowId(community, name, id), null, false, "crash-key", "hash", temporalNow().plus(Duration.ofDays(1)),
+        Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}")).orElseThrow();
     String location = PROCESS + name + "/" + id;
     assertThat(record(community, location).path("status").asString()).isEqualTo("created");
 

@@ -104,6 +104,40 @@ class SecuredDeploymentTest extends IntegrationTest {
   }
 
   @Test
+  void aLimitedTokenCannotSeeOrChangeAnotherCommunitysIdentities() {
+    String other = "secured-identity-other";
+    assertThat(as(ADMIN, "PUT", "/api/internal/community/" + other, community(other)).status()).isIn(200, 201);
+    assertThat(as(LIMITED, "PUT", "/api/internal/community/" + MINE, community(MINE)).status()).isIn(200, 201);
+    Response created = as(ADMIN, "POST", "/api/internal/identity/create_id", "{\"community_slug\": \"" + other + "\"}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    long theirs = created.json().get(0).asLong();
+    assertThat(as(ADMIN, "POST", "/api/internal/identity/link_account", "{\"community_slug\": \"" + other + "\", \"external_id\": "
+        + theirs + ", \"platform_type\": \"randomness\", \"platform_identifier\": \"theirs\"}").status()).isEqualTo(200);
+    String before = as(ADMIN, "GET", "/api/internal/identity/get_users?community=" + other, null).body();
+
+    String named = "{\"community_slug\": \"" + other + "\", ";
+    assertProblem(as(LIMITED, "POST", "/api/internal/identity/create_id", named + "\"count\": 2}"), 404, "community_not_found");
+    assertProblem(as(LIMITED, "POST", "/api/internal/identity/create_id", "{}", COMMUNITY_HEADER, other), 404, "community_not_found");
+    assertProblem(as(LIMITED, "POST", "/api/internal/identity/link_account", named + "\"external_id\": " + theirs
+        + ", \"platform_type\": \"randomness\", \"platform_identifier\": \"intruder\"}"), 404, "community_not_found");
+    assertProblem(as(LIMITED, "POST", "/api/internal/identity/unlink_account", named
+        + "\"platform_type\": \"randomness\", \"platform_identifier\": \"theirs\"}"), 404, "community_not_found");
+    assertProblem(as(LIMITED, "POST", "/api/internal/identity/merge_ids", named + "\"primary_instance_id\": " + theirs
+        + ", \"secondary_instance_id\": " + (theirs + 1) + "}"), 404, "community_not_found");
+    for (String read : java.util.List.of("get_user?external_id=" + theirs, "get_users?x=1", "filter_users_by_account?external_id_list=" + theirs,
+        "get_linked_account?external_id=" + theirs + "&platform_type=randomness")) {
+      assertProblem(as(LIMITED, "GET", "/api/internal/identity/" + read + "&community=" + other, null), 404, "community_not_found");
+    }
+    assertThat(as(ADMIN, "GET", "/api/internal/identity/get_users?community=" + other, null).body()).as("nothing changed").isEqualTo(before);
+    assertThat(jdbc.sql("select count(*) from metagov_id where community_slug = ?").param(other).query(Long.class).single()).isEqualTo(1);
+
+    Response mine = as(LIMITED, "POST", "/api/internal/identity/create_id", "{}", COMMUNITY_HEADER, MINE);
+    assertThat(mine.status()).as(mine.body()).isEqualTo(201);
+    assertThat(as(LIMITED, "GET", "/api/internal/identity/get_user?community=" + MINE + "&external_id=" + mine.json().get(0).asLong(), null)
+        .status()).isEqualTo(200);
+  }
+
+  @Test
   void theCodecEndpointTakesOperatorTokensAndNoDriverToken() {
     String payloads = "{\"payloads\": [{\"metadata\": {\"encoding\": \"anNvbi9wbGFpbg==\"}, \"data\": \"MQ==\"}]}";
     assertProblem(as(ADMIN, "POST", "/codec/encode", payloads), 401, "bad_credentials");

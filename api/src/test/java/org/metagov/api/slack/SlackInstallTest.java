@@ -50,6 +50,15 @@ class SlackInstallTest extends SlackTestSupport {
     assertThat(post.authorization()).startsWith("Bearer xoxb-" + team + "-");
     assertThat(post.contentType()).startsWith("application/json");
 
+    // The installing user's Slack account is linked in the community, as the gateway did on install.
+    JsonNode users = get("/api/internal/identity/get_users?community=" + slug + "&platform_type=slack").json();
+    assertThat(users).hasSize(1);
+    JsonNode installer = users.get(0).path("linked_accounts").get(0);
+    assertThat(installer.path("platform_identifier").asString()).isEqualTo("U0INSTALL");
+    assertThat(installer.path("community_platform_id").asString()).isEqualTo(team);
+    assertThat(installer.path("link_type").asString()).isEqualTo("oauth");
+    assertThat(installer.path("link_quality").asString()).isEqualTo("confirmed (strong)");
+
     // The authorize answer can be JSON for Drivers that redirect the browser themselves.
     Response asJson = send(request("/auth/slack/authorize?community=" + slug + "&redirect_uri=" + enc(DRIVER_REDIRECT))
         .header("Accept", "application/json").GET());
@@ -124,5 +133,7 @@ class SlackInstallTest extends SlackTestSupport {
 
     // A reinstall into the same community refreshes its token.
     assertThat(query(install(first, team, "again").header("Location"))).doesNotContainKey("error");
+    assertThat(get("/api/internal/identity/get_users?community=" + second).json()).as("a refused install links nobody").isEmpty();
+    assertThat(get("/api/internal/identity/get_users?community=" + first).json()).as("the installer, once").hasSize(1);
   }
 }

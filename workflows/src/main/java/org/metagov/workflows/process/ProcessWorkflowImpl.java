@@ -59,9 +59,21 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
 
   /** @param scheduleToClose how long retries may go on in all, or null for no limit */
   private static ProcessActivities remote(Duration startToClose, Duration scheduleToClose, RetryOptions retry) {
+    return remote(startToClose, scheduleToClose, retry, null);
+  }
+
+  /**
+   * @param scheduleToClose how long retries may go on in all, or null for no limit
+   * @param heartbeat how long an attempt may go without a heartbeat before it counts as lost, or null for no limit
+   */
+  private static ProcessActivities remote(Duration startToClose, Duration scheduleToClose, RetryOptions retry,
+      Duration heartbeat) {
     ActivityOptions.Builder options = ActivityOptions.newBuilder().setStartToCloseTimeout(startToClose).setRetryOptions(retry);
     if (scheduleToClose != null) {
       options.setScheduleToCloseTimeout(scheduleToClose);
+    }
+    if (heartbeat != null) {
+      options.setHeartbeatTimeout(heartbeat);
     }
     return Workflow.newActivityStub(ProcessActivities.class, options.build());
   }
@@ -75,21 +87,34 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     return Workflow.newLocalActivityStub(ProcessActivities.class, options.build());
   }
 
+  /**
+   * The platform calls' stubs, made once the start says how long a platform request may take: their attempts then
+   * heartbeat, and one whose worker died is retried a heartbeat timeout after its last platform request began. Only
+   * the activities' timeouts differ, which replay does not compare, so no version marker is needed.
+   */
+  private void platformStubs(PlatformCallTimeouts timeouts) {
+    Duration heartbeat = timeouts == null ? null : timeouts.heartbeatTimeout();
+    platform = remote(Duration.ofSeconds(60), Duration.ofHours(1),
+        platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build(), heartbeat);
+    creation = remote(Duration.ofSeconds(60), Duration.ofDays(1),
+        platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build(), heartbeat);
+    deadlineClose = remote(Duration.ofSeconds(60), Duration.ofDays(7),
+        platformRetryThroughRefusedCredentials().setMaximumInterval(Duration.ofMinutes(10)).build(), heartbeat);
+    earlyClose = remote(Duration.ofSeconds(20), null,
+        platformRetry().setMaximumInterval(Duration.ofSeconds(5)).setMaximumAttempts(3).build(), heartbeat);
+  }
+
   /** Re-reading: a platform outage is retried for an hour, then the next reconciliation tries again. */
-  private final ProcessActivities platform =
-      remote(Duration.ofSeconds(60), Duration.ofHours(1), platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build());
+  private ProcessActivities platform;
 
   /** Creating the process on the platform: retried for a day before the process is declared failed. */
-  private final ProcessActivities creation =
-      remote(Duration.ofSeconds(60), Duration.ofDays(1), platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build());
+  private ProcessActivities creation;
 
   /** Closing at the deadline must happen: retried for a week before the process is declared failed. */
-  private final ProcessActivities deadlineClose = remote(Duration.ofSeconds(60), Duration.ofDays(7),
-      platformRetryThroughRefusedCredentials().setMaximumInterval(Duration.ofMinutes(10)).build());
+  private ProcessActivities deadlineClose;
 
   /** Closing early answers a waiting Driver: a few quick attempts, then the DELETE reports the failure. */
-  private final ProcessActivities earlyClose = remote(Duration.ofSeconds(20), null,
-      platformRetry().setMaximumInterval(Duration.ofSeconds(5)).setMaximumAttempts(3).build());
+  private ProcessActivities earlyClose;
 
   private final ProcessActivities store = remote(Duration.ofSeconds(15), null, STORE_RETRY);
 
@@ -123,7 +148,20 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
    */
   static final String RESULT_DELIVERY_BY_ACTIVITY_CHANGE = "result-delivery-started-by-activity";
 
+  /**
+   * Version 1 honours {@link ProcessStart#liveCallbacks()}: every projected change of an open process is announced to
+   * its {@link LiveCallbackWorkflow}, and the final callback, which then carries its version, is handed to that
+   * workflow instead of being started here, so it cannot overtake an update still in flight. Histories recorded
+   * before carry no marker and never announce.
+   */
+  static final String LIVE_CALLBACKS_CHANGE = "live-callbacks";
+
+  /** Announcing changes to the live callback workflow: a signal to Temporal, retried without limit. */
+  private final LiveCallbackActivities liveCallbackAnnouncer = Workflow.newLocalActivityStub(LiveCallbackActivities.class,
+      LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(15)).setRetryOptions(STORE_RETRY).build());
+
   private boolean localReads;
+  private boolean liveCallbacks;
   private boolean continueThroughHints;
   private ProcessStart start;
   private ProcessState state;
@@ -136,8 +174,11 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   @Override
   public ProcessRecord run(ProcessStart start) {
     this.start = start;
+    platformStubs(start.platformTimeouts());
     localReads = Workflow.getVersion(LOCAL_READS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
     continueThroughHints = Workflow.getVersion(CONTINUE_THROUGH_HINTS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    liveCallbacks = Workflow.getVersion(LIVE_CALLBACKS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1
+        && start.liveCallbacks() && start.callbackUrl() != null && !start.callbackUrl().isBlank();
     if (start.carried() != null) {
       state = start.carried();
       if (state.refreshOwed()) {
@@ -299,6 +340,9 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     }
     (localReads ? localStore : store).project(new ProcessProjection(record(), state.version(), state.routingKeys()));
     projectedVersion = state.version();
+    if (liveCallbacks && status.isOpen()) {
+      liveCallbackAnnouncer.announceChange(LiveCallbacks.of(start), state.version());
+    }
   }
 
   private boolean sameVisibleState(ProcessState next) {
@@ -325,16 +369,14 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       return;
     }
     ProcessRecord record = record();
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("id", record.id());
-    body.put("name", record.name());
-    body.put("community", record.community());
-    body.put("status", record.status().wireName());
-    body.put("url", record.url());
-    body.put("errors", record.errors());
-    body.put("outcome", record.outcome());
-    Delivery delivery = new Delivery("process-" + start.id() + "-result", DeliveryKind.CALLBACK, start.community(),
-        start.id(), start.callbackUrl(), body);
+    String deliveryId = "process-" + start.id() + "-result";
+    if (liveCallbacks) {
+      liveCallbackAnnouncer.announceEnd(LiveCallbacks.of(start), new Delivery(deliveryId, DeliveryKind.CALLBACK,
+          start.community(), start.id(), start.callbackUrl(), record.liveCallbackBody(state.version(), true)));
+      return;
+    }
+    Delivery delivery = new Delivery(deliveryId, DeliveryKind.CALLBACK, start.community(), start.id(), start.callbackUrl(),
+        record.callbackBody());
     if (Workflow.getVersion(RESULT_DELIVERY_BY_ACTIVITY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
       store.startResultDelivery(delivery, start.deliveryPolicy());
       return;

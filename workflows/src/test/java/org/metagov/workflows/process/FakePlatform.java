@@ -20,7 +20,7 @@ import org.metagov.workflows.delivery.DeliveryWorkflow;
  * In-memory activities for workflow tests: a platform whose votes the test sets, that can be made to
  * fail, and a Driver that records what it was sent.
  */
-class FakePlatform implements ProcessActivities, DeliveryActivities {
+class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbackActivities {
 
   volatile Map<String, Object> votes = Map.of("yes", 0, "no", 0);
   volatile boolean closedOnPlatform;
@@ -117,6 +117,67 @@ class FakePlatform implements ProcessActivities, DeliveryActivities {
   @Override
   public void finish(String deliveryId, boolean delivered, String lastError) {
     finished.add(deliveryId + (delivered ? ":delivered" : ":dead"));
+  }
+
+  /** The live updates the Driver accepted, as (version, body) in the order it accepted them. */
+  final List<Map<String, Object>> updates = new CopyOnWriteArrayList<>();
+  final AtomicInteger updateAttempts = new AtomicInteger();
+  final AtomicInteger updateFailuresLeft = new AtomicInteger();
+
+  @Override
+  public void announceChange(LiveCallbacks callbacks, long version) {
+    signalWithStart(callbacks, (request, workflow) -> request.add(workflow::changed, version));
+  }
+
+  @Override
+  public void announceEnd(LiveCallbacks callbacks, Delivery result) {
+    signalWithStart(callbacks, (request, workflow) -> request.add(workflow::ended, result));
+  }
+
+  private void signalWithStart(LiveCallbacks callbacks,
+      java.util.function.BiConsumer<io.temporal.client.BatchRequest, LiveCallbackWorkflow> signal) {
+    LiveCallbackWorkflow workflow = client.newWorkflowStub(LiveCallbackWorkflow.class, WorkflowOptions.newBuilder()
+        .setWorkflowId(LiveCallbackWorkflow.workflowId(callbacks.processId()))
+        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+        .build());
+    io.temporal.client.BatchRequest request = client.newSignalWithStartRequest();
+    request.add(workflow::run, callbacks);
+    signal.accept(request, workflow);
+    try {
+      client.signalWithStart(request);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      // It already ended.
+    }
+  }
+
+  /** Sends the newest projection, as the real activity sends the newest row of PostgreSQL. */
+  @Override
+  public UpdateAttempt sendLatestUpdate(LiveCallbacks callbacks, long acknowledgedVersion) {
+    ProcessProjection current = projections.stream().filter(p -> p.record().id() == callbacks.processId())
+        .reduce((first, second) -> second).orElse(null);
+    if (current == null) {
+      return new UpdateAttempt(UpdateResult.NOTHING_NEWER, acknowledgedVersion, null);
+    }
+    if (current.record().ended()) {
+      return new UpdateAttempt(UpdateResult.ENDED, current.version(), null);
+    }
+    if (current.version() <= acknowledgedVersion) {
+      return new UpdateAttempt(UpdateResult.NOTHING_NEWER, current.version(), null);
+    }
+    updateAttempts.incrementAndGet();
+    if (updateFailuresLeft.getAndDecrement() > 0) {
+      return new UpdateAttempt(UpdateResult.FAILED, current.version(), "the receiver answered 503");
+    }
+    updates.add(current.record().liveCallbackBody(current.version(), false));
+    return new UpdateAttempt(UpdateResult.DELIVERED, current.version(), null);
+  }
+
+  /** The versions of the accepted live updates, in the order the Driver accepted them. */
+  List<Long> updateVersions() {
+    List<Long> versions = new ArrayList<>();
+    updates.forEach(body -> versions.add((Long) body.get("version")));
+    return versions;
   }
 
   List<ProcessStatus> statuses() {

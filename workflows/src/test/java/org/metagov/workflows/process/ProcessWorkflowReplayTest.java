@@ -37,7 +37,7 @@ import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 class ProcessWorkflowReplayTest {
 
   /** Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long); old ones stay. */
-  static final String RECORDING = "v3";
+  static final String RECORDING = "v4";
 
   static java.util.stream.Stream<String> histories() throws Exception {
     Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());
@@ -63,7 +63,8 @@ class ProcessWorkflowReplayTest {
   void recordHistories() throws IOException, InterruptedException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
-      worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class,
+          LiveCallbackWorkflowImpl.class);
       FakePlatform platform = new FakePlatform();
       worker.registerActivitiesImplementations(platform);
       env.start();
@@ -121,6 +122,59 @@ class ProcessWorkflowReplayTest {
       WorkflowStub.fromTyped(storm).getResult(ProcessRecord.class);
       writeGzipped(continued, "storm-continued-owing-a-refresh");
       Files.writeString(file("storm-next-run-refreshes-then-closed", ""), client.fetchHistory(stormId, nextRun).toJson(true));
+
+      // Live callbacks (since v4): two changes called back, the Driver failing for a while on the second, then the
+      // deadline; the process and its live callback workflow are both recorded.
+      ProcessWorkflow live = stub(client, 5);
+      WorkflowClient.start(live::run, new ProcessStart(5, "c1", "loomio", "poll", Map.of("title", "Adopt X",
+          "options", List.of("yes", "no")), env.currentTimeMillis() + Duration.ofDays(1).toMillis(), "http://127.0.0.1:9/cb",
+          true, 0, false, ProcessWorkflowTest.DELIVERY, null, null));
+      env.sleep(Duration.ofMinutes(1));
+      platform.updateFailuresLeft.set(3);
+      platform.votes = Map.of("yes", 1, "no", 0);
+      live.platformUpdate(new PlatformHint("l-1", "stance_created"));
+      env.sleep(Duration.ofMinutes(1));
+      WorkflowStub.fromTyped(live).getResult(ProcessRecord.class);
+      client.newUntypedWorkflowStub(LiveCallbackWorkflow.workflowId(5)).getResult(Void.class);
+      write(client, 5, "live-callbacks-deadline");
+      Files.writeString(Path.of("src/test/resources/histories/live-callbacks-v0-two-updates-one-retried-then-final.json"),
+          client.fetchHistory(LiveCallbackWorkflow.workflowId(5)).toJson(true));
+    }
+  }
+
+  /**
+   * The path a GitHub issue vote takes that the histories above do not: no deadline (reconciliation wakes only),
+   * a webhook hint, then a reconciliation that finds the vote closed on the platform (by {@code max_votes}, or the
+   * issue closed on GitHub), which completes it and starts the callback.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "metagov.recordHistories", matches = "github")
+  void recordGitHubVoteHistory() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
+      worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+      FakePlatform platform = new FakePlatform();
+      worker.registerActivitiesImplementations(platform);
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+      platform.client = client;
+
+      String workflowId = ProcessWorkflow.workflowId("c1", "github.issue-comment-vote", 5);
+      ProcessWorkflow vote = client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
+          .setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
+      WorkflowClient.start(vote::run, new ProcessStart(5, "c1", "github", "issue-comment-vote",
+          Map.of("repo_name", "bylaws", "question", "Adopt?", "max_votes", 2), 0, "http://127.0.0.1:9/cb", false, 3600, false,
+          ProcessWorkflowTest.DELIVERY, null, null));
+      env.sleep(Duration.ofMinutes(10));
+      platform.votes = Map.of("yes", 1);
+      vote.platformUpdate(new PlatformHint("d-1", "created issue_comment"));
+      env.sleep(Duration.ofMinutes(1));
+      platform.votes = Map.of("yes", 2);
+      platform.closedOnPlatform = true;
+      env.sleep(Duration.ofHours(1));
+      ProcessRecord record = WorkflowStub.fromTyped(vote).getResult(ProcessRecord.class);
+      assertThat(record.status()).isEqualTo(ProcessStatus.COMPLETED);
+      Files.writeString(file("github-vote-closed-on-platform-at-reconcile", ""), client.fetchHistory(workflowId).toJson(true));
     }
   }
 
@@ -138,7 +192,7 @@ class ProcessWorkflowReplayTest {
 
   private static ProcessStart start(TestWorkflowEnvironment env, long id, Duration closesIn, String callback, long reconcile) {
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + closesIn.toMillis(), callback, reconcile, false, ProcessWorkflowTest.DELIVERY, null);
+        env.currentTimeMillis() + closesIn.toMillis(), callback, false, reconcile, false, ProcessWorkflowTest.DELIVERY, null, null);
   }
 
   private static void write(WorkflowClient client, long id, String name) throws IOException {

@@ -162,6 +162,6 @@ class ProcessWorkflowStormTest {
   /** A week-long poll without reconciliation: only hints make it re-read the platform. */
   private ProcessStart start(long id, ProcessState carried) {
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + Duration.ofDays(7).toMillis(), null, 0, false, ProcessWorkflowTest.DELIVERY, carried);
+        env.currentTimeMillis() + Duration.ofDays(7).toMillis(), null, false, 0, false, ProcessWorkflowTest.DELIVERY, null, carried);
   }
 }

@@ -48,12 +48,41 @@ class ProcessWorkflowTest {
   ProcessStart start(long id, Duration closesIn, String callbackUrl, long reconcileSeconds) {
     long closingAt = closesIn == null ? 0 : env.currentTimeMillis() + closesIn.toMillis();
     return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", java.util.List.of("yes", "no")),
-        closingAt, callbackUrl, reconcileSeconds, false, DELIVERY, null);
+        closingAt, callbackUrl, false, reconcileSeconds, false, DELIVERY, null, null);
   }
 
   ProcessWorkflow stub(long id) {
     return client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).setTaskQueue(QUEUE).build());
+  }
+
+  @Test
+  void platformCallsHeartbeatWithinARequestTimeoutAndAMarginWhenTheStartSaysHowLongARequestTakes() {
+    ProcessWorkflow timed = stub(71);
+    ProcessStart withTimeouts = start(71, Duration.ofDays(1), null, 0);
+    withTimeouts = new ProcessStart(withTimeouts.id(), withTimeouts.community(), withTimeouts.plugin(),
+        withTimeouts.process(), withTimeouts.parameters(), withTimeouts.closingAtMillis(), null, false, 0, false,
+        DELIVERY, new PlatformCallTimeouts(Duration.ofSeconds(20).toMillis()), null);
+    WorkflowClient.start(timed::run, withTimeouts);
+    ProcessWorkflow untimed = stub(72);
+    WorkflowClient.start(untimed::run, start(72, Duration.ofDays(1), null, 0));
+    WorkflowStub.fromTyped(timed).getResult(ProcessRecord.class);
+    WorkflowStub.fromTyped(untimed).getResult(ProcessRecord.class);
+
+    assertThat(scheduledPlatformCalls(ProcessWorkflow.workflowId("c1", "loomio.poll", 71)))
+        .as("start and close").hasSize(2)
+        .allSatisfy(scheduled -> assertThat(scheduled.getHeartbeatTimeout().getSeconds()).isEqualTo(25));
+    assertThat(scheduledPlatformCalls(ProcessWorkflow.workflowId("c1", "loomio.poll", 72)))
+        .as("a start recorded before the timeouts were passed heartbeats never").hasSize(2)
+        .allSatisfy(scheduled -> assertThat(scheduled.getHeartbeatTimeout().getSeconds()).isZero());
+  }
+
+  private java.util.List<io.temporal.api.history.v1.ActivityTaskScheduledEventAttributes> scheduledPlatformCalls(String workflowId) {
+    return client.fetchHistory(workflowId).getEvents().stream()
+        .filter(io.temporal.api.history.v1.HistoryEvent::hasActivityTaskScheduledEventAttributes)
+        .map(io.temporal.api.history.v1.HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .filter(scheduled -> java.util.Set.of("Start", "Close").contains(scheduled.getActivityType().getName()))
+        .toList();
   }
 
   @Test

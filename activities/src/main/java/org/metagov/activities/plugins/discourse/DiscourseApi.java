@@ -50,6 +50,10 @@ final class DiscourseApi {
     return call("PUT", path, body, what);
   }
 
+  JsonNode delete(String path, String what) {
+    return call("DELETE", path, null, what);
+  }
+
   private JsonNode call(String method, String path, JsonNode body, String what) {
     try {
       return context.http().send(PLATFORM, method, PlatformHttp.resolve(serverUrl(), path), headers(), body);

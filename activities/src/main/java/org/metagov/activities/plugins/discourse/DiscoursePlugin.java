@@ -2,16 +2,9 @@ package org.metagov.activities.plugins.discourse;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.ActionSpec;
 import org.metagov.activities.plugin.InvalidInputException;
@@ -22,6 +15,7 @@ import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -42,6 +36,11 @@ public class DiscoursePlugin implements Plugin {
 
   static final String POST_CREATED = "post_created";
   static final String TOPIC_CREATED = "topic_created";
+  static final String USER_FIELDS_CHANGED = "user_fields_changed";
+  /** Discourse's webhook event for any change to a user, of which a change of custom user fields is told. */
+  static final String USER_UPDATED = "user_updated";
+  /** Plugin state: the custom user fields last seen for each user id, to tell a change from any other user update. */
+  static final String USER_FIELDS_STATE = "user_fields";
 
   private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
       {"type": "object",
@@ -126,15 +125,42 @@ public class DiscoursePlugin implements Plugin {
          "raw": {"type": "string", "minLength": 1, "maxLength": 32000},
          "target_recipients": {"type": "array", "minItems": 1, "maxItems": 100,
                                "items": {"type": "string", "minLength": 1, "maxLength": 320, "pattern": "^[^,\\\\s]+$"},
-                               "description": "Usernames (or group names, or emails) to send the message to."}
+                               "description": "Usernames (or group names, or emails) to send the message to."},
+         "target_usernames": {"type": "array", "minItems": 1, "maxItems": 100,
+                              "items": {"type": "string", "minLength": 1, "maxLength": 320, "pattern": "^[^,\\\\s]+$"},
+                              "description": "The gateway's name for target_recipients; give one of the two."}
        },
-       "required": ["title", "raw", "target_recipients"],
+       "required": ["title", "raw"],
+       "oneOf": [{"required": ["target_recipients"]}, {"required": ["target_usernames"]}],
        "additionalProperties": false}
       """);
 
   private static final JsonNode POST_OUTPUT = Schemas.schema("""
-      {"type": "object", "properties": {"id": {"type": "integer"}, "topic_id": {"type": "integer"},
-       "post_number": {"type": "integer"}, "url": {"type": "string"}}}
+      {"type": "object", "properties": {"id": {"type": "integer"}, "post_id": {"type": "integer", "description": "The gateway's name for id."},
+       "topic_id": {"type": "integer"}, "post_number": {"type": "integer"}, "url": {"type": "string"}}}
+      """);
+
+  private static final JsonNode POST_OR_TOPIC_ID_INPUT = Schemas.schema("""
+      {"type": "object",
+       "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991}},
+       "required": ["id"],
+       "additionalProperties": false}
+      """);
+
+  private static final JsonNode LOCK_POST_INPUT = Schemas.schema("""
+      {"type": "object",
+       "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991},
+                      "locked": {"type": "boolean", "description": "true locks the post against edits by its author, false unlocks it."}},
+       "required": ["id", "locked"],
+       "additionalProperties": false}
+      """);
+
+  private static final JsonNode EMPTY_OUTPUT = Schemas.schema("""
+      {"type": "object", "additionalProperties": false}
+      """);
+
+  private static final JsonNode LOCK_POST_OUTPUT = Schemas.schema("""
+      {"type": "object", "properties": {"locked": {"type": "boolean"}}}
       """);
 
   private final DiscoursePoll poll = new DiscoursePoll();
@@ -160,7 +186,17 @@ public class DiscoursePlugin implements Plugin {
     return List.of(
         new ActionSpec("create-post", "Reply in a topic.", CREATE_POST_INPUT, POST_OUTPUT, this::createPost),
         new ActionSpec("create-topic", "Start a topic.", CREATE_TOPIC_INPUT, POST_OUTPUT, this::createTopic),
-        new ActionSpec("create-message", "Send a private message.", CREATE_MESSAGE_INPUT, POST_OUTPUT, this::createMessage));
+        new ActionSpec("create-message", "Send a private message.", CREATE_MESSAGE_INPUT, POST_OUTPUT, this::createMessage),
+        new ActionSpec("delete-post", "Delete a post (DELETE /posts/{id}).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
+            (context, parameters) -> done(context, "DELETE", "/posts/" + id(parameters) + ".json", null, "delete post " + id(parameters))),
+        new ActionSpec("delete-topic", "Delete a topic (DELETE /t/{id}).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
+            (context, parameters) -> done(context, "DELETE", "/t/" + id(parameters) + ".json", null, "delete topic " + id(parameters))),
+        new ActionSpec("recover-post", "Recover a deleted post (PUT /posts/{id}/recover).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
+            (context, parameters) -> done(context, "PUT", "/posts/" + id(parameters) + "/recover.json", null, "recover post " + id(parameters))),
+        new ActionSpec("recover-topic", "Recover a deleted topic (PUT /t/{id}/recover).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
+            (context, parameters) -> done(context, "PUT", "/t/" + id(parameters) + "/recover.json", null, "recover topic " + id(parameters))),
+        new ActionSpec("lock-post", "Lock a post against edits by its author, or unlock it (PUT /posts/{id}/locked).",
+            LOCK_POST_INPUT, LOCK_POST_OUTPUT, this::lockPost));
   }
 
   @Override
@@ -172,7 +208,7 @@ public class DiscoursePlugin implements Plugin {
 
   @Override
   public List<String> eventTypes() {
-    return List.of(POST_CREATED, TOPIC_CREATED);
+    return List.of(POST_CREATED, TOPIC_CREATED, USER_FIELDS_CHANGED);
   }
 
   @Override
@@ -197,9 +233,34 @@ public class DiscoursePlugin implements Plugin {
     return created(new DiscourseApi(context), body, "create the topic");
   }
 
+  private static long id(JsonNode parameters) {
+    return parameters.path("id").asLong();
+  }
+
+  /** Runs a call whose answer carries nothing the Driver needs (Discourse answers these with an empty body). */
+  private static JsonNode done(PluginContext context, String method, String path, JsonNode body, String what) {
+    DiscourseApi api = new DiscourseApi(context);
+    if ("DELETE".equals(method)) {
+      api.delete(path, what);
+    } else {
+      api.put(path, body, what);
+    }
+    return Json.object();
+  }
+
+  private JsonNode lockPost(PluginContext context, JsonNode parameters) {
+    long id = id(parameters);
+    boolean locked = parameters.path("locked").asBoolean();
+    // Discourse compares the parameter with the text "true": a JSON boolean would always unlock.
+    ObjectNode body = Json.object().put("locked", Boolean.toString(locked));
+    JsonNode answer = new DiscourseApi(context).put("/posts/" + id + "/locked.json", body, (locked ? "lock" : "unlock") + " post " + id);
+    return Json.object().put("locked", answer != null && answer.path("locked").isBoolean() ? answer.get("locked").asBoolean() : locked);
+  }
+
   private JsonNode createMessage(PluginContext context, JsonNode parameters) {
     List<String> recipients = new ArrayList<>();
     parameters.path("target_recipients").forEach(r -> recipients.add(r.asString().strip()));
+    parameters.path("target_usernames").forEach(r -> recipients.add(r.asString().strip()));
     ObjectNode body = Json.object();
     body.put("title", parameters.path("title").asString());
     body.put("raw", parameters.path("raw").asString());
@@ -213,6 +274,7 @@ public class DiscoursePlugin implements Plugin {
     DiscoursePoll.requireCreated(post);
     ObjectNode result = Json.object();
     result.put("id", post.path("id").asLong());
+    result.put("post_id", post.path("id").asLong());
     result.put("topic_id", post.path("topic_id").asLong());
     result.put("post_number", post.path("post_number").asLong(1));
     result.put("url", api.serverUrl() + "/t/" + post.path("topic_slug").asString("topic") + "/"
@@ -239,9 +301,7 @@ public class DiscoursePlugin implements Plugin {
       if (signature == null || signature.isBlank()) {
         throw new WebhookRejectedException("The webhook has no X-Discourse-Event-Signature header.");
       }
-      String expected = "sha256=" + hmacSha256Hex(secret, body);
-      if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-          signature.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+      if (!WebhookSignatures.matches("sha256=" + WebhookSignatures.hmacSha256Hex(secret, body), signature)) {
         throw new WebhookRejectedException("The webhook's X-Discourse-Event-Signature does not match its body under the"
             + " configured webhook_secret.");
       }
@@ -259,16 +319,6 @@ public class DiscoursePlugin implements Plugin {
         trimmed = trimmed.substring(0, trimmed.length() - 1);
       }
       return trimmed;
-    }
-
-    static String hmacSha256Hex(String secret, byte[] body) {
-      try {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(body));
-      } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-        throw new IllegalStateException("HmacSHA256 is not available", e);
-      }
     }
 
     @Override
@@ -318,8 +368,42 @@ public class DiscoursePlugin implements Plugin {
         if (TOPIC_CREATED.equals(eventType)) {
           events.add(new PlatformEvent(TOPIC_CREATED, topic, topic.path("created_by").path("username").asString(null)));
         }
+      } else if (USER_UPDATED.equals(eventType) && payload.path("user").path("id").isNumber()) {
+        // Whether the custom fields changed is decided in enrich, in order, against the fields last seen.
+        JsonNode user = payload.get("user");
+        ObjectNode data = Json.object();
+        data.put("id", user.get("id").asLong());
+        data.put("username", user.path("username").asString(null));
+        data.set("user_fields", user.path("user_fields").isObject() ? user.get("user_fields") : Json.object());
+        events.add(new PlatformEvent(USER_FIELDS_CHANGED, data, user.path("username").asString(null)));
       }
       return new ParsedWebhook(eventType, List.copyOf(keys), List.copyOf(events));
+    }
+
+    /**
+     * A user update is told to the Driver as {@code user_fields_changed} only when the user's custom fields differ
+     * from those last seen (or were never seen), with the previous ones as {@code old_user_fields}, as the gateway
+     * did. Events of a community are enriched one at a time in the order they arrived, so each compares with the one
+     * before it.
+     */
+    @Override
+    public PlatformEvent enrich(PluginContext context, PlatformEvent event) {
+      if (!USER_FIELDS_CHANGED.equals(event.eventType()) || event.data().has("old_user_fields")) {
+        return event;
+      }
+      String userId = event.data().path("id").asString();
+      JsonNode seen = context.state().get(USER_FIELDS_STATE);
+      ObjectNode all = seen instanceof ObjectNode object ? object.deepCopy() : Json.object();
+      JsonNode previous = all.get(userId);
+      JsonNode current = event.data().path("user_fields");
+      if (current.equals(previous)) {
+        return null;
+      }
+      all.set(userId, current);
+      context.state().set(USER_FIELDS_STATE, all);
+      ObjectNode data = ((ObjectNode) event.data()).deepCopy();
+      data.set("old_user_fields", previous == null ? Json.MAPPER.nullNode() : previous);
+      return new PlatformEvent(event.eventType(), data, event.initiatorUserId(), event.initiatorIsMetagovBot());
     }
   }
 }

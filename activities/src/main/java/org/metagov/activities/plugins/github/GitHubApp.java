@@ -3,18 +3,14 @@ package org.metagov.activities.plugins.github;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.metagov.activities.http.PlatformHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.InstalledApp;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -139,13 +135,8 @@ final class GitHubApp implements InstalledApp {
 
   /** The proof, stored with the installation, that the install flow (not a hand-written config) chose it. */
   String proof(String installationId) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(properties.webhookSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(("metagov-github-installation:" + installationId).getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
+    return WebhookSignatures.hmacSha256Hex(properties.webhookSecret(),
+        ("metagov-github-installation:" + installationId).getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

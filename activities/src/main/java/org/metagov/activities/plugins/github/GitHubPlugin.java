@@ -1,7 +1,5 @@
 package org.metagov.activities.plugins.github;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +16,7 @@ import org.metagov.activities.plugin.PluginContext;
 import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
+import org.metagov.activities.plugin.WebhookSignatures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -35,6 +34,11 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Actions: {@code get-installation}, {@code create-issue} and {@code method} (allow-listed routes). Process:
  * {@code issue-react-vote} and {@code issue-comment-vote}. Events: every webhook the app subscribes to, as
  * {@code "<action> <event>"}. Disabling the plugin uninstalls the app from the account.
+ *
+ * <p>An installation can be suspended (by an owner of the account or of the app) and unsuspended. A suspension is
+ * not an uninstall: the community keeps its config, the Driver is told by the events {@code "suspend installation"}
+ * and {@code "unsuspend installation"}, and meanwhile every action answers that the app is suspended (a 403 from
+ * GitHub, which open votes ride out as any refused credential) instead of failing obscurely.
  */
 @Component
 public class GitHubPlugin implements Plugin {
@@ -155,11 +159,13 @@ public class GitHubPlugin implements Plugin {
     return List.of(
         new ProcessSpec("issue-react-vote", "A vote on an issue the app opens: people react 👍 (yes) or 👎 (no)"
             + " to it. It closes at closing_at if given, when closed early by DELETE (which posts the result and closes the"
-            + " issue), or when the issue is closed on GitHub.", IssueVote.INPUT, IssueReactVote.OUTCOME, true,
+            + " issue), once max_votes people have voted (found at the next reconciliation, since GitHub sends no webhook"
+            + " for reactions, or at a comment on the issue), or when the issue is closed on GitHub.", IssueVote.INPUT, IssueReactVote.OUTCOME, true,
             ProcessSpec.Reconciliation.PERIODIC, issueReactVote),
         new ProcessSpec("issue-comment-vote", "A vote on an issue the app opens: people comment with their choice between"
             + " ^^^^ marks; each person's first choice counts. It closes at closing_at if given, when closed early by DELETE"
-            + " (which posts the result and closes the issue), or when the issue is closed on GitHub.", IssueVote.INPUT,
+            + " (which posts the result and closes the issue), once max_votes people have voted, or when the issue is"
+            + " closed on GitHub.", IssueVote.INPUT,
             IssueCommentVote.OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, issueCommentVote));
   }
 
@@ -191,8 +197,7 @@ public class GitHubPlugin implements Plugin {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
     String proof = context.configText(GitHubApp.INSTALLATION_PROOF);
     if (installationId == null || proof == null || properties.webhookSecret() == null || properties.webhookSecret().isBlank()
-        || !MessageDigest.isEqual(app.proof(installationId).getBytes(StandardCharsets.US_ASCII),
-            proof.getBytes(StandardCharsets.US_ASCII))) {
+        || !WebhookSignatures.matches(app.proof(installationId), proof)) {
       throw InvalidInputException.of("config.installation_proof",
           "does not prove the installation; install the GitHub App through /auth/github/authorize");
     }
@@ -293,7 +298,8 @@ public class GitHubPlugin implements Plugin {
 
   /**
    * Calls the API as the installation. A token GitHub refuses with 401 (revoked, or cached past a suspension) is
-   * dropped and the call made once more with a fresh one.
+   * dropped and the call made once more with a fresh one. A suspended installation fails every call with
+   * {@link InstallationTokens#suspension}, a 403 that says so.
    */
   JsonNode installationCall(PluginContext context, String method, String path, JsonNode body) {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
@@ -301,6 +307,10 @@ public class GitHubPlugin implements Plugin {
     try {
       return GitHubApi.call(context.http(), properties.apiBaseUrl(), token, method, path, body);
     } catch (PlatformException e) {
+      if (InstallationTokens.suspended(e)) {
+        tokens.forget(installationId, token);
+        throw InstallationTokens.suspension(installationId, e);
+      }
       if (e.platformStatus() != 401) {
         throw e;
       }

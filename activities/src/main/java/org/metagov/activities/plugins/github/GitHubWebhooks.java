@@ -2,20 +2,15 @@ package org.metagov.activities.plugins.github;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -61,21 +56,8 @@ final class GitHubWebhooks implements WebhookHandler {
     if (!SIGNATURE.matcher(signature.trim()).matches()) {
       throw new WebhookRejectedException("The request's X-Hub-Signature-256 is malformed.");
     }
-    String expected = "sha256=" + sign(secret, request.body());
-    if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-        signature.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+    if (!WebhookSignatures.matches("sha256=" + WebhookSignatures.hmacSha256Hex(secret, request.body()), signature)) {
       throw new WebhookRejectedException("The request's X-Hub-Signature-256 does not match its body under the webhook secret.");
-    }
-  }
-
-  /** The hex HMAC-SHA256 of the body under the webhook secret. */
-  static String sign(String secret, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return HexFormat.of().formatHex(mac.doFinal(body));
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
     }
   }
 

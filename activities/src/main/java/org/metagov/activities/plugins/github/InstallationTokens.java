@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.metagov.activities.http.PlatformHttp;
@@ -41,8 +42,13 @@ final class InstallationTokens {
     if (cached != null && clock.instant().isBefore(cached.expiresAt().minus(REFRESH_MARGIN))) {
       return cached.value();
     }
-    JsonNode answer = GitHubApi.call(http, properties.apiBaseUrl(), jwt.token(), "POST",
-        "/app/installations/" + installationId + "/access_tokens", null);
+    JsonNode answer;
+    try {
+      answer = GitHubApi.call(http, properties.apiBaseUrl(), jwt.token(), "POST",
+          "/app/installations/" + installationId + "/access_tokens", null);
+    } catch (PlatformException e) {
+      throw suspended(e) ? suspension(installationId, e) : e;
+    }
     String value = answer == null ? null : answer.path("token").asString(null);
     Instant expiresAt = expiresAt(answer);
     if (value == null || value.isBlank() || expiresAt == null) {
@@ -64,6 +70,24 @@ final class InstallationTokens {
     } catch (DateTimeParseException e) {
       return null;
     }
+  }
+
+  /**
+   * Whether GitHub refused a call because the installation is suspended: it answers 403 with a message that says so
+   * ("This installation has been suspended"), to the token request and to calls with a token minted before.
+   */
+  static boolean suspended(PlatformException e) {
+    return e.platformStatus() == 403 && e.responseBody() != null && e.responseBody().toLowerCase(Locale.ROOT).contains("suspended");
+  }
+
+  /**
+   * The refusal of a call in a suspended installation. It stays a 403, so that an open vote is not failed by it (a
+   * refused credential never ends a process; a close at the deadline keeps trying) while actions answer at once.
+   */
+  static PlatformException suspension(String installationId, PlatformException cause) {
+    return new PlatformException(Kind.REJECTED, GitHubApi.PLATFORM, 403, "The GitHub App is suspended in its installation "
+        + installationId + ": GitHub refuses every call it makes there until whoever suspended it (an owner of the account,"
+        + " or of the app) unsuspends it. The installation stays bound to the community meanwhile.", cause.responseBody());
   }
 
   static void requireId(String installationId) {

@@ -75,6 +75,11 @@ final class IssueCommentVote extends IssueVote {
   }
 
   @Override
+  int voters(JsonNode outcome) {
+    return outcome.path("voters").size();
+  }
+
+  @Override
   String resultText(JsonNode outcome) {
     StringBuilder text = new StringBuilder("The vote is closed.");
     outcome.path("votes").properties().forEach(choice -> text.append("\n- ").append(choice.getKey()).append(": ")

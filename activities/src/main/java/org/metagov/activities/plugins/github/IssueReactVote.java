@@ -62,6 +62,16 @@ final class IssueReactVote extends IssueVote {
     return outcome;
   }
 
+  /** The people who reacted 👍 or 👎; someone who reacted both is one voter. */
+  @Override
+  int voters(JsonNode outcome) {
+    TreeSet<String> voters = new TreeSet<>();
+    for (String side : new String[] {YES, NO}) {
+      outcome.path("votes").path(side).path("users").forEach(user -> voters.add(user.asString()));
+    }
+    return voters.size();
+  }
+
   @Override
   String resultText(JsonNode outcome) {
     JsonNode votes = outcome.path("votes");

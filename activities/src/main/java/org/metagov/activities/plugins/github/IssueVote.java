@@ -17,9 +17,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A vote on an issue the app opens ({@code VOTE: <question>}), with the original gateway's parameters (but not its
- * {@code max_votes}), counted from the issue by a subclass. Closing it posts the result as a comment and closes the
- * issue; an issue closed on GitHub ends the vote. Webhooks about the issue (comments, edits) are hints to re-read it.
+ * A vote on an issue the app opens ({@code VOTE: <question>}), with the original gateway's parameters, counted from
+ * the issue by a subclass. Closing it posts the result as a comment and closes the issue; an issue closed on GitHub
+ * ends the vote. Webhooks about the issue (comments, edits) are hints to re-read it. With {@code max_votes}, a
+ * re-read that finds that many people have voted closes the vote as a {@code DELETE} would, and reports it closed.
  *
  * <p>The issue's body carries a hidden tag of the process, so that a start repeated after a crash finds the issue
  * the first attempt opened (among the repository's newest issues) instead of opening another; the result comment
@@ -42,6 +43,8 @@ abstract class IssueVote implements ProcessAdapter {
                        "description": "The repository (of the installation's account) to open the vote's issue in."},
          "question": {"type": "string", "minLength": 1, "maxLength": 200, "description": "What is voted on; the issue's title is VOTE: and the question."},
          "help_text": {"type": "string", "maxLength": 60000, "description": "Guidance shown above the question (GitHub Markdown)."},
+         "max_votes": {"type": "integer", "minimum": 1, "maximum": 100000,
+                       "description": "Close the vote (posting the result and closing the issue) once this many people have voted."},
          "closing_at": {"type": "string", "pattern": "%s",
                         "description": "When the vote closes: an ISO-8601 date (start of that day, UTC) or date-time. Without it the vote runs until closed by DELETE or until the issue is closed on GitHub."}
        },
@@ -101,7 +104,12 @@ abstract class IssueVote implements ProcessAdapter {
   public ProcessSnapshot refresh(PluginContext context, ProcessInstance process) {
     String repo = repository(context, process.parameters().path("repo_name").asString());
     JsonNode issue = plugin.installationCall(context, "GET", repo + "/issues/" + issueNumber(process), null);
-    return snapshot(context, repo, issue, "closed".equals(issue.path("state").asString()));
+    ProcessSnapshot current = snapshot(context, repo, issue, "closed".equals(issue.path("state").asString()));
+    JsonNode maxVotes = process.parameters().path("max_votes");
+    if (!current.closed() && maxVotes.isIntegralNumber() && voters(current.outcome()) >= maxVotes.asLong()) {
+      return close(context, process);
+    }
+    return current;
   }
 
   @Override
@@ -167,6 +175,9 @@ abstract class IssueVote implements ProcessAdapter {
 
   /** The vote as it stands on the issue. */
   abstract ObjectNode outcome(PluginContext context, String repo, JsonNode issue);
+
+  /** How many people have voted, by an outcome of {@link #outcome}: what {@code max_votes} is compared with. */
+  abstract int voters(JsonNode outcome);
 
   /** The comment that announces the result. */
   abstract String resultText(JsonNode outcome);

@@ -80,6 +80,8 @@ public class LoomioPlugin implements Plugin {
          "poll_type": {"type": "string", "enum": ["proposal", "poll", "count", "score", "ranked_choice", "meeting", "dot_vote"],
                        "default": "proposal", "description": "Loomio's poll type."},
          "group_id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991, "description": "The group to poll; the config's group_id when absent."},
+         "subgroup": {"type": ["integer", "string"], "minimum": 1, "maximum": 9007199254740991, "pattern": "^[1-9][0-9]{0,15}$",
+                      "description": "The gateway's name for group_id: the group's id (Loomio's API addresses groups by id); give one of the two."},
          "specified_voters_only": {"type": "boolean", "description": "Only invited people may vote, not the whole group."},
          "hide_results": {"type": "string", "enum": ["off", "until_vote", "until_closed"], "description": "When voters see the results."},
          "anonymous": {"type": "boolean", "description": "Hide who voted how (also hides results until closed)."},
@@ -89,6 +91,7 @@ public class LoomioPlugin implements Plugin {
          "notify_recipients": {"type": "boolean", "description": "Whether the recipients are notified."}
        },
        "required": ["title", "options", "closing_at"],
+       "not": {"required": ["group_id", "subgroup"]},
        "additionalProperties": false}
       """);
 
@@ -116,9 +119,12 @@ public class LoomioPlugin implements Plugin {
          "description": {"type": "string", "maxLength": 100000, "description": "The thread's opening text."},
          "description_format": {"type": "string", "enum": ["md", "html"], "default": "md"},
          "group_id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991, "description": "The group; the config's group_id when absent."},
+         "subgroup": {"type": ["integer", "string"], "minimum": 1, "maximum": 9007199254740991, "pattern": "^[1-9][0-9]{0,15}$",
+                      "description": "The gateway's name for group_id: the group's id (Loomio's API addresses groups by id); give one of the two."},
       """ + RECIPIENT_PROPERTIES + """
        },
        "required": ["title"],
+       "not": {"required": ["group_id", "subgroup"]},
        "additionalProperties": false}
       """);
 
@@ -128,7 +134,10 @@ public class LoomioPlugin implements Plugin {
 
   private static final JsonNode MEMBERS_INPUT = Schemas.schema("""
       {"type": "object",
-       "properties": {"group_id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991, "description": "The group; the config's group_id when absent."}},
+       "properties": {"group_id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991, "description": "The group; the config's group_id when absent."},
+         "subgroup": {"type": ["integer", "string"], "minimum": 1, "maximum": 9007199254740991, "pattern": "^[1-9][0-9]{0,15}$",
+                      "description": "The gateway's name for group_id: the group's id (Loomio's API addresses groups by id); give one of the two."}},
+       "not": {"required": ["group_id", "subgroup"]},
        "additionalProperties": false}
       """);
 
@@ -265,9 +274,14 @@ public class LoomioPlugin implements Plugin {
     return result;
   }
 
-  private static Long groupId(PluginContext context, JsonNode parameters) {
+  /** The group named by {@code group_id} or the gateway's {@code subgroup} (a number, or its digits), else the config's. */
+  static Long groupId(PluginContext context, JsonNode parameters) {
     if (parameters.path("group_id").isNumber()) {
       return parameters.get("group_id").asLong();
+    }
+    JsonNode subgroup = parameters.path("subgroup");
+    if (subgroup.isNumber() || subgroup.isString()) {
+      return Long.parseLong(subgroup.asString());
     }
     JsonNode configured = context.config().path("group_id");
     return configured.isNumber() ? configured.asLong() : null;

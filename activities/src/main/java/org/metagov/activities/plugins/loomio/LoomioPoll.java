@@ -56,7 +56,7 @@ final class LoomioPoll implements ProcessAdapter {
   public ProcessSnapshot start(PluginContext context, ProcessInstance process) {
     LoomioApi api = new LoomioApi(context);
     JsonNode parameters = process.parameters();
-    Long groupId = groupId(context, parameters);
+    Long groupId = LoomioPlugin.groupId(context, parameters);
     String marker = marker(process.community(), process.id());
 
     JsonNode existing = findExisting(api, groupId, marker);
@@ -187,13 +187,7 @@ final class LoomioPoll implements ProcessAdapter {
     return poll;
   }
 
-  private static Long groupId(PluginContext context, JsonNode parameters) {
-    if (parameters.path("group_id").isNumber()) {
-      return parameters.get("group_id").asLong();
-    }
-    JsonNode configured = context.config().path("group_id");
-    return configured.isNumber() ? configured.asLong() : null;
-  }
+
 
   private static ProcessSnapshot snapshot(LoomioApi api, JsonNode poll, JsonNode answer, boolean closed) {
     String key = poll.path("key").asString();

@@ -109,9 +109,11 @@ public class OpenCollectivePlugin implements Plugin {
        "properties": {
          "title": {"type": "string", "minLength": 3, "maxLength": 255, "description": "The conversation's title."},
          "html": {"type": "string", "minLength": 1, "maxLength": 100000, "description": "The first comment (HTML; Open Collective sanitizes it)."},
+         "raw": {"type": "string", "minLength": 1, "maxLength": 100000, "description": "The gateway's name for html; give one of the two."},
          "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 32}, "maxItems": 30, "description": "Tags (lower-cased by Open Collective)."}
        },
-       "required": ["title", "html"],
+       "required": ["title"],
+       "oneOf": [{"required": ["html"]}, {"required": ["raw"]}],
        "additionalProperties": false}
       """);
 
@@ -124,10 +126,11 @@ public class OpenCollectivePlugin implements Plugin {
        "properties": {
          "conversation_id": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The conversation to comment on."},
          "expense_id": {"type": ["string", "integer"], "minLength": 1, "maxLength": 100, "minimum": 1, "description": "The expense to comment on: its id (ex_... or the long public id), or its number as in the expense's URL."},
-         "html": {"type": "string", "minLength": 1, "maxLength": 100000, "description": "The comment (HTML)."}
+         "html": {"type": "string", "minLength": 1, "maxLength": 100000, "description": "The comment (HTML)."},
+         "raw": {"type": "string", "minLength": 1, "maxLength": 100000, "description": "The gateway's name for html; give one of the two."}
        },
-       "required": ["html"],
-       "oneOf": [{"required": ["conversation_id"]}, {"required": ["expense_id"]}],
+       "allOf": [{"oneOf": [{"required": ["conversation_id"]}, {"required": ["expense_id"]}]},
+                 {"oneOf": [{"required": ["html"]}, {"required": ["raw"]}]}],
        "additionalProperties": false}
       """);
 
@@ -357,12 +360,17 @@ public class OpenCollectivePlugin implements Plugin {
     OpenCollectiveApi api = new OpenCollectiveApi(context);
     List<String> tags = new java.util.ArrayList<>();
     parameters.path("tags").forEach(tag -> tags.add(tag.asString()));
-    JsonNode conversation = createConversation(api, parameters.path("title").asString(), parameters.path("html").asString(), tags);
+    JsonNode conversation = createConversation(api, parameters.path("title").asString(), html(parameters), tags);
     ObjectNode result = Json.object();
     result.put("id", conversation.path("id").asString());
     result.put("slug", conversation.path("slug").asString());
     result.put("url", conversationUrl(api, conversation));
     return result;
+  }
+
+  /** The text of a conversation or comment, under this plugin's name {@code html} or the gateway's {@code raw}. */
+  private static String html(JsonNode parameters) {
+    return parameters.hasNonNull("html") ? parameters.get("html").asString() : parameters.path("raw").asString();
   }
 
   static JsonNode createConversation(OpenCollectiveApi api, String title, String html, List<String> tags) {
@@ -386,7 +394,7 @@ public class OpenCollectivePlugin implements Plugin {
   private JsonNode createComment(PluginContext context, JsonNode parameters) {
     OpenCollectiveApi api = new OpenCollectiveApi(context);
     ObjectNode comment = Json.object();
-    comment.put("html", parameters.path("html").asString());
+    comment.put("html", html(parameters));
     if (parameters.hasNonNull("conversation_id")) {
       ObjectNode conversation = Json.object();
       conversation.put("id", parameters.path("conversation_id").asString());

@@ -36,7 +36,7 @@ public class RandomnessPlugin implements Plugin {
       {"type": "object",
        "properties": {
          "low": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "Smallest possible value (inclusive); the config's default_low when absent."},
-         "high": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "Largest possible value (inclusive); the config's default_high when absent."}
+         "high": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "Bound above every possible value (exclusive, as in the gateway); the config's default_high when absent."}
        },
        "additionalProperties": false}
       """);
@@ -92,7 +92,7 @@ public class RandomnessPlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("random-int", "A random integer between low and high, inclusive.", RANDOM_INT_INPUT, VALUE_OUTPUT, this::randomInt),
+        new ActionSpec("random-int", "A random integer at least low and below high (low <= value < high), as the gateway drew it.", RANDOM_INT_INPUT, VALUE_OUTPUT, this::randomInt),
         new ActionSpec("set-lucky-number", "Remember a lucky number for the community; returns it and the previous one.",
             LUCKY_INPUT, LUCKY_OUTPUT, this::setLuckyNumber));
   }
@@ -107,11 +107,11 @@ public class RandomnessPlugin implements Plugin {
   private JsonNode randomInt(PluginContext context, JsonNode parameters) {
     long low = parameters.has("low") ? parameters.get("low").asLong() : context.config().path("default_low").asLong(0);
     long high = parameters.has("high") ? parameters.get("high").asLong() : context.config().path("default_high").asLong(100);
-    if (low > high) {
-      throw InvalidInputException.of("parameters.low", "must not be greater than high (" + low + " > " + high + ")");
+    if (low >= high) {
+      throw InvalidInputException.of("parameters.low", "must be less than high, which is exclusive (" + low + " >= " + high + ")");
     }
-    long value = low + (long) Math.floor(random.nextDouble() * ((double) high - low + 1));
-    return Json.object().put("value", Math.min(value, high));
+    long value = low + (long) Math.floor(random.nextDouble() * ((double) high - low));
+    return Json.object().put("value", Math.min(value, high - 1));
   }
 
   private JsonNode setLuckyNumber(PluginContext context, JsonNode parameters) {

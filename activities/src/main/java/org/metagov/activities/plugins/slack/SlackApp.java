@@ -86,6 +86,11 @@ final class SlackApp implements InstalledApp {
   }
 
   @Override
+  public String installerAccount(ObjectNode installation) {
+    return installation.path("installer_user_id").asString(null);
+  }
+
+  @Override
   public AppWebhookRoute route(WebhookRequest request) {
     JsonNode payload = SlackWebhooks.payload(request);
     String type = payload.path("type").asString("");

@@ -2,24 +2,19 @@ package org.metagov.activities.plugins.slack;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -77,9 +72,7 @@ final class SlackWebhooks implements WebhookHandler {
       throw new WebhookRejectedException("The request's X-Slack-Request-Timestamp is more than five minutes from now;"
           + " it is stale or replayed (or this server's clock is off).");
     }
-    String expected = "v0=" + sign(secret, timestamp.trim(), request.body());
-    if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-        signature.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
+    if (!WebhookSignatures.matches("v0=" + sign(secret, timestamp.trim(), request.body()), signature)) {
       throw new WebhookRejectedException("The request's X-Slack-Signature does not match its body under the signing secret.");
     }
   }
@@ -91,14 +84,7 @@ final class SlackWebhooks implements WebhookHandler {
 
   /** The hex HMAC-SHA256 of {@code v0:{timestamp}:{body}} under the signing secret. */
   static String sign(String secret, String timestamp, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      mac.update(("v0:" + timestamp + ":").getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(mac.doFinal(body));
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
+    return WebhookSignatures.hmacSha256Hex(secret, ("v0:" + timestamp + ":").getBytes(StandardCharsets.UTF_8), body);
   }
 
   @Override

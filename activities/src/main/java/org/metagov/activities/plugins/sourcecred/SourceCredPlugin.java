@@ -67,8 +67,8 @@ public class SourceCredPlugin implements Plugin {
   public List<ActionSpec> actions() {
     return List.of(
         new ActionSpec("user-cred", "The total cred of one user, found by identity name (username) or by a platform user id among the identity's aliases (id).",
-            USER_CRED_INPUT, VALUE_OUTPUT, this::userCred),
-        new ActionSpec("total-cred", "The sum of all accounts' total cred.", TOTAL_CRED_INPUT, VALUE_OUTPUT, this::totalCred));
+            USER_CRED_INPUT, VALUE_OUTPUT, this::userCred, true),
+        new ActionSpec("total-cred", "The sum of all accounts' total cred.", TOTAL_CRED_INPUT, VALUE_OUTPUT, this::totalCred, true));
   }
 
   private JsonNode userCred(PluginContext context, JsonNode parameters) {

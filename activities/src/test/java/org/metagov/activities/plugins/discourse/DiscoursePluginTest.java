@@ -42,6 +42,7 @@ import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import tools.jackson.databind.JsonNode;
@@ -161,8 +162,9 @@ class DiscoursePluginTest {
   @Test
   void catalogue() {
     assertThat(pollSpec().closableEarly()).isTrue();
-    assertThat(plugin.eventTypes()).containsExactly("post_created", "topic_created");
-    assertThat(plugin.actions()).extracting(ActionSpec::name).containsExactly("create-post", "create-topic", "create-message");
+    assertThat(plugin.eventTypes()).containsExactly("post_created", "topic_created", "user_fields_changed");
+    assertThat(plugin.actions()).extracting(ActionSpec::name).containsExactly("create-post", "create-topic", "create-message",
+        "delete-post", "delete-topic", "recover-post", "recover-topic", "lock-post");
   }
 
   @Test
@@ -382,7 +384,7 @@ class DiscoursePluginTest {
   void actionsCreatePostsTopicsAndMessages() {
     discourse.stubFor(post(urlEqualTo("/posts.json")).willReturn(okJson(
         "{\"id\": 200, \"topic_id\": 46, \"topic_slug\": \"hello\", \"post_number\": 3, \"username\": \"system\"}")));
-    String expected = "{\"id\": 200, \"topic_id\": 46, \"post_number\": 3, \"url\": \"" + discourse.baseUrl() + "/t/hello/46/3\"}";
+    String expected = "{\"id\": 200, \"post_id\": 200, \"topic_id\": 46, \"post_number\": 3, \"url\": \"" + discourse.baseUrl() + "/t/hello/46/3\"}";
 
     assertThat(norm(runAction("create-post", "{\"raw\": \"Hi there\", \"topic_id\": 46}"))).isEqualTo(Json.parse(expected));
     assertThat(norm(lastPostBody())).isEqualTo(Json.parse("{\"raw\": \"Hi there\", \"topic_id\": 46}"));
@@ -407,7 +409,7 @@ class DiscoursePluginTest {
         "x-discourse-event-id", "901",
         "x-discourse-event-type", event.startsWith("topic") ? "topic" : "post",
         "x-discourse-event", event,
-        "x-discourse-event-signature", "sha256=" + DiscoursePlugin.DiscourseWebhooks.hmacSha256Hex(SECRET, body.getBytes(StandardCharsets.UTF_8))));
+        "x-discourse-event-signature", "sha256=" + WebhookSignatures.hmacSha256Hex(SECRET, body.getBytes(StandardCharsets.UTF_8))));
   }
 
   @Test

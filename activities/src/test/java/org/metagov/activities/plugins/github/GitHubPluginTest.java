@@ -61,6 +61,7 @@ import org.metagov.activities.plugin.Schemas;
 import org.metagov.activities.plugin.WebhookHandler.ParsedWebhook;
 import org.metagov.activities.plugin.WebhookRejectedException;
 import org.metagov.activities.plugin.WebhookRequest;
+import org.metagov.activities.plugin.WebhookSignatures;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -424,7 +425,7 @@ class GitHubPluginTest {
     headers.put("content-type", "application/json");
     headers.put("x-github-event", event);
     headers.put("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958");
-    headers.put("x-hub-signature-256", "sha256=" + GitHubWebhooks.sign(WEBHOOK_SECRET, body.getBytes(StandardCharsets.UTF_8)));
+    headers.put("x-hub-signature-256", "sha256=" + WebhookSignatures.hmacSha256Hex(WEBHOOK_SECRET, body.getBytes(StandardCharsets.UTF_8)));
     return headers;
   }
 
@@ -460,7 +461,7 @@ class GitHubPluginTest {
     assertThatThrownBy(() -> plugin.webhookHandler().verify(unrouted(sha1, COMMENT)))
         .isInstanceOf(WebhookRejectedException.class).hasMessageContaining("malformed");
     Map<String, String> otherSecret = signed("issue_comment", COMMENT);
-    otherSecret.put("x-hub-signature-256", "sha256=" + GitHubWebhooks.sign("another secret", COMMENT.getBytes(StandardCharsets.UTF_8)));
+    otherSecret.put("x-hub-signature-256", "sha256=" + WebhookSignatures.hmacSha256Hex("another secret", COMMENT.getBytes(StandardCharsets.UTF_8)));
     assertThatThrownBy(() -> plugin.webhookHandler().verify(unrouted(otherSecret, COMMENT)))
         .isInstanceOf(WebhookRejectedException.class);
   }
@@ -561,6 +562,55 @@ class GitHubPluginTest {
     assertThat(tokenMints()).isEqualTo(2);
     assertThat(github.findAll(postRequestedFor(urlEqualTo("/api/repos/Coop-Org/bylaws/issues"))))
         .extracting(r -> r.getHeader("Authorization")).containsExactly("Bearer ghs_revoked", "Bearer ghs_fresh");
+  }
+
+  private static final String SUSPENDED = "{\"message\": \"This installation has been suspended\","
+      + " \"documentation_url\": \"https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app\"}";
+
+  @Test
+  void aSuspendedInstallationIsAnEventNotAnUninstallAndActionsSayTheAppIsSuspendedUntilItIsUnsuspended() {
+    String suspend = "{\"action\": \"suspend\", \"installation\": {\"id\": 4242, \"account\": {\"login\": \"Coop-Org\"},"
+        + " \"suspended_at\": \"2030-03-01T12:00:00Z\", \"suspended_by\": {\"login\": \"ada\"}}, \"sender\": {\"login\": \"ada\", \"type\": \"User\"}}";
+    assertThat(plugin.installedApp().route(unrouted(signed("installation", suspend), suspend)))
+        .isInstanceOfSatisfying(AppWebhookRoute.Deliver.class, deliver -> {
+          assertThat(deliver.installationKey()).isEqualTo(INSTALLATION);
+          assertThat(deliver.uninstalled()).isFalse();
+        });
+    assertThat(plugin.webhookHandler().parse(unrouted(signed("installation", suspend), suspend)).events())
+        .singleElement().satisfies(event -> {
+          assertThat(event.eventType()).isEqualTo("suspend installation");
+          assertThat(event.initiatorUserId()).isEqualTo("ada");
+        });
+    String unsuspend = suspend.replace("\"suspend\"", "\"unsuspend\"");
+    assertThat(plugin.webhookHandler().parse(unrouted(signed("installation", unsuspend), unsuspend)).eventType())
+        .isEqualTo("unsuspend installation");
+
+    // A token minted before the suspension is refused as GitHub refuses calls in a suspended installation.
+    PluginContext context = context();
+    githubMintsTokens("ghs_before");
+    githubAcceptsIssuesWith("ghs_before");
+    run(context, "create-issue", "{\"repo_name\": \"bylaws\", \"title\": \"Before\"}");
+    github.stubFor(post(urlEqualTo("/api/repos/Coop-Org/bylaws/issues")).atPriority(1).willReturn(aResponse().withStatus(403)
+        .withHeader("Content-Type", "application/json").withBody(SUSPENDED)));
+    stubAsApp(post(urlEqualTo("/api/app/installations/" + INSTALLATION + "/access_tokens")).atPriority(1), 403, SUSPENDED);
+    for (int attempt = 0; attempt < 2; attempt++) {
+      assertThatThrownBy(() -> run(context, "create-issue", "{\"repo_name\": \"bylaws\", \"title\": \"During\"}"))
+          .isInstanceOfSatisfying(PlatformException.class, e -> {
+            assertThat(e.kind()).isEqualTo(Kind.REJECTED);
+            assertThat(e.platformStatus()).isEqualTo(403);
+            assertThat(e.getMessage()).contains("suspended in its installation 4242", "unsuspends it").doesNotContain("ghs_");
+          });
+    }
+    // The refused token was dropped: the second attempt asked GitHub for a new one, which it refused.
+    assertThat(tokenMints()).isEqualTo(2);
+    assertThat(github.findAll(postRequestedFor(urlEqualTo("/api/repos/Coop-Org/bylaws/issues")))).hasSize(2);
+
+    // Unsuspended: GitHub mints tokens again and the app acts.
+    github.resetAll();
+    github.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(401)));
+    githubMintsTokens("ghs_after");
+    githubAcceptsIssuesWith("ghs_after");
+    assertThat(run(context, "create-issue", "{\"repo_name\": \"bylaws\", \"title\": \"After\"}").path("number").asInt()).isEqualTo(7);
   }
 
   @Test
@@ -702,6 +752,65 @@ class GitHubPluginTest {
     assertThat(refreshed.outcome().path("voters")).isEqualTo(Json.parse("[\"ada\", \"bob\", \"cy\"]"));
     assertThat(refreshed.routingKeys()).containsExactly("issue:coop-org/bylaws#12");
     assertThat(plugin.processes()).extracting(ProcessSpec::name).containsExactly("issue-react-vote", "issue-comment-vote");
+  }
+
+  @Test
+  void aVoteWithMaxVotesClosesItselfWithTheResultOnceThatManyPeopleHaveVoted() {
+    PluginContext context = context();
+    githubMintsTokens("ghs_first");
+    org.metagov.activities.plugin.ProcessAdapter vote = plugin.processes().get(0).adapter();
+    JsonNode parameters = Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Adopt?\", \"max_votes\": 3}");
+    Schemas.requireValid(plugin.processes().get(0).inputSchema(), parameters, "parameters", "parameters");
+    assertThat(Schemas.validate(plugin.processes().get(0).inputSchema(), Json.parse(
+        "{\"repo_name\": \"bylaws\", \"question\": \"Adopt?\", \"max_votes\": 0}"), "parameters")).isNotEmpty();
+    var running = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(7, "coop", parameters,
+        Json.parse("{\"issue_number\": 12}"));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12")), issue("open", 0, "x"));
+    // ada reacted both ways: two people have voted, not three.
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/reactions?per_page=100&page=1")), """
+        [{"id": 1, "content": "+1", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "content": "-1", "user": {"login": "ada", "type": "User"}},
+         {"id": 3, "content": "-1", "user": {"login": "bob", "type": "User"}},
+         {"id": 4, "content": "+1", "user": {"login": "some-bot[bot]", "type": "Bot"}}]
+        """);
+    assertThat(vote.refresh(context, running).closed()).isFalse();
+    assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments")))).isEmpty();
+
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/reactions?per_page=100&page=1")), """
+        [{"id": 1, "content": "+1", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "content": "-1", "user": {"login": "ada", "type": "User"}},
+         {"id": 3, "content": "-1", "user": {"login": "bob", "type": "User"}},
+         {"id": 5, "content": "-1", "user": {"login": "cy", "type": "User"}}]
+        """);
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/comments?per_page=30&page=1")), "[]");
+    github.stubFor(post(urlEqualTo(REPO + "/issues/12/comments")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody("{\"id\": 99}")));
+    github.stubFor(com.github.tomakehurst.wiremock.client.WireMock.patch(urlEqualTo(REPO + "/issues/12"))
+        .willReturn(okJson(issue("closed", 1, "x"))));
+    var reached = vote.refresh(context, running);
+    assertThat(reached.closed()).isTrue();
+    assertThat(reached.outcome().path("result").asString()).isEqualTo("fail");
+    assertThat(reached.outcome().path("votes").path("no").path("users")).isEqualTo(Json.parse("[\"ada\", \"bob\", \"cy\"]"));
+    assertThat(Json.parse(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments"))).get(0).getBodyAsString())
+        .path("body").asString()).contains("1 for", "3 against", "fail");
+    assertThat(Json.parse(github.findAll(com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor(urlEqualTo(REPO + "/issues/12")))
+        .get(0).getBodyAsString())).isEqualTo(Json.parse("{\"state\": \"closed\"}"));
+
+    // The comment vote counts the people whose comment holds a choice.
+    org.metagov.activities.plugin.ProcessAdapter commentVote = plugin.processes().get(1).adapter();
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12")), issue("open", 3, "x"));
+    githubAnswers(get(urlEqualTo(REPO + "/issues/12/comments?per_page=100&page=1")), """
+        [{"id": 1, "body": "^^^^yes^^^^", "user": {"login": "ada", "type": "User"}},
+         {"id": 2, "body": "What is this about?", "user": {"login": "bob", "type": "User"}},
+         {"id": 3, "body": "^^^^no^^^^", "user": {"login": "cy", "type": "User"}}]
+        """);
+    var commentRunning = new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(8, "coop",
+        Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Which?\", \"max_votes\": 3}"), Json.parse("{\"issue_number\": 12}"));
+    assertThat(commentVote.refresh(context, commentRunning).closed()).isFalse();
+    var commentReached = commentVote.refresh(context, new org.metagov.activities.plugin.ProcessAdapter.ProcessInstance(8, "coop",
+        Json.parse("{\"repo_name\": \"bylaws\", \"question\": \"Which?\", \"max_votes\": 2}"), Json.parse("{\"issue_number\": 12}")));
+    assertThat(commentReached.closed()).isTrue();
+    assertThat(github.findAll(postRequestedFor(urlEqualTo(REPO + "/issues/12/comments")))).hasSize(2);
   }
 
   private int tokenMints() {

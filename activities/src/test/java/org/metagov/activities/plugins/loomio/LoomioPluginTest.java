@@ -408,6 +408,25 @@ class LoomioPluginTest {
   }
 
   @Test
+  void subgroupIsTheGatewaysNameForGroupId() {
+    loomio.stubFor(get(urlPathEqualTo("/api/b2/memberships")).withQueryParam("group_id", equalTo("42")).willReturn(okJson("""
+        {"memberships": [{"id": 1, "group_id": 42, "user_id": 10, "admin": true}],
+         "users": [{"id": 10, "name": "Alice", "username": "alice"}], "groups": [{"id": 42}], "meta": {"total": 1}}
+        """)));
+
+    assertThat(norm(runAction("list-members", "{\"subgroup\": 42}")).path("members")).hasSize(1);
+    assertThat(norm(runAction("list-members", "{\"subgroup\": \"42\"}")).path("members")).hasSize(1);
+    loomio.verify(2, getRequestedFor(urlPathEqualTo("/api/b2/memberships")).withQueryParam("group_id", equalTo("42")));
+
+    for (String refused : new String[] {"{\"subgroup\": 42, \"group_id\": 43}", "{\"subgroup\": \"metagov-testing\"}", "{\"subgroup\": 0}"}) {
+      assertThat(Schemas.validate(action("list-members").inputSchema(), Json.parse(refused), "parameters")).as(refused).isNotEmpty();
+    }
+    assertThat(Schemas.validate(action("create-discussion").inputSchema(), Json.parse("{\"title\": \"t\", \"subgroup\": 42}"), "parameters")).isEmpty();
+    assertThat(Schemas.validate(pollSpec().inputSchema(), Json.parse(
+        "{\"title\": \"t\", \"options\": [\"a\"], \"closing_at\": \"2030-01-01\", \"subgroup\": 42, \"group_id\": 42}"), "parameters")).isNotEmpty();
+  }
+
+  @Test
   void listMembersNeedsAGroup() {
     context = context(config("{\"api_key\": \"" + KEY + "\", \"server_url\": \"" + loomio.baseUrl() + "\"}"));
     assertThatThrownBy(() -> runAction("list-members", "{}"))

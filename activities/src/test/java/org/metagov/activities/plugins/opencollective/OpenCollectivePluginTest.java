@@ -441,6 +441,25 @@ class OpenCollectivePluginTest {
   }
 
   @Test
+  void createCommentTakesTheGatewaysRawAsHtmlButNotBoth() {
+    oc.stubFor(operation("CreateComment").willReturn(data(
+        "{\"createComment\": {\"id\": \"cmt_9z8y7x6w\", \"publicId\": \"cmt_9z8y7x6w\", \"createdAt\": \"2030-03-02T12:00:00.000Z\"}}")));
+
+    runAction("create-comment", "{\"conversation_id\": \"conv_8k3pqz2m\", \"raw\": \"<p>Agreed</p>\"}");
+    assertThat(norm(variables("CreateComment"))).isEqualTo(Json.parse(
+        "{\"comment\": {\"html\": \"<p>Agreed</p>\", \"conversation\": {\"id\": \"conv_8k3pqz2m\"}}}"));
+
+    ActionSpec comment = PluginRegistry.action(plugin, "create-comment").orElseThrow();
+    assertThat(Schemas.validate(comment.inputSchema(),
+        Json.parse("{\"conversation_id\": \"c\", \"html\": \"x\", \"raw\": \"y\"}"), "parameters")).isNotEmpty();
+    assertThat(Schemas.validate(comment.inputSchema(), Json.parse("{\"conversation_id\": \"c\"}"), "parameters")).isNotEmpty();
+    ActionSpec conversation = PluginRegistry.action(plugin, "create-conversation").orElseThrow();
+    assertThat(Schemas.validate(conversation.inputSchema(), Json.parse("{\"title\": \"Travel\", \"raw\": \"<p>x</p>\"}"), "parameters")).isEmpty();
+    assertThat(Schemas.validate(conversation.inputSchema(),
+        Json.parse("{\"title\": \"Travel\", \"raw\": \"<p>x</p>\", \"html\": \"<p>y</p>\"}"), "parameters")).isNotEmpty();
+  }
+
+  @Test
   void processExpenseSendsTheActionAndReportsTheNewStatus() {
     oc.stubFor(operation("ProcessExpense").willReturn(data(
         "{\"processExpense\": {\"id\": \"ex_9rj4kd2q\", \"publicId\": \"ex_9rj4kd2q\", \"legacyId\": 215530, \"status\": \"APPROVED\","
