@@ -193,7 +193,9 @@ public class CommunityService {
         .orElseThrow(() -> notFound);
     StoredCommunity existing = repository.lock(ref.community()).orElseThrow(() -> notFound);
     // Read again under the lock: a concurrent change may have disabled it, or enabled it anew with another id.
-    existing.plugin(pluginName).filter(p -> p.id() == id).orElseThrow(() -> notFound);
+    if (existing.plugin(pluginName).filter(p -> p.id() == id).isEmpty()) {
+      throw notFound;
+    }
     requireNoOpenProcesses(existing.slug(), pluginName);
     store(existing.slug(), existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(), existing);
   }
@@ -209,7 +211,9 @@ public class CommunityService {
   @Transactional
   public void delete(String slug) {
     CommunityAccess.require(slug);
-    repository.lock(slug).orElseThrow(() -> communityNotFound(slug));
+    if (repository.lock(slug).isEmpty()) {
+      throw communityNotFound(slug);
+    }
     long open = processes.countOpen(slug, null);
     if (open > 0) {
       throw ApiException.conflict("community_has_open_processes", "The community " + slug + " has " + open

@@ -30,9 +30,9 @@ class UnstartedProcessTest extends ProcessTestSupport {
     long id = repository.nextIdLockingCommunity(community).orElseThrow();
     String name = "randomness.delayed-stochastic-vote";
     ProcessRecord record = new ProcessRecord(id, name, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
-    repository.insert(id, community, "randomness", "delayed-stochastic-vote", Json.MAPPER.valueToTree(record),
+    assertThat(repository.insert(id, community, "randomness", "delayed-stochastic-vote", Json.MAPPER.valueToTree(record),
         ProcessWorkflow.workflowId(community, name, id), null, false, "crash-key", "hash", temporalNow().plus(Duration.ofDays(1)),
-        Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}")).orElseThrow();
+        Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}"))).isPresent();
     String location = PROCESS + name + "/" + id;
     assertThat(record(community, location).path("status").asString()).isEqualTo("created");
 
