@@ -5,7 +5,9 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
-/** The Metagov orchestrator: the Driver API, webhook receivers, and the Temporal client and workers. */
+/**
+ * The Metagov orchestrator: the Driver API, webhook receivers, and the Temporal client and workers.
+ */
 @SpringBootApplication(scanBasePackages = "org.metagov")
 @ConfigurationPropertiesScan("org.metagov")
 @org.springframework.scheduling.annotation.EnableScheduling

@@ -20,15 +20,18 @@ import org.springframework.test.context.ActiveProfiles;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Base of every Spring Boot integration test: the whole application on a random port, with the embedded
- * PostgreSQL and the in-process Temporal test server (the application's defaults), plus the settings in
- * {@code application-test.yml}. All subclasses share ONE cached Spring context, so do not add
- * context-changing annotations ({@code @TestPropertySource}, {@code @MockitoBean}, ...) to subclasses; put
- * shared test settings in {@code application-test.yml} instead.
+ * Base of every Spring Boot integration test: the whole application on a random port, with the
+ * embedded PostgreSQL and the in-process Temporal test server (the application's defaults), plus
+ * the settings in {@code application-test.yml}. All subclasses share ONE cached Spring context, so
+ * do not add context-changing annotations ({@code @TestPropertySource}, {@code @MockitoBean}, ...)
+ * to subclasses; put shared test settings in {@code application-test.yml} instead.
  *
- * <p>Tests share one database too: give every test its own community with {@link #uniqueSlug(String)}.
+ * <p>Tests share one database too: give every test its own community with {@link
+ * #uniqueSlug(String)}.
  */
-@SpringBootTest(classes = MetagovApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(
+    classes = MetagovApplication.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
 public abstract class IntegrationTest {
 
@@ -38,30 +41,42 @@ public abstract class IntegrationTest {
 
   private static final AtomicLong SEQUENCE = new AtomicLong();
 
-  /** HTTP/1.1 only, so request bodies of unknown length go out chunked and nothing tries an h2c upgrade. */
-  protected static final HttpClient HTTP = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .followRedirects(HttpClient.Redirect.NEVER)
-      .build();
+  /**
+   * HTTP/1.1 only, so request bodies of unknown length go out chunked and nothing tries an h2c
+   * upgrade.
+   */
+  protected static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
 
-  @LocalServerPort
-  protected int port;
+  @LocalServerPort protected int port;
 
-  /** Health and metrics are served on their own port (a random one in tests), never on {@link #port}. */
-  @LocalManagementPort
-  protected int managementPort;
+  /**
+   * Health and metrics are served on their own port (a random one in tests), never on {@link
+   * #port}.
+   */
+  @LocalManagementPort protected int managementPort;
 
   /** A community slug no other test uses, such as {@code actions-3-k2x9}. */
   protected static String uniqueSlug(String prefix) {
-    return prefix + "-" + SEQUENCE.incrementAndGet() + "-" + Long.toString(System.nanoTime() & 0xffffff, 36);
+    return prefix
+        + "-"
+        + SEQUENCE.incrementAndGet()
+        + "-"
+        + Long.toString(System.nanoTime() & 0xffffff, 36);
   }
 
   protected URI uri(String path) {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
-  /** A request builder for a path of this application, with a timeout so a hung request fails the test. */
+  /**
+   * A request builder for a path of this application, with a timeout so a hung request fails the
+   * test.
+   */
   protected HttpRequest.Builder request(String path) {
     return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
   }
@@ -72,8 +87,10 @@ public abstract class IntegrationTest {
 
   /** A GET on the management port, such as {@code /actuator/health}. */
   protected Response managementGet(String path) {
-    return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
-        .timeout(Duration.ofSeconds(30)).GET());
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+            .timeout(Duration.ofSeconds(30))
+            .GET());
   }
 
   protected Response delete(String path) {
@@ -89,15 +106,17 @@ public abstract class IntegrationTest {
   }
 
   /**
-   * Sends {@code json} (null for no body) as application/json, with extra headers given as name, value
-   * pairs.
+   * Sends {@code json} (null for no body) as application/json, with extra headers given as name,
+   * value pairs.
    */
   protected Response send(String method, String path, String json, String... headers) {
     HttpRequest.Builder builder = request(path);
     if (json == null) {
       builder.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
-      builder.header("Content-Type", JSON).method(method, HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
+      builder
+          .header("Content-Type", JSON)
+          .method(method, HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
     }
     for (int i = 0; i + 1 < headers.length; i += 2) {
       builder.header(headers[i], headers[i + 1]);
@@ -112,15 +131,24 @@ public abstract class IntegrationTest {
 
   /** Creates (or replaces) a community with the given plugins JSON array, and asserts it worked. */
   protected JsonNode putCommunity(String slug, String pluginsJson) {
-    Response response = put("/api/internal/community/" + slug,
-        "{\"name\": \"" + slug + "\", \"readable_name\": \"Test " + slug + "\", \"plugins\": " + pluginsJson + "}");
+    Response response =
+        put(
+            "/api/internal/community/" + slug,
+            "{\"name\": \""
+                + slug
+                + "\", \"readable_name\": \"Test "
+                + slug
+                + "\", \"plugins\": "
+                + pluginsJson
+                + "}");
     assertThat(response.status()).as(response.body()).isIn(200, 201);
     return response.json();
   }
 
   protected static Response send(HttpRequest.Builder builder) {
     try {
-      HttpResponse<String> response = HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      HttpResponse<String> response =
+          HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return new Response(response.statusCode(), response.headers(), response.body());
     } catch (IOException e) {
       throw new AssertionError("request failed: " + e, e);
@@ -136,8 +164,9 @@ public abstract class IntegrationTest {
   }
 
   /**
-   * Asserts an RFC 9457 problem document: the status, {@code application/problem+json}, the machine code,
-   * a title and a detail sentence, and no stack trace. Returns the document for further assertions.
+   * Asserts an RFC 9457 problem document: the status, {@code application/problem+json}, the machine
+   * code, a title and a detail sentence, and no stack trace. Returns the document for further
+   * assertions.
    */
   protected static JsonNode assertProblem(Response response, int status, String code) {
     assertThat(response.status()).as("status of %s", response.body()).isEqualTo(status);
@@ -147,7 +176,10 @@ public abstract class IntegrationTest {
     assertThat(problem.path("code").asString()).as("code of %s", response.body()).isEqualTo(code);
     assertThat(problem.path("title").asString("")).isNotBlank();
     assertThat(problem.path("detail").asString("")).isNotBlank();
-    assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("at org.");
+    assertThat(response.body())
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ")
+        .doesNotContain("at org.");
     return problem;
   }
 

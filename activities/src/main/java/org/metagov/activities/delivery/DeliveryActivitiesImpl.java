@@ -7,7 +7,9 @@ import org.metagov.workflows.delivery.Delivery;
 import org.metagov.workflows.delivery.DeliveryActivities;
 import org.springframework.stereotype.Component;
 
-/** Sends callbacks (and redelivered events) through the {@link DriverSender} and records their fate. */
+/**
+ * Sends callbacks (and redelivered events) through the {@link DriverSender} and records their fate.
+ */
 @Component("deliveryActivities")
 public class DeliveryActivitiesImpl implements DeliveryActivities {
 
@@ -26,12 +28,19 @@ public class DeliveryActivitiesImpl implements DeliveryActivities {
 
   @Override
   public void send(Delivery delivery) {
-    DriverSender.Outcome outcome = sender.send(delivery.id(), delivery.url(), Json.write(delivery.body()));
+    DriverSender.Outcome outcome =
+        sender.send(delivery.id(), delivery.url(), Json.write(delivery.body()));
     if (outcome.verdict() == DriverSender.Verdict.DELIVERED) {
       return;
     }
     store.recordAttempt(delivery.id(), outcome.error());
-    String message = "Delivery " + delivery.id() + " to " + OutboundHttp.describe(delivery.url()) + " failed: " + outcome.error();
+    String message =
+        "Delivery "
+            + delivery.id()
+            + " to "
+            + OutboundHttp.describe(delivery.url())
+            + " failed: "
+            + outcome.error();
     if (outcome.verdict() == DriverSender.Verdict.REFUSED) {
       throw ApplicationFailure.newNonRetryableFailure(message, "DeliveryRefused");
     }

@@ -10,9 +10,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param giveUpAfter how long a delivery is retried before it is dead-lettered
  * @param maxBackoff the longest pause between two attempts (the backoff is exponential up to it)
- * @param denyPrivateNetworks refuse callback, event and plugin server URLs on loopback, private, link-local and
- *     other special-purpose addresses; when unset, {@code EmbeddedDefaultsEnvironment} turns it off only in the
- *     fully embedded run
+ * @param denyPrivateNetworks refuse callback, event and plugin server URLs on loopback, private,
+ *     link-local and other special-purpose addresses; when unset, {@code
+ *     EmbeddedDefaultsEnvironment} turns it off only in the fully embedded run
  * @param signingSecret the Standard Webhooks secret that signs them; empty sends them unsigned
  * @param connectTimeout the longest wait for a connection
  * @param requestTimeout one attempt, from connecting to the answer's last byte

@@ -8,22 +8,25 @@ import org.metagov.activities.plugin.WebhookHandler.PlatformEvent;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The body of an event POSTed to the Driver's event receiver, in the tutorial's shape:
- * {@code {"community", "source", "event_type", "timestamp", "data", "initiator": {"user_id", "provider"}}}
- * (plus the gateway's {@code initiator.is_metagov_bot} from installed apps),
- * with the timestamp as a string of seconds since the epoch (with microseconds).
+ * The body of an event POSTed to the Driver's event receiver, in the tutorial's shape: {@code
+ * {"community", "source", "event_type", "timestamp", "data", "initiator": {"user_id", "provider"}}}
+ * (plus the gateway's {@code initiator.is_metagov_bot} from installed apps), with the timestamp as
+ * a string of seconds since the epoch (with microseconds).
  */
 public final class EventBodies {
 
   private EventBodies() {}
 
-  public static Map<String, Object> body(String community, String plugin, String timestamp, PlatformEvent event) {
+  public static Map<String, Object> body(
+      String community, String plugin, String timestamp, PlatformEvent event) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("community", community);
     body.put("source", plugin);
     body.put("event_type", event.eventType());
     body.put("timestamp", timestamp);
-    body.put("data", event.data() == null ? Map.of() : Json.MAPPER.convertValue(event.data(), Object.class));
+    body.put(
+        "data",
+        event.data() == null ? Map.of() : Json.MAPPER.convertValue(event.data(), Object.class));
     if (event.initiatorUserId() != null) {
       Map<String, Object> initiator = new LinkedHashMap<>();
       initiator.put("user_id", event.initiatorUserId());
@@ -44,7 +47,9 @@ public final class EventBodies {
   public static PlatformEvent event(JsonNode body) {
     JsonNode initiator = body.path("initiator").path("user_id");
     JsonNode bot = body.path("initiator").path("is_metagov_bot");
-    return new PlatformEvent(body.path("event_type").asString(null), body.path("data"),
+    return new PlatformEvent(
+        body.path("event_type").asString(null),
+        body.path("data"),
         initiator.isMissingNode() || initiator.isNull() ? null : initiator.asString(),
         bot.isBoolean() ? bot.asBoolean() : null);
   }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.metagov.activities.delivery.EventOutboxStore.QueuedEvent;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.NotFoundException;
@@ -14,13 +15,14 @@ import org.metagov.activities.plugin.PluginContexts;
 import org.metagov.activities.plugin.PluginRegistry;
 import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookHandler.PlatformEvent;
-import org.metagov.activities.delivery.EventOutboxStore.QueuedEvent;
 import org.metagov.workflows.delivery.EventOutboxActivities;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
-/** Delivers a community's queued events in order; see {@link EventOutboxActivities#deliverQueued}. */
+/**
+ * Delivers a community's queued events in order; see {@link EventOutboxActivities#deliverQueued}.
+ */
 @Component("eventOutboxActivities")
 public class EventOutboxActivitiesImpl implements EventOutboxActivities {
 
@@ -37,13 +39,22 @@ public class EventOutboxActivitiesImpl implements EventOutboxActivities {
   private final Duration maxBackoff;
 
   @Autowired
-  public EventOutboxActivitiesImpl(EventOutboxStore store, DriverSender sender, PluginRegistry registry,
-      PluginContexts contexts, DeliveryProperties delivery) {
+  public EventOutboxActivitiesImpl(
+      EventOutboxStore store,
+      DriverSender sender,
+      PluginRegistry registry,
+      PluginContexts contexts,
+      DeliveryProperties delivery) {
     this(store, sender, registry, contexts, delivery.giveUpAfter(), delivery.maxBackoff());
   }
 
-  public EventOutboxActivitiesImpl(EventOutboxStore store, DriverSender sender, PluginRegistry registry,
-      PluginContexts contexts, Duration giveUpAfter, Duration maxBackoff) {
+  public EventOutboxActivitiesImpl(
+      EventOutboxStore store,
+      DriverSender sender,
+      PluginRegistry registry,
+      PluginContexts contexts,
+      Duration giveUpAfter,
+      Duration maxBackoff) {
     this.store = store;
     this.sender = sender;
     this.registry = registry;
@@ -87,7 +98,8 @@ public class EventOutboxActivitiesImpl implements EventOutboxActivities {
           case RETRY -> {
             int attempts = store.failedAttempt(event.id(), step.error());
             if (!Instant.now().isBefore(event.queuedAt().plus(giveUpAfter))) {
-              store.deadLetter(event.id(), step.error() + "; gave up " + giveUpAfter + " after it was queued");
+              store.deadLetter(
+                  event.id(), step.error() + "; gave up " + giveUpAfter + " after it was queued");
               dead++;
             } else {
               return new OutboxDrain(delivered, dead, backoffSeconds(attempts), false);
@@ -98,15 +110,22 @@ public class EventOutboxActivitiesImpl implements EventOutboxActivities {
     }
   }
 
-  /** Completes the event from its platform where needed, then sends it; null when the plugin dropped it. */
+  /**
+   * Completes the event from its platform where needed, then sends it; null when the plugin dropped
+   * it.
+   */
   private Step deliver(QueuedEvent event) {
     String body = event.body();
     if (!event.enriched()) {
       Optional<PluginContext> context = contexts.find(event.community(), event.plugin());
-      WebhookHandler handler = registry.find(event.plugin()).map(Plugin::webhookHandler).orElse(null);
+      WebhookHandler handler =
+          registry.find(event.plugin()).map(Plugin::webhookHandler).orElse(null);
       if (context.isEmpty() || handler == null) {
-        return new Step(DriverSender.Verdict.REFUSED, "the plugin " + event.plugin()
-            + " is no longer enabled for the community, so the event could not be completed from the platform");
+        return new Step(
+            DriverSender.Verdict.REFUSED,
+            "the plugin "
+                + event.plugin()
+                + " is no longer enabled for the community, so the event could not be completed from the platform");
       }
       JsonNode stored = Json.parse(body);
       PlatformEvent enriched;
@@ -114,20 +133,34 @@ public class EventOutboxActivitiesImpl implements EventOutboxActivities {
         enriched = handler.enrich(context.get(), EventBodies.event(stored));
       } catch (PlatformException e) {
         String error = "the platform could not be read: " + e.getMessage();
-        return new Step(e.kind() == PlatformException.Kind.REJECTED ? DriverSender.Verdict.REFUSED : DriverSender.Verdict.RETRY,
+        return new Step(
+            e.kind() == PlatformException.Kind.REJECTED
+                ? DriverSender.Verdict.REFUSED
+                : DriverSender.Verdict.RETRY,
             error);
       } catch (InvalidInputException | NotFoundException e) {
-        return new Step(DriverSender.Verdict.REFUSED, "the event could not be completed: " + e.getMessage());
+        return new Step(
+            DriverSender.Verdict.REFUSED, "the event could not be completed: " + e.getMessage());
       } catch (RuntimeException e) {
-        // A fault in the plugin: counted as a failed attempt, so the event is tried again with its backoff and
-        // given up in time, instead of failing the whole run again and again ahead of every later event.
-        return new Step(DriverSender.Verdict.RETRY, "the plugin failed to complete the event: " + e);
+        // A fault in the plugin: counted as a failed attempt, so the event is tried again with its
+        // backoff and
+        // given up in time, instead of failing the whole run again and again ahead of every later
+        // event.
+        return new Step(
+            DriverSender.Verdict.RETRY, "the plugin failed to complete the event: " + e);
       }
       if (enriched == null) {
-        store.discard(event.id(), "the plugin found that the event does not concern this community");
+        store.discard(
+            event.id(), "the plugin found that the event does not concern this community");
         return null;
       }
-      body = Json.write(EventBodies.body(event.community(), event.plugin(), stored.path("timestamp").asString(), enriched));
+      body =
+          Json.write(
+              EventBodies.body(
+                  event.community(),
+                  event.plugin(),
+                  stored.path("timestamp").asString(),
+                  enriched));
       store.saveEnriched(event.id(), body);
     }
     DriverSender.Outcome outcome = sender.send(event.id(), event.url(), body);

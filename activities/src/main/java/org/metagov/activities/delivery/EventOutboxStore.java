@@ -6,7 +6,9 @@ import java.util.List;
 /** The queued events of each community in PostgreSQL; implemented by the api module. */
 public interface EventOutboxStore {
 
-  /** Lowers the community's wake-up flag, so an event queued from now on signals the workflow again. */
+  /**
+   * Lowers the community's wake-up flag, so an event queued from now on signals the workflow again.
+   */
   void clearWake(String community);
 
   /** The oldest queued events of the community, in queue order. */
@@ -26,6 +28,12 @@ public interface EventOutboxStore {
   void discard(String id, String reason);
 
   /** A queued event; {@code queuedAt} starts its give-up clock. */
-  record QueuedEvent(String id, String community, String plugin, String url, String body, boolean enriched,
+  record QueuedEvent(
+      String id,
+      String community,
+      String plugin,
+      String url,
+      String body,
+      boolean enriched,
       Instant queuedAt) {}
 }

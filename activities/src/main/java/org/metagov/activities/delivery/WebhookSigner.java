@@ -6,8 +6,9 @@ import java.util.Optional;
 import org.metagov.activities.plugin.WebhookSignatures;
 
 /**
- * Standard Webhooks signatures: {@code v1,} and the base64 HMAC-SHA256 of {@code id.timestamp.body}. A
- * secret written as {@code whsec_<base64>} is decoded; any other secret is used as its UTF-8 bytes.
+ * Standard Webhooks signatures: {@code v1,} and the base64 HMAC-SHA256 of {@code
+ * id.timestamp.body}. A secret written as {@code whsec_<base64>} is decoded; any other secret is
+ * used as its UTF-8 bytes.
  */
 public final class WebhookSigner {
 
@@ -27,7 +28,9 @@ public final class WebhookSigner {
     if (key == null) {
       return Optional.empty();
     }
-    byte[] digest = WebhookSignatures.hmacSha256(key, (id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
+    byte[] digest =
+        WebhookSignatures.hmacSha256(
+            key, (id + "." + timestamp + "." + body).getBytes(StandardCharsets.UTF_8));
     return Optional.of("v1," + Base64.getEncoder().encodeToString(digest));
   }
 }

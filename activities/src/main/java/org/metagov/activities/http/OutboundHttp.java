@@ -42,26 +42,30 @@ import org.metagov.activities.delivery.OutboundUrlPolicy;
 import org.metagov.activities.delivery.OutboundUrlPolicy.RefusedAddressException;
 
 /**
- * The one HTTP client for calls whose target a tenant or a Driver chooses: plugins calling their platform's
- * {@code server_url}, and callbacks and events POSTed to the Driver. Every call
+ * The one HTTP client for calls whose target a tenant or a Driver chooses: plugins calling their
+ * platform's {@code server_url}, and callbacks and events POSTed to the Driver. Every call
+ *
  * <ul>
- *   <li>is judged by the {@link OutboundUrlPolicy} before anything is sent (the URL's form, an IP literal's
- *       address) and when its connection is made: the host name is looked up once, through the policy, and
- *       the addresses judged are the addresses connected to;</li>
- *   <li>follows no redirect, goes through no proxy (which would look the name up itself), keeps no cookies and
- *       retries nothing;</li>
- *   <li>has one deadline for everything: the wait for a pooled connection, the lookup and connect, sending, the
- *       answer's headers and its body. When it passes, the call is aborted however slowly the other side keeps
- *       sending;</li>
- *   <li>reads at most {@link Limits#maxAnswerBytes()} of an answer's body, and closes the connection rather
- *       than read on.</li>
+ *   <li>is judged by the {@link OutboundUrlPolicy} before anything is sent (the URL's form, an IP
+ *       literal's address) and when its connection is made: the host name is looked up once,
+ *       through the policy, and the addresses judged are the addresses connected to;
+ *   <li>follows no redirect, goes through no proxy (which would look the name up itself), keeps no
+ *       cookies and retries nothing;
+ *   <li>has one deadline for everything: the wait for a pooled connection, the lookup and connect,
+ *       sending, the answer's headers and its body. When it passes, the call is aborted however
+ *       slowly the other side keeps sending;
+ *   <li>reads at most {@link Limits#maxAnswerBytes()} of an answer's body, and closes the
+ *       connection rather than read on.
  * </ul>
- * Every way a call can fail comes as a {@link Failure} whose {@link Reason} callers map to their own outcomes.
+ *
+ * Every way a call can fail comes as a {@link Failure} whose {@link Reason} callers map to their
+ * own outcomes.
  */
 public final class OutboundHttp implements AutoCloseable {
 
   /** Enough for every activity slot of a worker to call the same platform at once. */
   private static final int MAX_CONNECTIONS_PER_ROUTE = 200;
+
   private static final int MAX_CONNECTIONS = 400;
   private static final String USER_AGENT = "metagov-temporal";
 
@@ -77,13 +81,16 @@ public final class OutboundHttp implements AutoCloseable {
 
     public Limits {
       if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
-        throw new IllegalArgumentException("The connect timeout must be positive, not " + connectTimeout + ".");
+        throw new IllegalArgumentException(
+            "The connect timeout must be positive, not " + connectTimeout + ".");
       }
       if (deadline == null || deadline.isNegative() || deadline.isZero()) {
-        throw new IllegalArgumentException("The request timeout must be positive, not " + deadline + ".");
+        throw new IllegalArgumentException(
+            "The request timeout must be positive, not " + deadline + ".");
       }
       if (maxAnswerBytes <= 0 || maxAnswerBytes > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException("The largest answer must be between 1 byte and 2 GB, not " + maxAnswerBytes + ".");
+        throw new IllegalArgumentException(
+            "The largest answer must be between 1 byte and 2 GB, not " + maxAnswerBytes + ".");
       }
     }
   }
@@ -99,13 +106,19 @@ public final class OutboundHttp implements AutoCloseable {
    *
    * @param contentType the {@code Content-Type} header, or null
    * @param location the {@code Location} header (of a redirect, which is never followed), or null
-   * @param retryAfter the {@code Retry-After} header (of a 429 or 503), or the seconds until
-   *     {@code X-RateLimit-Reset} when {@code X-RateLimit-Remaining} is 0, or null
+   * @param retryAfter the {@code Retry-After} header (of a 429 or 503), or the seconds until {@code
+   *     X-RateLimit-Reset} when {@code X-RateLimit-Remaining} is 0, or null
    * @param body the body as far as it was read: all of it when {@code complete}, else its first
    *     {@link Limits#maxAnswerBytes()}
-   * @param complete false when the body was larger than {@link Limits#maxAnswerBytes()} and the rest was not read
+   * @param complete false when the body was larger than {@link Limits#maxAnswerBytes()} and the
+   *     rest was not read
    */
-  public record Answer(int status, String contentType, String location, String retryAfter, byte[] body,
+  public record Answer(
+      int status,
+      String contentType,
+      String location,
+      String retryAfter,
+      byte[] body,
       boolean complete) {
 
     /** The body decoded as UTF-8, malformed input replaced. */
@@ -132,7 +145,9 @@ public final class OutboundHttp implements AutoCloseable {
     BROKEN
   }
 
-  /** A call that got no answer. Its message never holds the URL's query, credentials or any header. */
+  /**
+   * A call that got no answer. Its message never holds the URL's query, credentials or any header.
+   */
   public static final class Failure extends Exception {
 
     private final Reason reason;
@@ -155,39 +170,50 @@ public final class OutboundHttp implements AutoCloseable {
     this.policy = policy;
     this.limits = limits;
     Timeout deadline = Timeout.of(limits.deadline());
-    Timeout connect = Timeout.of(limits.connectTimeout().compareTo(limits.deadline()) < 0 ? limits.connectTimeout() : limits.deadline());
-    this.client = HttpClients.custom()
-        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-            .setDnsResolver(new PolicyResolver(policy))
-            .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
-            // The socket timeout only backs the deadline up: a trickle of bytes never trips it. A pooled
-            // connection idle for a while is checked before reuse, since nothing retries a request sent on a
-            // connection the other side had closed.
-            .setDefaultConnectionConfig(ConnectionConfig.custom()
-                .setConnectTimeout(connect)
-                .setSocketTimeout(deadline)
-                .setValidateAfterInactivity(TimeValue.ofSeconds(1))
-                .build())
-            .setMaxConnPerRoute(MAX_CONNECTIONS_PER_ROUTE)
-            .setMaxConnTotal(MAX_CONNECTIONS)
-            .build())
-        .setRoutePlanner(new DefaultRoutePlanner(DefaultSchemePortResolver.INSTANCE))
-        .setDefaultRequestConfig(RequestConfig.custom()
-            .setConnectionRequestTimeout(deadline)
-            .setResponseTimeout(deadline)
-            .setRedirectsEnabled(false)
-            .setAuthenticationEnabled(false)
-            .setExpectContinueEnabled(false)
-            .setProtocolUpgradeEnabled(false)
-            .build())
-        .disableRedirectHandling()
-        .disableAutomaticRetries()
-        .disableCookieManagement()
-        .disableAuthCaching()
-        // Compressed answers would let a small body inflate past the size cap unnoticed until decoded.
-        .disableContentCompression()
-        .setUserAgent(USER_AGENT)
-        .build();
+    Timeout connect =
+        Timeout.of(
+            limits.connectTimeout().compareTo(limits.deadline()) < 0
+                ? limits.connectTimeout()
+                : limits.deadline());
+    this.client =
+        HttpClients.custom()
+            .setConnectionManager(
+                PoolingHttpClientConnectionManagerBuilder.create()
+                    .setDnsResolver(new PolicyResolver(policy))
+                    .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
+                    // The socket timeout only backs the deadline up: a trickle of bytes never trips
+                    // it. A pooled
+                    // connection idle for a while is checked before reuse, since nothing retries a
+                    // request sent on a
+                    // connection the other side had closed.
+                    .setDefaultConnectionConfig(
+                        ConnectionConfig.custom()
+                            .setConnectTimeout(connect)
+                            .setSocketTimeout(deadline)
+                            .setValidateAfterInactivity(TimeValue.ofSeconds(1))
+                            .build())
+                    .setMaxConnPerRoute(MAX_CONNECTIONS_PER_ROUTE)
+                    .setMaxConnTotal(MAX_CONNECTIONS)
+                    .build())
+            .setRoutePlanner(new DefaultRoutePlanner(DefaultSchemePortResolver.INSTANCE))
+            .setDefaultRequestConfig(
+                RequestConfig.custom()
+                    .setConnectionRequestTimeout(deadline)
+                    .setResponseTimeout(deadline)
+                    .setRedirectsEnabled(false)
+                    .setAuthenticationEnabled(false)
+                    .setExpectContinueEnabled(false)
+                    .setProtocolUpgradeEnabled(false)
+                    .build())
+            .disableRedirectHandling()
+            .disableAutomaticRetries()
+            .disableCookieManagement()
+            .disableAuthCaching()
+            // Compressed answers would let a small body inflate past the size cap unnoticed until
+            // decoded.
+            .disableContentCompression()
+            .setUserAgent(USER_AGENT)
+            .build();
   }
 
   public Limits limits() {
@@ -200,8 +226,9 @@ public final class OutboundHttp implements AutoCloseable {
   }
 
   /**
-   * Sends the request and returns the answer's status. The body is read only to keep the connection for the
-   * next call, and dropped; one that is too large or too slow closes the connection instead of failing the call.
+   * Sends the request and returns the answer's status. The body is read only to keep the connection
+   * for the next call, and dropped; one that is too large or too slow closes the connection instead
+   * of failing the call.
    */
   public int statusOf(Request request) throws Failure {
     return call(request, false).status();
@@ -222,7 +249,8 @@ public final class OutboundHttp implements AutoCloseable {
       http.setEntity(new ByteArrayEntity(request.body(), null));
     }
     Deadline deadline = new Deadline(http);
-    ScheduledFuture<?> alarm = DEADLINES.schedule(deadline, limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
+    ScheduledFuture<?> alarm =
+        DEADLINES.schedule(deadline, limits.deadline().toNanos(), TimeUnit.NANOSECONDS);
     try {
       ClassicHttpResponse response;
       try {
@@ -240,7 +268,8 @@ public final class OutboundHttp implements AutoCloseable {
     }
   }
 
-  private Answer read(ClassicHttpResponse response, Deadline deadline, boolean bodyWanted) throws IOException {
+  private Answer read(ClassicHttpResponse response, Deadline deadline, boolean bodyWanted)
+      throws IOException {
     int status = response.getCode();
     String contentType = header(response, "Content-Type");
     String location = header(response, "Location");
@@ -255,7 +284,8 @@ public final class OutboundHttp implements AutoCloseable {
     byte[] buffer = new byte[16 * 1024];
     long read = 0;
     try {
-      // Closing the body's stream would read it to its end, so it is left open: the connection is either
+      // Closing the body's stream would read it to its end, so it is left open: the connection is
+      // either
       // released at the end of the body or closed at once.
       InputStream in = entity.getContent();
       while (true) {
@@ -321,9 +351,9 @@ public final class OutboundHttp implements AutoCloseable {
   }
 
   /**
-   * The {@code Retry-After} header; without one, when the answer says its rate-limit window is used up
-   * ({@code X-RateLimit-Remaining: 0}, as GitHub answers a primary rate limit), the seconds until its
-   * {@code X-RateLimit-Reset} (Unix seconds).
+   * The {@code Retry-After} header; without one, when the answer says its rate-limit window is used
+   * up ({@code X-RateLimit-Remaining: 0}, as GitHub answers a primary rate limit), the seconds
+   * until its {@code X-RateLimit-Reset} (Unix seconds).
    */
   private static String retryAfter(ClassicHttpResponse response) {
     String retryAfter = header(response, "Retry-After");
@@ -348,10 +378,15 @@ public final class OutboundHttp implements AutoCloseable {
 
   /** A duration as people write it in settings: {@code 20s}, {@code 1500ms}. */
   static String seconds(Duration duration) {
-    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+    return duration.toMillis() % 1000 == 0
+        ? duration.toSeconds() + "s"
+        : duration.toMillis() + "ms";
   }
 
-  /** The URL without its query, fragment or credentials, for messages that end up in logs, histories and answers. */
+  /**
+   * The URL without its query, fragment or credentials, for messages that end up in logs, histories
+   * and answers.
+   */
   public static String describe(URI uri) {
     String authority = uri.getRawAuthority();
     if (authority != null) {
@@ -392,18 +427,22 @@ public final class OutboundHttp implements AutoCloseable {
   }
 
   private static ScheduledThreadPoolExecutor deadlineScheduler() {
-    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, task -> {
-      Thread thread = new Thread(task, "outbound-http-deadlines");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledThreadPoolExecutor scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            task -> {
+              Thread thread = new Thread(task, "outbound-http-deadlines");
+              thread.setDaemon(true);
+              return thread;
+            });
     scheduler.setRemoveOnCancelPolicy(true);
     return scheduler;
   }
 
   /**
-   * One call's deadline. When it passes, the request is cancelled (which closes a connection being made or
-   * waited on) and the answer being read, if any, is closed, so a blocked read fails at once.
+   * One call's deadline. When it passes, the request is cancelled (which closes a connection being
+   * made or waited on) and the answer being read, if any, is closed, so a blocked read fails at
+   * once.
    */
   private static final class Deadline implements Runnable {
 
@@ -434,7 +473,10 @@ public final class OutboundHttp implements AutoCloseable {
     }
   }
 
-  /** Looks names up through the policy, which refuses the lookup when an address is one not to connect to. */
+  /**
+   * Looks names up through the policy, which refuses the lookup when an address is one not to
+   * connect to.
+   */
   private record PolicyResolver(OutboundUrlPolicy policy) implements DnsResolver {
 
     @Override

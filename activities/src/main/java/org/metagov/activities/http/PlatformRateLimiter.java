@@ -6,12 +6,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Token buckets, one per platform instance, shared by every caller in this JVM (all activity slots of a worker and
- * the synchronous actions). A platform instance is a plugin's platform at one server and with one credential: a
- * Discourse forum, a Slack workspace's bot token, a GitHub installation's token, a Discord bot. Each bucket refills
- * at its platform's configured rate up to its burst; a platform's {@code 429} (with its {@code Retry-After}) pauses
- * the bucket until then. A caller waits for a token only up to {@link #maxWait()}; a longer wait is refused with the
- * time until a token is free, so an activity fails fast and Temporal schedules its retry instead of a sleeping slot.
+ * Token buckets, one per platform instance, shared by every caller in this JVM (all activity slots
+ * of a worker and the synchronous actions). A platform instance is a plugin's platform at one
+ * server and with one credential: a Discourse forum, a Slack workspace's bot token, a GitHub
+ * installation's token, a Discord bot. Each bucket refills at its platform's configured rate up to
+ * its burst; a platform's {@code 429} (with its {@code Retry-After}) pauses the bucket until then.
+ * A caller waits for a token only up to {@link #maxWait()}; a longer wait is refused with the time
+ * until a token is free, so an activity fails fast and Temporal schedules its retry instead of a
+ * sleeping slot.
  */
 public final class PlatformRateLimiter {
 
@@ -20,10 +22,12 @@ public final class PlatformRateLimiter {
 
     public Rate {
       if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
-        throw new IllegalArgumentException("A platform rate must be a positive number of calls a second, not " + perSecond + ".");
+        throw new IllegalArgumentException(
+            "A platform rate must be a positive number of calls a second, not " + perSecond + ".");
       }
       if (burst < 1) {
-        throw new IllegalArgumentException("A platform burst must be at least 1, not " + burst + ".");
+        throw new IllegalArgumentException(
+            "A platform burst must be at least 1, not " + burst + ".");
       }
     }
 
@@ -39,20 +43,24 @@ public final class PlatformRateLimiter {
 
     void sleepNanos(long nanos) throws InterruptedException;
 
-    Clock SYSTEM = new Clock() {
-      @Override
-      public long nanoTime() {
-        return System.nanoTime();
-      }
+    Clock SYSTEM =
+        new Clock() {
+          @Override
+          public long nanoTime() {
+            return System.nanoTime();
+          }
 
-      @Override
-      public void sleepNanos(long nanos) throws InterruptedException {
-        Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-      }
-    };
+          @Override
+          public void sleepNanos(long nanos) throws InterruptedException {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+          }
+        };
   }
 
-  /** A token that could not be had within {@link #maxWait()}; {@code retryAfter} is when one is expected. */
+  /**
+   * A token that could not be had within {@link #maxWait()}; {@code retryAfter} is when one is
+   * expected.
+   */
   public static final class Refused extends Exception {
 
     private final Duration retryAfter;
@@ -68,9 +76,9 @@ public final class PlatformRateLimiter {
   }
 
   /**
-   * One bucket as a generic cell rate: {@code theoreticalArrival} is when the bucket would be full again if no
-   * further call came; a call may go when that time is at most a burst's worth of intervals away. A pause moves it
-   * so that the first call allowed is at the pause's end.
+   * One bucket as a generic cell rate: {@code theoreticalArrival} is when the bucket would be full
+   * again if no further call came; a call may go when that time is at most a burst's worth of
+   * intervals away. A pause moves it so that the first call allowed is at the pause's end.
    */
   private static final class Bucket {
     final long interval;
@@ -86,7 +94,10 @@ public final class PlatformRateLimiter {
       this.pausedUntil = now;
     }
 
-    /** Takes a token at once when one is free; otherwise the nanoseconds until one is, and nothing is taken. */
+    /**
+     * Takes a token at once when one is free; otherwise the nanoseconds until one is, and nothing
+     * is taken.
+     */
     synchronized long tryTake(long now) {
       long arrival = Math.max(theoreticalArrival, now);
       long allowedAt = Math.max(arrival - tolerance, pausedUntil);
@@ -98,12 +109,14 @@ public final class PlatformRateLimiter {
     }
 
     /**
-     * The time a refused caller is told to come back: when a token is expected, but after the callers refused before
-     * it, one interval apart. Refused callers all told the same instant would race again, and under a steady
-     * overload the same ones would keep losing; spread out, they come back in the order they were refused.
+     * The time a refused caller is told to come back: when a token is expected, but after the
+     * callers refused before it, one interval apart. Refused callers all told the same instant
+     * would race again, and under a steady overload the same ones would keep losing; spread out,
+     * they come back in the order they were refused.
      */
     synchronized long promise(long now, long wait) {
-      // Callers that give up never come back for their turn, so the backlog is not allowed to run away.
+      // Callers that give up never come back for their turn, so the backlog is not allowed to run
+      // away.
       long at = Math.max(now + wait, Math.min(backlogUntil, now + MAX_BACKLOG_NANOS));
       backlogUntil = at + interval;
       return at - now;
@@ -119,10 +132,16 @@ public final class PlatformRateLimiter {
     }
   }
 
-  /** The latest a refused caller is told to come back, as a platform's own {@code Retry-After} is bounded. */
+  /**
+   * The latest a refused caller is told to come back, as a platform's own {@code Retry-After} is
+   * bounded.
+   */
   private static final long MAX_BACKLOG_NANOS = Duration.ofHours(1).toNanos();
 
-  /** Credentials rotate (GitHub's installation tokens hourly), so buckets are swept once there are this many. */
+  /**
+   * Credentials rotate (GitHub's installation tokens hourly), so buckets are swept once there are
+   * this many.
+   */
   private static final int MAX_IDLE_BUCKETS = 10_000;
 
   private final Map<String, Rate> rates;
@@ -132,11 +151,13 @@ public final class PlatformRateLimiter {
   private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
   /**
-   * @param rates by plugin name (lower case, as the plugin is named: {@code discourse}, {@code opencollective})
+   * @param rates by plugin name (lower case, as the plugin is named: {@code discourse}, {@code
+   *     opencollective})
    * @param defaultRate for a platform not named in {@code rates}
    * @param maxWait the longest a caller waits for a token
    */
-  public PlatformRateLimiter(Map<String, Rate> rates, Rate defaultRate, Duration maxWait, Clock clock) {
+  public PlatformRateLimiter(
+      Map<String, Rate> rates, Rate defaultRate, Duration maxWait, Clock clock) {
     this.rates = Map.copyOf(rates);
     this.defaultRate = defaultRate;
     this.maxWait = maxWait;
@@ -153,10 +174,10 @@ public final class PlatformRateLimiter {
   }
 
   /**
-   * Waits until the instance's bucket has a token and takes it, or throws {@link Refused} when that would take
-   * longer than {@link #maxWait()}; refused callers are told to come back one interval apart, in the order they were
-   * refused. Sleeping callers are not queued: after its wait each one asks again, so a pause that came in meanwhile
-   * holds it back too.
+   * Waits until the instance's bucket has a token and takes it, or throws {@link Refused} when that
+   * would take longer than {@link #maxWait()}; refused callers are told to come back one interval
+   * apart, in the order they were refused. Sleeping callers are not queued: after its wait each one
+   * asks again, so a pause that came in meanwhile holds it back too.
    */
   public void acquire(String platform, String instance) throws Refused, InterruptedException {
     Bucket bucket = bucket(platform, instance);
@@ -174,7 +195,10 @@ public final class PlatformRateLimiter {
     }
   }
 
-  /** Lets no call to the instance go before {@code wait} has passed, as a platform's {@code Retry-After} asks. */
+  /**
+   * Lets no call to the instance go before {@code wait} has passed, as a platform's {@code
+   * Retry-After} asks.
+   */
   public void pause(String platform, String instance, Duration wait) {
     bucket(platform, instance).pauseUntil(clock.nanoTime() + wait.toNanos());
   }
@@ -197,7 +221,10 @@ public final class PlatformRateLimiter {
     buckets.values().removeIf(bucket -> bucket.idle(now));
   }
 
-  /** The plugin a platform's display name belongs to: {@code Open Collective} is {@code opencollective}. */
+  /**
+   * The plugin a platform's display name belongs to: {@code Open Collective} is {@code
+   * opencollective}.
+   */
   static String pluginName(String platform) {
     return platform.replace(" ", "").toLowerCase(Locale.ROOT);
   }

@@ -7,7 +7,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The one JSON mapper of plugin code, and conversions between JSON trees and workflow-boundary maps. */
+/**
+ * The one JSON mapper of plugin code, and conversions between JSON trees and workflow-boundary
+ * maps.
+ */
 public final class Json {
 
   public static final JsonMapper MAPPER = JsonMapper.builder().build();

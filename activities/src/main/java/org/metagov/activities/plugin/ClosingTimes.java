@@ -9,8 +9,9 @@ import java.time.format.DateTimeParseException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The {@code closing_at} parameter of processes: an ISO-8601 date (the start of that day, UTC), as in the
- * tutorial's {@code "2022-01-01"}, or a date-time (UTC when it has no offset). It must lie in the future.
+ * The {@code closing_at} parameter of processes: an ISO-8601 date (the start of that day, UTC), as
+ * in the tutorial's {@code "2022-01-01"}, or a date-time (UTC when it has no offset). It must lie
+ * in the future.
  */
 public final class ClosingTimes {
 
@@ -44,7 +45,8 @@ public final class ClosingTimes {
         return LocalDateTime.parse(normalized).toInstant(ZoneOffset.UTC);
       }
     } catch (DateTimeParseException e) {
-      throw InvalidInputException.of("closing_at", "is not an ISO-8601 date (2030-01-31) or date-time (2030-01-31T12:00:00Z)");
+      throw InvalidInputException.of(
+          "closing_at", "is not an ISO-8601 date (2030-01-31) or date-time (2030-01-31T12:00:00Z)");
     }
   }
 

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * How sure Metagov is that a linked platform account belongs to the person of its Metagov id, from the least
- * sure to the most: the declaration order is the ranking. The wire names are the Metagov gateway's.
+ * How sure Metagov is that a linked platform account belongs to the person of its Metagov id, from
+ * the least sure to the most: the declaration order is the ranking. The wire names are the Metagov
+ * gateway's.
  */
 public enum LinkQuality {
   UNKNOWN("unknown"),
@@ -27,7 +28,10 @@ public enum LinkQuality {
     return wireName;
   }
 
-  /** Whether this quality is a better assurance than {@code other}: a link only ever moves up to such a one. */
+  /**
+   * Whether this quality is a better assurance than {@code other}: a link only ever moves up to
+   * such a one.
+   */
   public boolean higherThan(LinkQuality other) {
     return compareTo(other) > 0;
   }
@@ -35,7 +39,8 @@ public enum LinkQuality {
   /** The link quality of this wire name; throws IllegalArgumentException for any other text. */
   @JsonCreator
   public static LinkQuality fromWireName(String wireName) {
-    return parse(wireName).orElseThrow(() -> new IllegalArgumentException("no link quality is named " + wireName));
+    return parse(wireName)
+        .orElseThrow(() -> new IllegalArgumentException("no link quality is named " + wireName));
   }
 
   public static Optional<LinkQuality> parse(String wireName) {

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * How a platform account came to be linked to a Metagov id. The wire names are the Metagov gateway's, which
- * Drivers send and read, and which PostgreSQL holds.
+ * How a platform account came to be linked to a Metagov id. The wire names are the Metagov
+ * gateway's, which Drivers send and read, and which PostgreSQL holds.
  */
 public enum LinkType {
   OAUTH("oauth"),
@@ -30,7 +30,8 @@ public enum LinkType {
   /** The link type of this wire name; throws IllegalArgumentException for any other text. */
   @JsonCreator
   public static LinkType fromWireName(String wireName) {
-    return parse(wireName).orElseThrow(() -> new IllegalArgumentException("no link type is named " + wireName));
+    return parse(wireName)
+        .orElseThrow(() -> new IllegalArgumentException("no link type is named " + wireName));
   }
 
   public static Optional<LinkType> parse(String wireName) {

@@ -1,8 +1,8 @@
 package org.metagov.activities.plugin;
 
 /**
- * A thing the Driver named that the platform does not have (a user, a poll). Answered as 404 with the
- * given machine code.
+ * A thing the Driver named that the platform does not have (a user, a poll). Answered as 404 with
+ * the given machine code.
  */
 public class NotFoundException extends RuntimeException {
 

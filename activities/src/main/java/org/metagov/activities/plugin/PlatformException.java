@@ -1,25 +1,32 @@
 package org.metagov.activities.plugin;
 
 /**
- * A platform call that did not succeed. {@link Kind#REJECTED} (the platform answered 4xx, or the call could not
- * be made as configured) will fail the same way when retried; the other kinds are transient and worth retrying.
+ * A platform call that did not succeed. {@link Kind#REJECTED} (the platform answered 4xx, or the
+ * call could not be made as configured) will fail the same way when retried; the other kinds are
+ * transient and worth retrying.
  */
 public class PlatformException extends RuntimeException {
 
   public enum Kind {
     /**
-     * The platform answered 4xx: the request itself is wrong for the platform. With {@link #platformStatus()}
-     * 0, the call was not made at all because it cannot be as configured, such as a {@code server_url} whose
-     * address this deployment does not connect to.
+     * The platform answered 4xx: the request itself is wrong for the platform. With {@link
+     * #platformStatus()} 0, the call was not made at all because it cannot be as configured, such
+     * as a {@code server_url} whose address this deployment does not connect to.
      */
     REJECTED,
-    /** The platform answered 5xx, or an answer that is unreadable or larger than the deployment accepts. */
+    /**
+     * The platform answered 5xx, or an answer that is unreadable or larger than the deployment
+     * accepts.
+     */
     FAILED,
     /** The platform could not be reached at all. */
     UNREACHABLE,
     /** The platform did not answer within the timeout. */
     TIMEOUT,
-    /** The platform asked to slow down (429, or its own rate-limit answer); {@link #retryAfter()} says how long. */
+    /**
+     * The platform asked to slow down (429, or its own rate-limit answer); {@link #retryAfter()}
+     * says how long.
+     */
     RATE_LIMITED
   }
 
@@ -34,8 +41,12 @@ public class PlatformException extends RuntimeException {
     this(kind, platform, platformStatus, detail, null);
   }
 
-  /** @param responseBody what the platform answered (bounded by the caller), for plugins to read its errors */
-  public PlatformException(Kind kind, String platform, int platformStatus, String detail, String responseBody) {
+  /**
+   * @param responseBody what the platform answered (bounded by the caller), for plugins to read its
+   *     errors
+   */
+  public PlatformException(
+      Kind kind, String platform, int platformStatus, String detail, String responseBody) {
     super(detail);
     this.kind = kind;
     this.platform = platform;
@@ -54,9 +65,10 @@ public class PlatformException extends RuntimeException {
   }
 
   /**
-   * Text a platform sent, made fit for an error detail that Drivers read and logs keep: control and invisible
-   * formatting characters (which can rewrite a terminal or hide text) and line breaks become spaces, runs of
-   * spaces one, and it is cut to 200 characters with an ellipsis. Null when nothing is left.
+   * Text a platform sent, made fit for an error detail that Drivers read and logs keep: control and
+   * invisible formatting characters (which can rewrite a terminal or hide text) and line breaks
+   * become spaces, runs of spaces one, and it is cut to 200 characters with an ellipsis. Null when
+   * nothing is left.
    */
   public static String excerpt(String text) {
     if (text == null) {
@@ -72,7 +84,10 @@ public class PlatformException extends RuntimeException {
       if (type == Character.SURROGATE) {
         continue;
       }
-      if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c) || type == Character.FORMAT) {
+      if (Character.isWhitespace(c)
+          || Character.isSpaceChar(c)
+          || Character.isISOControl(c)
+          || type == Character.FORMAT) {
         if (kept > 0 && kept < MAX_EXCERPT && flat.charAt(flat.length() - 1) != ' ') {
           flat.append(' ');
           kept++;
@@ -121,13 +136,17 @@ public class PlatformException extends RuntimeException {
 
   private java.time.Duration retryAfter;
 
-  /** How long the platform asked to wait before the next call (for {@link Kind#RATE_LIMITED}), or null. */
+  /**
+   * How long the platform asked to wait before the next call (for {@link Kind#RATE_LIMITED}), or
+   * null.
+   */
   public java.time.Duration retryAfter() {
     return retryAfter;
   }
 
   /** A platform's request to slow down, with the wait it asked for (null when it named none). */
-  public static PlatformException rateLimited(String platform, int status, String detail, java.time.Duration retryAfter) {
+  public static PlatformException rateLimited(
+      String platform, int status, String detail, java.time.Duration retryAfter) {
     PlatformException e = new PlatformException(Kind.RATE_LIMITED, platform, status, detail);
     e.retryAfter = retryAfter;
     return e;

@@ -4,9 +4,9 @@ import java.util.List;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A platform integration. A plugin is one package: its config schema, its actions, its processes and
- * (where the platform sends them) its webhook handling. Implementations are Spring components and are
- * found by the {@link PluginRegistry}; adding a platform touches nothing else.
+ * A platform integration. A plugin is one package: its config schema, its actions, its processes
+ * and (where the platform sends them) its webhook handling. Implementations are Spring components
+ * and are found by the {@link PluginRegistry}; adding a platform touches nothing else.
  */
 public interface Plugin {
 
@@ -17,7 +17,8 @@ public interface Plugin {
 
   /**
    * The JSON Schema of the plugin's community config. Fields marked {@code "writeOnly": true} are
-   * secrets: stored, never returned. {@code "default"} values are filled in before the config is stored.
+   * secrets: stored, never returned. {@code "default"} values are filled in before the config is
+   * stored.
    */
   JsonNode configSchema();
 
@@ -33,10 +34,11 @@ public interface Plugin {
   }
 
   /**
-   * Called when a community enables the plugin or changes its config, inside the transaction that stores
-   * it: a plugin can register Metagov's webhook on its platform here. Throwing (for example a
-   * {@link PlatformException}) rejects the change and nothing is stored. It runs again on every config
-   * change, so it must check {@link PluginContext#state()} before registering anything twice.
+   * Called when a community enables the plugin or changes its config, inside the transaction that
+   * stores it: a plugin can register Metagov's webhook on its platform here. Throwing (for example
+   * a {@link PlatformException}) rejects the change and nothing is stored. It runs again on every
+   * config change, so it must check {@link PluginContext#state()} before registering anything
+   * twice.
    *
    * @param webhookUrl the absolute URL of this community's receiver for this plugin, or null when
    *     {@code METAGOV_PUBLIC_URL} is not set
@@ -44,14 +46,18 @@ public interface Plugin {
   default void onEnable(PluginContext context, String webhookUrl) {}
 
   /**
-   * Called after a community disabled the plugin (or was deleted), outside any request, with the config and
-   * state it had: revoke tokens, remove webhook registrations. Retried on failure (it must be safe to repeat);
-   * a platform that keeps refusing is logged and the teardown given up, since the config is gone either way. It
-   * does not run when an installed app's platform reported the app uninstalled (see {@link InstalledApp}).
+   * Called after a community disabled the plugin (or was deleted), outside any request, with the
+   * config and state it had: revoke tokens, remove webhook registrations. Retried on failure (it
+   * must be safe to repeat); a platform that keeps refusing is logged and the teardown given up,
+   * since the config is gone either way. It does not run when an installed app's platform reported
+   * the app uninstalled (see {@link InstalledApp}).
    */
   default void onDisable(PluginContext context) {}
 
-  /** The installed-app side of the plugin (OAuth install, one webhook URL for all installations), or null. */
+  /**
+   * The installed-app side of the plugin (OAuth install, one webhook URL for all installations), or
+   * null.
+   */
   default InstalledApp installedApp() {
     return null;
   }
@@ -62,8 +68,8 @@ public interface Plugin {
   }
 
   /**
-   * How the plugin is authorized on its platform: by OAuth when it is an installed app, by a credential when its
-   * config has a secret field, else not at all.
+   * How the plugin is authorized on its platform: by OAuth when it is an installed app, by a
+   * credential when its config has a secret field, else not at all.
    */
   default AuthType authType() {
     if (installedApp() != null) {

@@ -19,9 +19,14 @@ public class PluginRegistry {
     this.plugins =
         plugins.stream()
             .sorted(Comparator.comparing(Plugin::name))
-            .collect(Collectors.toMap(Plugin::name, Function.identity(), (a, b) -> {
-              throw new IllegalStateException("two plugins are named " + a.name());
-            }, java.util.LinkedHashMap::new));
+            .collect(
+                Collectors.toMap(
+                    Plugin::name,
+                    Function.identity(),
+                    (a, b) -> {
+                      throw new IllegalStateException("two plugins are named " + a.name());
+                    },
+                    java.util.LinkedHashMap::new));
   }
 
   public Collection<Plugin> all() {

@@ -10,9 +10,9 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HMAC-SHA256, as platforms sign their webhooks (GitHub, Slack, Discourse) and the orchestrator signs its own
- * callbacks, and the constant-time comparison a received signature needs, so that how long the check takes says
- * nothing about how much of a forged signature was right.
+ * HMAC-SHA256, as platforms sign their webhooks (GitHub, Slack, Discourse) and the orchestrator
+ * signs its own callbacks, and the constant-time comparison a received signature needs, so that how
+ * long the check takes says nothing about how much of a forged signature was right.
  */
 public final class WebhookSignatures {
 
@@ -34,19 +34,24 @@ public final class WebhookSignatures {
     }
   }
 
-  /** The lower-case hex HMAC-SHA256 under the secret's UTF-8 bytes of the parts, one after the other. */
+  /**
+   * The lower-case hex HMAC-SHA256 under the secret's UTF-8 bytes of the parts, one after the
+   * other.
+   */
   public static String hmacSha256Hex(String secret, byte[]... parts) {
     return HexFormat.of().formatHex(hmacSha256(secret.getBytes(StandardCharsets.UTF_8), parts));
   }
 
   /**
-   * Whether a received signature (such as {@code sha256=} and hex, surrounding spaces and the hex's case aside)
-   * is the expected one, compared in constant time.
+   * Whether a received signature (such as {@code sha256=} and hex, surrounding spaces and the hex's
+   * case aside) is the expected one, compared in constant time.
    *
    * @param expected the signature as this side computed it, in lower case
    */
   public static boolean matches(String expected, String received) {
-    return received != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-        received.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+    return received != null
+        && MessageDigest.isEqual(
+            expected.getBytes(StandardCharsets.US_ASCII),
+            received.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
   }
 }

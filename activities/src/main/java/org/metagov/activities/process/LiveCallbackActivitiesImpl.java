@@ -24,7 +24,8 @@ public class LiveCallbackActivitiesImpl implements LiveCallbackActivities {
   private final DriverSender sender;
   private final ObjectProvider<WorkflowClient> client;
 
-  public LiveCallbackActivitiesImpl(ProcessStore store, DriverSender sender, ObjectProvider<WorkflowClient> client) {
+  public LiveCallbackActivitiesImpl(
+      ProcessStore store, DriverSender sender, ObjectProvider<WorkflowClient> client) {
     this.store = store;
     this.sender = sender;
     this.client = client;
@@ -51,12 +52,16 @@ public class LiveCallbackActivitiesImpl implements LiveCallbackActivities {
 
   private void signalWithStart(LiveCallbacks callbacks, Signal signal) {
     WorkflowClient workflowClient = client.getObject();
-    LiveCallbackWorkflow workflow = workflowClient.newWorkflowStub(LiveCallbackWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(LiveCallbackWorkflow.workflowId(callbacks.processId()))
-        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
-        // Once it has handed over the final callback, nothing may start it again.
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .build());
+    LiveCallbackWorkflow workflow =
+        workflowClient.newWorkflowStub(
+            LiveCallbackWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(LiveCallbackWorkflow.workflowId(callbacks.processId()))
+                .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+                // Once it has handed over the final callback, nothing may start it again.
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .build());
     BatchRequest request = workflowClient.newSignalWithStartRequest();
     request.add(workflow::run, callbacks);
     signal.add(request, workflow);
@@ -80,12 +85,15 @@ public class LiveCallbackActivitiesImpl implements LiveCallbackActivities {
       return new UpdateAttempt(UpdateResult.NOTHING_NEWER, current.version(), null);
     }
     String body = Json.write(current.record().liveCallbackBody(current.version(), false));
-    DriverSender.Outcome outcome = sender.send(updateId(callbacks.processId(), current.version()), callbacks.callbackUrl(), body);
-    UpdateResult result = switch (outcome.verdict()) {
-      case DELIVERED -> UpdateResult.DELIVERED;
-      case REFUSED -> UpdateResult.REFUSED;
-      case RETRY -> UpdateResult.FAILED;
-    };
+    DriverSender.Outcome outcome =
+        sender.send(
+            updateId(callbacks.processId(), current.version()), callbacks.callbackUrl(), body);
+    UpdateResult result =
+        switch (outcome.verdict()) {
+          case DELIVERED -> UpdateResult.DELIVERED;
+          case REFUSED -> UpdateResult.REFUSED;
+          case RETRY -> UpdateResult.FAILED;
+        };
     return new UpdateAttempt(result, current.version(), outcome.error());
   }
 }

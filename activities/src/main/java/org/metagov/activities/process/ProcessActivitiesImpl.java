@@ -40,7 +40,10 @@ public class ProcessActivitiesImpl implements ProcessActivities {
 
   private final org.springframework.beans.factory.ObjectProvider<WorkflowClient> client;
 
-  public ProcessActivitiesImpl(PluginRegistry registry, PluginContexts contexts, ProcessStore store,
+  public ProcessActivitiesImpl(
+      PluginRegistry registry,
+      PluginContexts contexts,
+      ProcessStore store,
       org.springframework.beans.factory.ObjectProvider<WorkflowClient> client) {
     this.registry = registry;
     this.contexts = contexts;
@@ -50,12 +53,19 @@ public class ProcessActivitiesImpl implements ProcessActivities {
 
   @Override
   public void startResultDelivery(Delivery delivery, DeliveryPolicy policy) {
-    DeliveryWorkflow workflow = client.getObject().newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
-        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
-        // A retried attempt must not start a second delivery after the first one finished.
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .build());
+    DeliveryWorkflow workflow =
+        client
+            .getObject()
+            .newWorkflowStub(
+                DeliveryWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+                    .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+                    // A retried attempt must not start a second delivery after the first one
+                    // finished.
+                    .setWorkflowIdReusePolicy(
+                        WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                    .build());
     try {
       WorkflowClient.start(workflow::deliver, delivery, policy);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -101,55 +111,96 @@ public class ProcessActivitiesImpl implements ProcessActivities {
 
   private PlatformSnapshot runInContext(PlatformCall call, AdapterCall operation) {
     String name = call.plugin() + "." + call.process();
-    Plugin plugin = registry.find(call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The plugin " + call.plugin() + " is not installed.", ProcessFailure.CONFIG_MISSING.type()));
-    ProcessSpec spec = PluginRegistry.process(plugin, call.process()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The plugin " + call.plugin() + " has no process " + call.process() + ".", ProcessFailure.CONFIG_MISSING.type()));
-    PluginContext context = contexts.find(call.community(), call.plugin()).orElseThrow(() -> ApplicationFailure.newNonRetryableFailure(
-        "The community " + call.community() + " no longer enables the plugin " + call.plugin() + ".", ProcessFailure.CONFIG_MISSING.type()));
+    Plugin plugin =
+        registry
+            .find(call.plugin())
+            .orElseThrow(
+                () ->
+                    ApplicationFailure.newNonRetryableFailure(
+                        "The plugin " + call.plugin() + " is not installed.",
+                        ProcessFailure.CONFIG_MISSING.type()));
+    ProcessSpec spec =
+        PluginRegistry.process(plugin, call.process())
+            .orElseThrow(
+                () ->
+                    ApplicationFailure.newNonRetryableFailure(
+                        "The plugin " + call.plugin() + " has no process " + call.process() + ".",
+                        ProcessFailure.CONFIG_MISSING.type()));
+    PluginContext context =
+        contexts
+            .find(call.community(), call.plugin())
+            .orElseThrow(
+                () ->
+                    ApplicationFailure.newNonRetryableFailure(
+                        "The community "
+                            + call.community()
+                            + " no longer enables the plugin "
+                            + call.plugin()
+                            + ".",
+                        ProcessFailure.CONFIG_MISSING.type()));
     context = heartbeating(context);
-    ProcessInstance instance = new ProcessInstance(call.id(), call.community(), Json.fromMap(call.parameters()),
-        Json.fromMap(call.platformState()), store.inputs(call.id()));
+    ProcessInstance instance =
+        new ProcessInstance(
+            call.id(),
+            call.community(),
+            Json.fromMap(call.parameters()),
+            Json.fromMap(call.platformState()),
+            store.inputs(call.id()));
     try {
       ProcessSnapshot snapshot = operation.apply(spec.adapter(), context, instance);
       return new PlatformSnapshot(
           snapshot.platformState() == null ? null : Json.toMap(snapshot.platformState()),
           snapshot.outcome() == null ? null : Json.toMap(snapshot.outcome()),
-          snapshot.url(), snapshot.closed(), snapshot.routingKeys());
+          snapshot.url(),
+          snapshot.closed(),
+          snapshot.routingKeys());
     } catch (PlatformException e) {
       if (e.kind() == PlatformException.Kind.RATE_LIMITED && e.retryAfter() != null) {
-        // The platform said when to come back; the next attempt waits that long instead of the usual backoff.
-        throw ApplicationFailure.newBuilder().setMessage(e.getMessage()).setType(ProcessFailure.PLATFORM_UNAVAILABLE.type())
-            .setNextRetryDelay(e.retryAfter()).build();
+        // The platform said when to come back; the next attempt waits that long instead of the
+        // usual backoff.
+        throw ApplicationFailure.newBuilder()
+            .setMessage(e.getMessage())
+            .setType(ProcessFailure.PLATFORM_UNAVAILABLE.type())
+            .setNextRetryDelay(e.retryAfter())
+            .build();
       }
       if (e.retryable()) {
-        throw ApplicationFailure.newFailure(e.getMessage(), ProcessFailure.PLATFORM_UNAVAILABLE.type());
+        throw ApplicationFailure.newFailure(
+            e.getMessage(), ProcessFailure.PLATFORM_UNAVAILABLE.type());
       }
       if (e.platformStatus() == 401 || e.platformStatus() == 403) {
-        throw ApplicationFailure.newFailure(e.getMessage(), ProcessFailure.PLATFORM_UNAUTHORIZED.type());
+        throw ApplicationFailure.newFailure(
+            e.getMessage(), ProcessFailure.PLATFORM_UNAUTHORIZED.type());
       }
-      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
+      throw ApplicationFailure.newNonRetryableFailure(
+          e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
     } catch (InvalidInputException | NotFoundException e) {
-      throw ApplicationFailure.newNonRetryableFailure(name + ": " + e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
+      throw ApplicationFailure.newNonRetryableFailure(
+          name + ": " + e.getMessage(), ProcessFailure.PLATFORM_REJECTED.type());
     }
   }
 
   /**
-   * A remote attempt heartbeats before each platform call it makes, so when its worker dies the server notices
-   * within the heartbeat timeout (a request deadline and a margin) and retries it elsewhere, rather than after the
-   * attempt's whole start-to-close timeout. A local attempt dies with its workflow task, which is retried anyway.
+   * A remote attempt heartbeats before each platform call it makes, so when its worker dies the
+   * server notices within the heartbeat timeout (a request deadline and a margin) and retries it
+   * elsewhere, rather than after the attempt's whole start-to-close timeout. A local attempt dies
+   * with its workflow task, which is retried anyway.
    */
   private static PluginContext heartbeating(PluginContext context) {
     ActivityExecutionContext activity = Activity.getExecutionContext();
     if (activity.getInfo().isLocal()) {
       return context;
     }
-    return new PluginContext(context.community(), context.config(),
-        context.http().reportingProgress(() -> activity.heartbeat(null)), context.state());
+    return new PluginContext(
+        context.community(),
+        context.config(),
+        context.http().reportingProgress(() -> activity.heartbeat(null)),
+        context.state());
   }
 
   /** The deadline of a process about to start, from its adapter. */
-  public static Instant closingAt(ProcessSpec spec, tools.jackson.databind.JsonNode parameters, Instant now) {
+  public static Instant closingAt(
+      ProcessSpec spec, tools.jackson.databind.JsonNode parameters, Instant now) {
     return spec.adapter().closingAt(parameters, now);
   }
 }

@@ -18,7 +18,10 @@ import org.metagov.activities.delivery.DriverSender.Verdict;
 import org.metagov.activities.http.LoopbackHttpServer;
 import org.metagov.activities.http.LoopbackSocketServer;
 
-/** Sending to a Driver on 127.0.0.1: only the status decides, within one deadline, at an address the policy judged. */
+/**
+ * Sending to a Driver on 127.0.0.1: only the status decides, within one deadline, at an address the
+ * policy judged.
+ */
 class DriverSenderTest {
 
   static final String BODY = "{\"event_type\": \"post_created\"}";
@@ -39,20 +42,30 @@ class DriverSenderTest {
   @Test
   void aReceiverNameThatRebindsToLoopbackIsRefusedForGoodWithoutAConnection() throws Exception {
     List<String> lookups = new CopyOnWriteArrayList<>();
-    OutboundUrlPolicy policy = new OutboundUrlPolicy(true, host -> {
-      lookups.add(host);
-      return new InetAddress[] {InetAddress.getByName(lookups.size() == 1 ? "93.184.216.34" : "127.0.0.1")};
-    });
+    OutboundUrlPolicy policy =
+        new OutboundUrlPolicy(
+            true,
+            host -> {
+              lookups.add(host);
+              return new InetAddress[] {
+                InetAddress.getByName(lookups.size() == 1 ? "93.184.216.34" : "127.0.0.1")
+              };
+            });
     try (LoopbackSocketServer local = LoopbackSocketServer.hangingUp()) {
       String url = "http://driver.test:" + local.port() + "/events?token=s3cret";
       assertThat(policy.violation(url)).as("accepted when configured").isEmpty();
 
-      Outcome outcome = new DriverSender(policy, "", Duration.ofSeconds(5), Duration.ofSeconds(10)).send("e1", url, BODY);
+      Outcome outcome =
+          new DriverSender(policy, "", Duration.ofSeconds(5), Duration.ofSeconds(10))
+              .send("e1", url, BODY);
 
       assertThat(outcome.verdict()).isEqualTo(Verdict.REFUSED);
-      assertThat(outcome.error()).isEqualTo(
-          "the URL points to an internal address (loopback (127.0.0.0/8)), which this deployment does not allow");
-      assertThat(lookups).as("one lookup when accepted, exactly one for the attempt").containsExactly("driver.test", "driver.test");
+      assertThat(outcome.error())
+          .isEqualTo(
+              "the URL points to an internal address (loopback (127.0.0.0/8)), which this deployment does not allow");
+      assertThat(lookups)
+          .as("one lookup when accepted, exactly one for the attempt")
+          .containsExactly("driver.test", "driver.test");
       local.assertNoConnectionBeforeNow();
     }
   }
@@ -62,10 +75,16 @@ class DriverSenderTest {
   void aReceiverThatDripsItsStatusLineIsRetriedAfterTheDeadline() throws Exception {
     try (LoopbackSocketServer slow = LoopbackSocketServer.drippingHeaders(Duration.ofMillis(200))) {
       long started = System.nanoTime();
-      Outcome outcome = new DriverSender(new OutboundUrlPolicy(false), "", Duration.ofSeconds(5), Duration.ofMillis(1500))
-          .send("e1", "http://127.0.0.1:" + slow.port() + "/events", BODY);
+      Outcome outcome =
+          new DriverSender(
+                  new OutboundUrlPolicy(false), "", Duration.ofSeconds(5), Duration.ofMillis(1500))
+              .send("e1", "http://127.0.0.1:" + slow.port() + "/events", BODY);
 
-      assertThat(outcome).isEqualTo(new Outcome(Verdict.RETRY, "the receiver did not answer in time (no complete answer within 1500ms)"));
+      assertThat(outcome)
+          .isEqualTo(
+              new Outcome(
+                  Verdict.RETRY,
+                  "the receiver did not answer in time (no complete answer within 1500ms)"));
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
     }
   }
@@ -75,14 +94,19 @@ class DriverSenderTest {
   void a2xxIsDeliveredThoughItsBodyDripsOrNeverEnds() throws Exception {
     CountDownLatch ended = new CountDownLatch(2);
     AtomicLong sent = new AtomicLong();
-    try (LoopbackHttpServer driver = new LoopbackHttpServer()
-        .on("/drip", dripping(200, 150, Duration.ofMillis(200), ended))
-        .on("/huge", streaming(202, 50L * 1024 * 1024, sent, ended))) {
-      DriverSender sender = new DriverSender(new OutboundUrlPolicy(false), "", Duration.ofSeconds(5), Duration.ofMillis(1500));
+    try (LoopbackHttpServer driver =
+        new LoopbackHttpServer()
+            .on("/drip", dripping(200, 150, Duration.ofMillis(200), ended))
+            .on("/huge", streaming(202, 50L * 1024 * 1024, sent, ended))) {
+      DriverSender sender =
+          new DriverSender(
+              new OutboundUrlPolicy(false), "", Duration.ofSeconds(5), Duration.ofMillis(1500));
       long started = System.nanoTime();
 
-      assertThat(sender.send("e1", driver.url("/drip"), BODY)).isEqualTo(new Outcome(Verdict.DELIVERED, null));
-      assertThat(sender.send("e2", driver.url("/huge"), BODY)).isEqualTo(new Outcome(Verdict.DELIVERED, null));
+      assertThat(sender.send("e1", driver.url("/drip"), BODY))
+          .isEqualTo(new Outcome(Verdict.DELIVERED, null));
+      assertThat(sender.send("e2", driver.url("/huge"), BODY))
+          .isEqualTo(new Outcome(Verdict.DELIVERED, null));
 
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
       assertThat(ended.await(60, TimeUnit.SECONDS)).as("both answers were cut off").isTrue();

@@ -45,8 +45,8 @@ import org.metagov.workflows.delivery.EventOutboxActivities.OutboxDrain;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The outbox activity with an in-memory store, a real {@link DriverSender} and a real {@link OutboundUrlPolicy}
- * against a loopback HTTP receiver whose answers each test scripts per event id.
+ * The outbox activity with an in-memory store, a real {@link DriverSender} and a real {@link
+ * OutboundUrlPolicy} against a loopback HTTP receiver whose answers each test scripts per event id.
  */
 class EventOutboxActivitiesImplTest {
 
@@ -55,7 +55,8 @@ class EventOutboxActivitiesImplTest {
   static final Duration GIVE_UP_AFTER = Duration.ofDays(4);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
   static final String SECRET_BYTES = "a signing key of 32 bytes, ok..";
-  static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(SECRET_BYTES.getBytes(StandardCharsets.UTF_8));
+  static final String SECRET =
+      "whsec_" + Base64.getEncoder().encodeToString(SECRET_BYTES.getBytes(StandardCharsets.UTF_8));
 
   Receiver receiver;
   MemoryStore store;
@@ -75,19 +76,24 @@ class EventOutboxActivitiesImplTest {
   }
 
   EventOutboxActivitiesImpl activities(String signingSecret, Duration requestTimeout) {
-    DriverSender sender = new DriverSender(new OutboundUrlPolicy(false), signingSecret, Duration.ofSeconds(5), requestTimeout);
-    PluginContexts contexts = (community, name) -> pluginEnabled && name.equals(PLUGIN)
-        ? Optional.of(new PluginContext(community, Json.object(), null, null))
-        : Optional.empty();
-    return new EventOutboxActivitiesImpl(store, sender, new PluginRegistry(List.of(plugin)), contexts, GIVE_UP_AFTER,
-        MAX_BACKOFF);
+    DriverSender sender =
+        new DriverSender(
+            new OutboundUrlPolicy(false), signingSecret, Duration.ofSeconds(5), requestTimeout);
+    PluginContexts contexts =
+        (community, name) ->
+            pluginEnabled && name.equals(PLUGIN)
+                ? Optional.of(new PluginContext(community, Json.object(), null, null))
+                : Optional.empty();
+    return new EventOutboxActivitiesImpl(
+        store, sender, new PluginRegistry(List.of(plugin)), contexts, GIVE_UP_AFTER, MAX_BACKOFF);
   }
 
   EventOutboxActivitiesImpl activities() {
     return activities("", Duration.ofSeconds(15));
   }
 
-  // ---------------------------------------------------------------------------------------------- order
+  // ----------------------------------------------------------------------------------------------
+  // order
 
   @Test
   void queuedEventsAreSentInOrderAndMarkedDelivered() {
@@ -100,12 +106,18 @@ class EventOutboxActivitiesImplTest {
     assertThat(drain).isEqualTo(new OutboxDrain(3, 0, 0, false));
     assertThat(receiver.ids()).containsExactly("e1", "e2", "e3");
     assertThat(receiver.requests.get(0).body()).isEqualTo(body("e1"));
-    assertThat(receiver.requests.get(0).headers().get("content-type")).isEqualTo("application/json");
-    assertThat(store.states()).containsExactly(Map.entry("e1", "delivered"), Map.entry("e2", "delivered"),
-        Map.entry("e3", "delivered"));
+    assertThat(receiver.requests.get(0).headers().get("content-type"))
+        .isEqualTo("application/json");
+    assertThat(store.states())
+        .containsExactly(
+            Map.entry("e1", "delivered"),
+            Map.entry("e2", "delivered"),
+            Map.entry("e3", "delivered"));
     assertThat(store.queued(COMMUNITY, 10)).isEmpty();
 
-    assertThat(activities().deliverQueued(COMMUNITY)).as("an empty outbox").isEqualTo(new OutboxDrain(0, 0, 0, false));
+    assertThat(activities().deliverQueued(COMMUNITY))
+        .as("an empty outbox")
+        .isEqualTo(new OutboxDrain(0, 0, 0, false));
     assertThat(receiver.requests).hasSize(3);
   }
 
@@ -126,7 +138,9 @@ class EventOutboxActivitiesImplTest {
   @Test
   void onlyTheCommunitysOwnEventsAreSent() {
     store.add("e1", receiver.url(), body("e1"));
-    store.add(new QueuedEvent("other-1", "c2", PLUGIN, receiver.url(), body("other-1"), true, Instant.now()));
+    store.add(
+        new QueuedEvent(
+            "other-1", "c2", PLUGIN, receiver.url(), body("other-1"), true, Instant.now()));
 
     assertThat(activities().deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(1, 0, 0, false));
     assertThat(receiver.ids()).containsExactly("e1");
@@ -145,7 +159,8 @@ class EventOutboxActivitiesImplTest {
     assertThat(store.wakeWhenRead).isNotEmpty().containsOnly(false);
   }
 
-  // ---------------------------------------------------------------------------------------------- refusals
+  // ----------------------------------------------------------------------------------------------
+  // refusals
 
   @ParameterizedTest
   @ValueSource(ints = {400, 403, 404, 410, 422})
@@ -158,7 +173,8 @@ class EventOutboxActivitiesImplTest {
 
     assertThat(drain).isEqualTo(new OutboxDrain(1, 1, 0, false));
     assertThat(receiver.ids()).containsExactly("e1", "e2");
-    assertThat(store.states()).containsExactly(Map.entry("e1", "dead"), Map.entry("e2", "delivered"));
+    assertThat(store.states())
+        .containsExactly(Map.entry("e1", "dead"), Map.entry("e2", "delivered"));
     assertThat(store.attempts.get("e1")).isEqualTo(1);
     assertThat(store.errors.get("e1")).contains("the receiver answered " + status);
   }
@@ -173,15 +189,19 @@ class EventOutboxActivitiesImplTest {
 
     assertThat(drain).isEqualTo(new OutboxDrain(1, 2, 0, false));
     assertThat(receiver.ids()).containsExactly("e3");
-    assertThat(store.states()).containsExactly(Map.entry("e1", "dead"), Map.entry("e2", "dead"),
-        Map.entry("e3", "delivered"));
+    assertThat(store.states())
+        .containsExactly(
+            Map.entry("e1", "dead"), Map.entry("e2", "dead"), Map.entry("e3", "delivered"));
     assertThat(store.errors.get("e1")).contains("must be an absolute http or https URL");
-    assertThat(store.errors.get("e2")).contains("must not carry credentials").doesNotContain("secret");
+    assertThat(store.errors.get("e2"))
+        .contains("must not carry credentials")
+        .doesNotContain("secret");
   }
 
   @Test
   void aUrlThePolicyAcceptsButTheHttpClientCannotUseIsDeadLetteredNotThrown() {
-    // The policy checks the scheme, host and length; the HTTP client still refuses a port out of range.
+    // The policy checks the scheme, host and length; the HTTP client still refuses a port out of
+    // range.
     String outOfRange = "http://127.0.0.1:99999/events";
     assertThat(new OutboundUrlPolicy(false).violation(outOfRange)).isEmpty();
     store.add("e1", outOfRange, body("e1"));
@@ -190,11 +210,13 @@ class EventOutboxActivitiesImplTest {
     OutboxDrain drain = activities().deliverQueued(COMMUNITY);
 
     assertThat(drain).isEqualTo(new OutboxDrain(1, 1, 0, false));
-    assertThat(store.states()).containsExactly(Map.entry("e1", "dead"), Map.entry("e2", "delivered"));
+    assertThat(store.states())
+        .containsExactly(Map.entry("e1", "dead"), Map.entry("e2", "delivered"));
     assertThat(store.errors.get("e1")).contains("127.0.0.1:99999");
   }
 
-  // ---------------------------------------------------------------------------------------------- retries
+  // ----------------------------------------------------------------------------------------------
+  // retries
 
   @ParameterizedTest
   @ValueSource(ints = {408, 429, 500, 503})
@@ -214,8 +236,12 @@ class EventOutboxActivitiesImplTest {
     }
 
     assertThat(backoffs).as("max backoff %s", MAX_BACKOFF).containsExactly(1L, 2L, 4L, 8L, 8L, 8L);
-    assertThat(receiver.ids()).as("the event behind the failing one waits").containsOnly("e1").hasSize(6);
-    assertThat(store.states()).containsExactly(Map.entry("e1", "queued"), Map.entry("e2", "queued"));
+    assertThat(receiver.ids())
+        .as("the event behind the failing one waits")
+        .containsOnly("e1")
+        .hasSize(6);
+    assertThat(store.states())
+        .containsExactly(Map.entry("e1", "queued"), Map.entry("e2", "queued"));
     assertThat(store.attempts.get("e1")).isEqualTo(6);
     assertThat(store.errors.get("e1")).contains("the receiver answered " + status);
 
@@ -239,33 +265,43 @@ class EventOutboxActivitiesImplTest {
     store = slow;
     slow.add("e2", receiver.url(), body("e2"));
     receiver.delay("e2", Duration.ofSeconds(5));
-    assertThat(activities("", Duration.ofSeconds(1)).deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(0, 0, 1, false));
-    assertThat(slow.errors.get("e2")).contains("did not answer in time (no complete answer within 1s)");
+    assertThat(activities("", Duration.ofSeconds(1)).deliverQueued(COMMUNITY))
+        .isEqualTo(new OutboxDrain(0, 0, 1, false));
+    assertThat(slow.errors.get("e2"))
+        .contains("did not answer in time (no complete answer within 1s)");
     assertThat(slow.states().get("e2")).isEqualTo("queued");
   }
 
   @Test
   void eachEventHasItsOwnGiveUpClock() {
     Instant longAgo = Instant.now().minus(GIVE_UP_AFTER).minus(Duration.ofHours(1));
-    store.add(new QueuedEvent("old", COMMUNITY, PLUGIN, receiver.url(), body("old"), true, longAgo));
-    store.add(new QueuedEvent("recent", COMMUNITY, PLUGIN, receiver.url(), body("recent"), true, Instant.now()));
-    store.add(new QueuedEvent("behind", COMMUNITY, PLUGIN, receiver.url(), body("behind"), true, longAgo));
+    store.add(
+        new QueuedEvent("old", COMMUNITY, PLUGIN, receiver.url(), body("old"), true, longAgo));
+    store.add(
+        new QueuedEvent(
+            "recent", COMMUNITY, PLUGIN, receiver.url(), body("recent"), true, Instant.now()));
+    store.add(
+        new QueuedEvent(
+            "behind", COMMUNITY, PLUGIN, receiver.url(), body("behind"), true, longAgo));
     receiver.answer("old", 503);
     receiver.answer("recent", 503);
 
     OutboxDrain drain = activities().deliverQueued(COMMUNITY);
 
-    // The old event is given up after one failed attempt; the recent one is still tried, fails, and stops the
+    // The old event is given up after one failed attempt; the recent one is still tried, fails, and
+    // stops the
     // run, though the one behind it is older still.
     assertThat(drain).isEqualTo(new OutboxDrain(0, 1, 1, false));
     assertThat(receiver.ids()).containsExactly("old", "recent");
-    assertThat(store.states()).containsExactly(Map.entry("old", "dead"), Map.entry("recent", "queued"),
-        Map.entry("behind", "queued"));
+    assertThat(store.states())
+        .containsExactly(
+            Map.entry("old", "dead"), Map.entry("recent", "queued"), Map.entry("behind", "queued"));
     assertThat(store.attempts.get("old")).isEqualTo(1);
     assertThat(store.errors.get("old")).contains("the receiver answered 503").contains("gave up");
   }
 
-  // ---------------------------------------------------------------------------------------------- headers
+  // ----------------------------------------------------------------------------------------------
+  // headers
 
   @Test
   void standardWebhooksHeadersCarryTheEventIdAndAVerifiableSignature() throws Exception {
@@ -280,8 +316,13 @@ class EventOutboxActivitiesImplTest {
     assertThat(timestamp).isBetween(before - 1, Instant.now().getEpochSecond() + 1);
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(SECRET_BYTES.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-    String expected = "v1," + Base64.getEncoder().encodeToString(
-        mac.doFinal(("evt_0123." + timestamp + "." + request.body()).getBytes(StandardCharsets.UTF_8)));
+    String expected =
+        "v1,"
+            + Base64.getEncoder()
+                .encodeToString(
+                    mac.doFinal(
+                        ("evt_0123." + timestamp + "." + request.body())
+                            .getBytes(StandardCharsets.UTF_8)));
     assertThat(request.headers().get("webhook-signature")).isEqualTo(expected);
   }
 
@@ -293,7 +334,9 @@ class EventOutboxActivitiesImplTest {
 
     Request request = receiver.requests.get(0);
     assertThat(request.headers().get("webhook-id")).isEqualTo("e1");
-    assertThat(request.headers()).containsKey("webhook-timestamp").doesNotContainKey("webhook-signature");
+    assertThat(request.headers())
+        .containsKey("webhook-timestamp")
+        .doesNotContainKey("webhook-signature");
   }
 
   @Test
@@ -305,19 +348,28 @@ class EventOutboxActivitiesImplTest {
     activities.deliverQueued(COMMUNITY);
     activities.deliverQueued(COMMUNITY);
 
-    assertThat(receiver.requests).extracting(r -> r.headers().get("webhook-id")).containsExactly("e1", "e1");
+    assertThat(receiver.requests)
+        .extracting(r -> r.headers().get("webhook-id"))
+        .containsExactly("e1", "e1");
     assertThat(receiver.requests.get(0).body()).isEqualTo(receiver.requests.get(1).body());
   }
 
-  // ---------------------------------------------------------------------------------------------- enrichment
+  // ----------------------------------------------------------------------------------------------
+  // enrichment
 
   @Test
   void anEventNotYetCompletedIsCompletedOnceByItsPluginThenSent() {
     store.add(hint("h1", "thing_changed", 7));
     receiver.answer("h1", 503);
-    plugin.enrich = event -> new WebhookHandler.PlatformEvent("thing_updated",
-        Json.parse("{\"id\":" + event.data().path("id").asInt() + ",\"title\":\"read from the platform\"}"),
-        event.initiatorUserId());
+    plugin.enrich =
+        event ->
+            new WebhookHandler.PlatformEvent(
+                "thing_updated",
+                Json.parse(
+                    "{\"id\":"
+                        + event.data().path("id").asInt()
+                        + ",\"title\":\"read from the platform\"}"),
+                event.initiatorUserId());
     EventOutboxActivitiesImpl activities = activities();
 
     assertThat(activities.deliverQueued(COMMUNITY).retryAfterSeconds()).isEqualTo(1);
@@ -333,7 +385,8 @@ class EventOutboxActivitiesImplTest {
     assertThat(sent.path("data").path("title").asString()).isEqualTo("read from the platform");
     assertThat(sent.path("initiator").path("user_id").asString()).isEqualTo("u9");
     assertThat(sent.path("initiator").path("provider").asString()).isEqualTo(PLUGIN);
-    assertThat(receiver.requests.get(0).body()).as("the completed body is stored and sent again")
+    assertThat(receiver.requests.get(0).body())
+        .as("the completed body is stored and sent again")
         .isEqualTo(receiver.requests.get(1).body());
   }
 
@@ -347,22 +400,26 @@ class EventOutboxActivitiesImplTest {
 
     assertThat(drain).isEqualTo(new OutboxDrain(1, 0, 0, false));
     assertThat(receiver.ids()).containsExactly("e2");
-    assertThat(store.states()).containsExactly(Map.entry("h1", "discarded"), Map.entry("e2", "delivered"));
+    assertThat(store.states())
+        .containsExactly(Map.entry("h1", "discarded"), Map.entry("e2", "delivered"));
   }
 
   @Test
   void aPlatformRefusalWhileCompletingDeadLettersTheEventAndTheNextIsSent() {
     store.add(hint("h1", "thing_changed", 1));
     store.add("e2", receiver.url(), body("e2"));
-    plugin.enrich = event -> {
-      throw new PlatformException(PlatformException.Kind.REJECTED, PLUGIN, 404, "no such thing");
-    };
+    plugin.enrich =
+        event -> {
+          throw new PlatformException(
+              PlatformException.Kind.REJECTED, PLUGIN, 404, "no such thing");
+        };
 
     OutboxDrain drain = activities().deliverQueued(COMMUNITY);
 
     assertThat(drain).isEqualTo(new OutboxDrain(1, 1, 0, false));
     assertThat(receiver.ids()).containsExactly("e2");
-    assertThat(store.states()).containsExactly(Map.entry("h1", "dead"), Map.entry("e2", "delivered"));
+    assertThat(store.states())
+        .containsExactly(Map.entry("h1", "dead"), Map.entry("e2", "delivered"));
     assertThat(store.errors.get("h1")).contains("no such thing");
   }
 
@@ -370,16 +427,19 @@ class EventOutboxActivitiesImplTest {
   void aPlatformThatCannotBeReadWhileCompletingIsRetriedWithTheEventsBackoff() {
     store.add(hint("h1", "thing_changed", 1));
     store.add("e2", receiver.url(), body("e2"));
-    plugin.enrich = event -> {
-      throw new PlatformException(PlatformException.Kind.UNREACHABLE, PLUGIN, 0, "connection refused");
-    };
+    plugin.enrich =
+        event -> {
+          throw new PlatformException(
+              PlatformException.Kind.UNREACHABLE, PLUGIN, 0, "connection refused");
+        };
     EventOutboxActivitiesImpl activities = activities();
 
     assertThat(activities.deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(0, 0, 1, false));
     assertThat(activities.deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(0, 0, 2, false));
 
     assertThat(receiver.requests).isEmpty();
-    assertThat(store.states()).containsExactly(Map.entry("h1", "queued"), Map.entry("e2", "queued"));
+    assertThat(store.states())
+        .containsExactly(Map.entry("h1", "queued"), Map.entry("e2", "queued"));
     assertThat(store.attempts.get("h1")).isEqualTo(2);
   }
 
@@ -387,20 +447,24 @@ class EventOutboxActivitiesImplTest {
   void aPluginThatFailsUnexpectedlyWhileCompletingCountsAsAFailedAttemptAndGivesUpInTime() {
     Instant longAgo = Instant.now().minus(GIVE_UP_AFTER).minus(Duration.ofHours(1));
     QueuedEvent recent = hint("h1", "thing_changed", 1);
-    QueuedEvent old = new QueuedEvent("h0", recent.community(), recent.plugin(), recent.url(), recent.body(), false,
-        longAgo);
+    QueuedEvent old =
+        new QueuedEvent(
+            "h0", recent.community(), recent.plugin(), recent.url(), recent.body(), false, longAgo);
     store.add(old);
     store.add(recent);
     store.add("e2", receiver.url(), body("e2"));
-    plugin.enrich = event -> {
-      throw new IllegalStateException("a bug in the plugin");
-    };
+    plugin.enrich =
+        event -> {
+          throw new IllegalStateException("a bug in the plugin");
+        };
     EventOutboxActivitiesImpl activities = activities();
 
-    // The old one is given up after its failed attempt; the recent one stops the run with a backoff.
+    // The old one is given up after its failed attempt; the recent one stops the run with a
+    // backoff.
     assertThat(activities.deliverQueued(COMMUNITY)).isEqualTo(new OutboxDrain(0, 1, 1, false));
-    assertThat(store.states()).containsExactly(Map.entry("h0", "dead"), Map.entry("h1", "queued"),
-        Map.entry("e2", "queued"));
+    assertThat(store.states())
+        .containsExactly(
+            Map.entry("h0", "dead"), Map.entry("h1", "queued"), Map.entry("e2", "queued"));
     assertThat(store.errors.get("h0")).contains("a bug in the plugin").contains("gave up");
     assertThat(store.attempts.get("h1")).isEqualTo(1);
 
@@ -418,29 +482,47 @@ class EventOutboxActivitiesImplTest {
     OutboxDrain drain = activities().deliverQueued(COMMUNITY);
 
     assertThat(drain).isEqualTo(new OutboxDrain(1, 1, 0, false));
-    assertThat(store.states()).containsExactly(Map.entry("h1", "dead"), Map.entry("e2", "delivered"));
+    assertThat(store.states())
+        .containsExactly(Map.entry("h1", "dead"), Map.entry("e2", "delivered"));
     assertThat(store.errors.get("h1")).contains("no longer enabled");
     assertThat(plugin.calls).hasValue(0);
   }
 
-  // ---------------------------------------------------------------------------------------------- fakes
+  // ----------------------------------------------------------------------------------------------
+  // fakes
 
   static String body(String id) {
-    return "{\"community\":\"c1\",\"source\":\"" + PLUGIN + "\",\"event_type\":\"post_created\","
-        + "\"timestamp\":\"1700000000.000000\",\"data\":{\"id\":\"" + id + "\"}}";
+    return "{\"community\":\"c1\",\"source\":\""
+        + PLUGIN
+        + "\",\"event_type\":\"post_created\","
+        + "\"timestamp\":\"1700000000.000000\",\"data\":{\"id\":\""
+        + id
+        + "\"}}";
   }
 
   /** A stored event its plugin has yet to complete: only the platform's hint. */
   QueuedEvent hint(String id, String type, int thing) {
-    String stored = "{\"community\":\"c1\",\"source\":\"" + PLUGIN + "\",\"event_type\":\"" + type + "\","
-        + "\"timestamp\":\"1700000000.000000\",\"data\":{\"id\":" + thing + "},"
-        + "\"initiator\":{\"user_id\":\"u9\",\"provider\":\"" + PLUGIN + "\"}}";
+    String stored =
+        "{\"community\":\"c1\",\"source\":\""
+            + PLUGIN
+            + "\",\"event_type\":\""
+            + type
+            + "\","
+            + "\"timestamp\":\"1700000000.000000\",\"data\":{\"id\":"
+            + thing
+            + "},"
+            + "\"initiator\":{\"user_id\":\"u9\",\"provider\":\""
+            + PLUGIN
+            + "\"}}";
     return new QueuedEvent(id, COMMUNITY, PLUGIN, receiver.url(), stored, false, Instant.now());
   }
 
   record Request(String path, Map<String, String> headers, String body) {}
 
-  /** A loopback HTTP receiver: 200 unless a test scripted other answers (or a delay) for an event id. */
+  /**
+   * A loopback HTTP receiver: 200 unless a test scripted other answers (or a delay) for an event
+   * id.
+   */
   static final class Receiver implements AutoCloseable {
     final HttpServer server;
     final ExecutorService executor = Executors.newCachedThreadPool();
@@ -451,25 +533,30 @@ class EventOutboxActivitiesImplTest {
     Receiver() throws IOException {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       server.setExecutor(executor);
-      server.createContext("/events", exchange -> {
-        Map<String, String> headers = new HashMap<>();
-        exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
-        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        String id = headers.get("webhook-id");
-        requests.add(new Request(exchange.getRequestURI().getPath(), headers, body));
-        Duration delay = id == null ? null : delays.get(id);
-        if (delay != null) {
-          try {
-            Thread.sleep(delay.toMillis());
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        Deque<Integer> scripted = id == null ? null : answers.get(id);
-        Integer status = scripted == null ? null : scripted.poll();
-        exchange.sendResponseHeaders(status == null ? 200 : status, -1);
-        exchange.close();
-      });
+      server.createContext(
+          "/events",
+          exchange -> {
+            Map<String, String> headers = new HashMap<>();
+            exchange
+                .getRequestHeaders()
+                .forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
+            String body =
+                new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String id = headers.get("webhook-id");
+            requests.add(new Request(exchange.getRequestURI().getPath(), headers, body));
+            Duration delay = id == null ? null : delays.get(id);
+            if (delay != null) {
+              try {
+                Thread.sleep(delay.toMillis());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            Deque<Integer> scripted = id == null ? null : answers.get(id);
+            Integer status = scripted == null ? null : scripted.poll();
+            exchange.sendResponseHeaders(status == null ? 200 : status, -1);
+            exchange.close();
+          });
       server.start();
     }
 
@@ -483,7 +570,8 @@ class EventOutboxActivitiesImplTest {
 
     /** The next answers for the event, in order; 200 after them. */
     void answer(String id, int... statuses) {
-      Deque<Integer> queue = answers.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+      Deque<Integer> queue =
+          answers.computeIfAbsent(id, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
       for (int status : statuses) {
         queue.add(status);
       }
@@ -547,7 +635,8 @@ class EventOutboxActivitiesImplTest {
     public synchronized void saveEnriched(String id, String body) {
       operations.add("saveEnriched " + id);
       QueuedEvent e = events.get(id);
-      events.put(id, new QueuedEvent(id, e.community(), e.plugin(), e.url(), body, true, e.queuedAt()));
+      events.put(
+          id, new QueuedEvent(id, e.community(), e.plugin(), e.url(), body, true, e.queuedAt()));
     }
 
     @Override

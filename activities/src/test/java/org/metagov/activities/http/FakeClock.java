@@ -2,7 +2,9 @@ package org.metagov.activities.http;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A limiter clock that moves only when told to, or when a caller sleeps (the sleep passes at once). */
+/**
+ * A limiter clock that moves only when told to, or when a caller sleeps (the sleep passes at once).
+ */
 final class FakeClock implements PlatformRateLimiter.Clock {
 
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);

@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A JDK HTTP server on 127.0.0.1 for outbound HTTP tests, with handlers for the answers a hostile or broken
- * server gives: one that never ends, one that drips. Every handler records that a request arrived.
+ * A JDK HTTP server on 127.0.0.1 for outbound HTTP tests, with handlers for the answers a hostile
+ * or broken server gives: one that never ends, one that drips. Every handler records that a request
+ * arrived.
  */
 public final class LoopbackHttpServer implements AutoCloseable {
 
@@ -31,11 +32,13 @@ public final class LoopbackHttpServer implements AutoCloseable {
 
   /** Answers requests under the path with the handler. */
   public LoopbackHttpServer on(String path, HttpHandler handler) {
-    server.createContext(path, exchange -> {
-      requests.incrementAndGet();
-      exchange.getRequestBody().readAllBytes();
-      handler.handle(exchange);
-    });
+    server.createContext(
+        path,
+        exchange -> {
+          requests.incrementAndGet();
+          exchange.getRequestBody().readAllBytes();
+          handler.handle(exchange);
+        });
     return this;
   }
 
@@ -68,10 +71,12 @@ public final class LoopbackHttpServer implements AutoCloseable {
   }
 
   /**
-   * Announces a body of {@code size} bytes and streams it until done or until the client goes away, counting
-   * what it managed to hand to the socket in {@code sent}; {@code ended} counts down when it stops either way.
+   * Announces a body of {@code size} bytes and streams it until done or until the client goes away,
+   * counting what it managed to hand to the socket in {@code sent}; {@code ended} counts down when
+   * it stops either way.
    */
-  public static HttpHandler streaming(int status, long size, AtomicLong sent, CountDownLatch ended) {
+  public static HttpHandler streaming(
+      int status, long size, AtomicLong sent, CountDownLatch ended) {
     return exchange -> {
       byte[] chunk = new byte[64 * 1024];
       java.util.Arrays.fill(chunk, (byte) 'x');
@@ -96,8 +101,9 @@ public final class LoopbackHttpServer implements AutoCloseable {
   }
 
   /**
-   * Sends the status and headers at once, then a body of {@code bytes} bytes one byte at a time, {@code every}
-   * apart; {@code ended} counts down when it stops, at the end or when the client went away.
+   * Sends the status and headers at once, then a body of {@code bytes} bytes one byte at a time,
+   * {@code every} apart; {@code ended} counts down when it stops, at the end or when the client
+   * went away.
    */
   public static HttpHandler dripping(int status, int bytes, Duration every, CountDownLatch ended) {
     return exchange -> {

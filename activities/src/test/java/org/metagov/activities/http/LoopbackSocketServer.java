@@ -17,9 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bare TCP server on 127.0.0.1 that records every connection made to it (by the client's port), and
- * answers each with a script working on the raw socket, for what an HTTP server library will not do (drip
- * its status line) and for proving that no connection was made at all.
+ * A bare TCP server on 127.0.0.1 that records every connection made to it (by the client's port),
+ * and answers each with a script working on the raw socket, for what an HTTP server library will
+ * not do (drip its status line) and for proving that no connection was made at all.
  */
 public final class LoopbackSocketServer implements AutoCloseable {
 
@@ -35,46 +35,51 @@ public final class LoopbackSocketServer implements AutoCloseable {
 
   public LoopbackSocketServer(Script script) throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    executor.execute(() -> {
-      while (!server.isClosed()) {
-        Socket socket;
-        try {
-          socket = server.accept();
-        } catch (IOException closed) {
-          return;
-        }
-        clientPorts.add(socket.getPort());
-        executor.execute(() -> {
-          try (socket) {
-            script.run(socket);
-          } catch (IOException | InterruptedException ignored) {
-            // The client went away, or the test ended.
+    executor.execute(
+        () -> {
+          while (!server.isClosed()) {
+            Socket socket;
+            try {
+              socket = server.accept();
+            } catch (IOException closed) {
+              return;
+            }
+            clientPorts.add(socket.getPort());
+            executor.execute(
+                () -> {
+                  try (socket) {
+                    script.run(socket);
+                  } catch (IOException | InterruptedException ignored) {
+                    // The client went away, or the test ended.
+                  }
+                });
           }
         });
-      }
-    });
   }
 
   /** Closes each connection at once. */
   public static LoopbackSocketServer hangingUp() throws IOException {
-    return new LoopbackSocketServer(socket -> { });
+    return new LoopbackSocketServer(socket -> {});
   }
 
   /**
-   * Reads the request's head, then sends a status line and headers one byte every {@code every}, never
-   * reaching the body (for half an hour at 200 ms a byte).
+   * Reads the request's head, then sends a status line and headers one byte every {@code every},
+   * never reaching the body (for half an hour at 200 ms a byte).
    */
   public static LoopbackSocketServer drippingHeaders(Duration every) throws IOException {
-    return new LoopbackSocketServer(socket -> {
-      readHead(socket.getInputStream());
-      OutputStream out = socket.getOutputStream();
-      byte[] head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: ".getBytes(StandardCharsets.US_ASCII);
-      for (int i = 0; i < 10_000; i++) {
-        out.write(i < head.length ? head[i] : 'x');
-        out.flush();
-        Thread.sleep(every.toMillis());
-      }
-    });
+    return new LoopbackSocketServer(
+        socket -> {
+          readHead(socket.getInputStream());
+          OutputStream out = socket.getOutputStream();
+          byte[] head =
+              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: "
+                  .getBytes(StandardCharsets.US_ASCII);
+          for (int i = 0; i < 10_000; i++) {
+            out.write(i < head.length ? head[i] : 'x');
+            out.flush();
+            Thread.sleep(every.toMillis());
+          }
+        });
   }
 
   private static void readHead(InputStream in) throws IOException {
@@ -95,9 +100,9 @@ public final class LoopbackSocketServer implements AutoCloseable {
   }
 
   /**
-   * Asserts that nobody had connected before now: connects once itself and checks that its own connection is
-   * the first the server accepted. The listen queue is first in, first out, so an earlier connection would
-   * have been accepted first; this needs no sleep.
+   * Asserts that nobody had connected before now: connects once itself and checks that its own
+   * connection is the first the server accepted. The listen queue is first in, first out, so an
+   * earlier connection would have been accepted first; this needs no sleep.
    */
   public void assertNoConnectionBeforeNow() throws IOException, InterruptedException {
     int probe;
@@ -108,7 +113,9 @@ public final class LoopbackSocketServer implements AutoCloseable {
         Thread.sleep(10);
       }
     }
-    assertThat(clientPorts()).as("connections accepted, the last being the test's own probe").containsExactly(probe);
+    assertThat(clientPorts())
+        .as("connections accepted, the last being the test's own probe")
+        .containsExactly(probe);
   }
 
   @Override

@@ -7,14 +7,20 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The token buckets on a clock the test moves: bursts, the sustained rate, bounded waits, pauses and keys. */
+/**
+ * The token buckets on a clock the test moves: bursts, the sustained rate, bounded waits, pauses
+ * and keys.
+ */
 class PlatformRateLimiterTest {
 
   private final FakeClock clock = new FakeClock();
 
   private PlatformRateLimiter limiter(double perSecond, int burst, Duration maxWait) {
-    return new PlatformRateLimiter(Map.of("discourse", new PlatformRateLimiter.Rate(perSecond, burst)),
-        new PlatformRateLimiter.Rate(100, 100), maxWait, clock);
+    return new PlatformRateLimiter(
+        Map.of("discourse", new PlatformRateLimiter.Rate(perSecond, burst)),
+        new PlatformRateLimiter.Rate(100, 100),
+        maxWait,
+        clock);
   }
 
   @Test
@@ -35,12 +41,15 @@ class PlatformRateLimiterTest {
     PlatformRateLimiter limiter = limiter(0.1, 1, Duration.ofSeconds(2));
     limiter.acquire("Discourse", "https://forum.example");
     assertThatThrownBy(() -> limiter.acquire("Discourse", "https://forum.example"))
-        .isInstanceOfSatisfying(PlatformRateLimiter.Refused.class,
+        .isInstanceOfSatisfying(
+            PlatformRateLimiter.Refused.class,
             refused -> assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(10)));
     assertThat(clock.sleptMillis()).as("a refused caller does not sleep first").isZero();
     clock.advanceMillis(10_000);
     limiter.acquire("Discourse", "https://forum.example");
-    assertThat(clock.sleptMillis()).as("the refusal took no token: the call at the named time goes at once").isZero();
+    assertThat(clock.sleptMillis())
+        .as("the refusal took no token: the call at the named time goes at once")
+        .isZero();
   }
 
   @Test
@@ -50,7 +59,8 @@ class PlatformRateLimiterTest {
     for (int i = 1; i <= 3; i++) {
       int nth = i;
       assertThatThrownBy(() -> limiter.acquire("Discourse", "https://forum.example"))
-          .isInstanceOfSatisfying(PlatformRateLimiter.Refused.class,
+          .isInstanceOfSatisfying(
+              PlatformRateLimiter.Refused.class,
               refused -> assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(10L * nth)));
     }
     for (int i = 1; i <= 3; i++) {
@@ -65,20 +75,26 @@ class PlatformRateLimiterTest {
     PlatformRateLimiter limiter = limiter(1, 5, Duration.ofSeconds(2));
     limiter.pause("Discourse", "https://forum.example", Duration.ofSeconds(30));
     assertThatThrownBy(() -> limiter.acquire("Discourse", "https://forum.example"))
-        .isInstanceOfSatisfying(PlatformRateLimiter.Refused.class,
+        .isInstanceOfSatisfying(
+            PlatformRateLimiter.Refused.class,
             refused -> assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(30)));
     clock.advanceMillis(29_000);
     limiter.acquire("Discourse", "https://forum.example");
-    assertThat(clock.sleptMillis()).as("within the longest wait of the pause's end, the call waits for it").isEqualTo(1_000);
+    assertThat(clock.sleptMillis())
+        .as("within the longest wait of the pause's end, the call waits for it")
+        .isEqualTo(1_000);
     limiter.acquire("Discourse", "https://forum.example");
-    assertThat(clock.sleptMillis()).as("after a pause the bucket starts empty, not with a burst").isEqualTo(2_000);
+    assertThat(clock.sleptMillis())
+        .as("after a pause the bucket starts empty, not with a burst")
+        .isEqualTo(2_000);
   }
 
   @Test
   void instancesAndPlatformsHaveBucketsOfTheirOwn() throws Exception {
     PlatformRateLimiter limiter = limiter(0.01, 1, Duration.ZERO);
     limiter.acquire("Discourse", "https://one.example");
-    assertThatThrownBy(() -> limiter.acquire("Discourse", "https://one.example")).isInstanceOf(PlatformRateLimiter.Refused.class);
+    assertThatThrownBy(() -> limiter.acquire("Discourse", "https://one.example"))
+        .isInstanceOf(PlatformRateLimiter.Refused.class);
     limiter.acquire("Discourse", "https://two.example");
     limiter.acquire("Loomio", "https://one.example");
     limiter.pause("Discourse", "https://two.example", Duration.ofMinutes(5));
@@ -87,9 +103,12 @@ class PlatformRateLimiterTest {
 
   @Test
   void ratesAreLookedUpByPluginName() {
-    PlatformRateLimiter limiter = new PlatformRateLimiter(
-        Map.of("opencollective", new PlatformRateLimiter.Rate(0.5, 2)), new PlatformRateLimiter.Rate(1, 5),
-        Duration.ofSeconds(2), clock);
+    PlatformRateLimiter limiter =
+        new PlatformRateLimiter(
+            Map.of("opencollective", new PlatformRateLimiter.Rate(0.5, 2)),
+            new PlatformRateLimiter.Rate(1, 5),
+            Duration.ofSeconds(2),
+            clock);
     assertThat(limiter.rateOf("Open Collective")).isEqualTo(new PlatformRateLimiter.Rate(0.5, 2));
     assertThat(limiter.rateOf("Loomio")).isEqualTo(new PlatformRateLimiter.Rate(1, 5));
   }

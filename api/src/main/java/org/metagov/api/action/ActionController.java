@@ -19,26 +19,31 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Runs a plugin action synchronously. The OpenAPI document lists one operation per action instead of
- * this generic mapping (see the catalogue's OpenAPI customizer).
+ * Runs a plugin action synchronously. The OpenAPI document lists one operation per action instead
+ * of this generic mapping (see the catalogue's OpenAPI customizer).
  */
 @Hidden
 @RestController
 public class ActionController {
 
-  private static final JsonNode BODY_SCHEMA = Schemas.schema("""
+  private static final JsonNode BODY_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"parameters": {"type": ["object", "null"]}}, "additionalProperties": false}
       """);
 
   private final CommunityService communities;
   private final io.micrometer.core.instrument.MeterRegistry meters;
 
-  public ActionController(CommunityService communities, io.micrometer.core.instrument.MeterRegistry meters) {
+  public ActionController(
+      CommunityService communities, io.micrometer.core.instrument.MeterRegistry meters) {
     this.communities = communities;
     this.meters = meters;
   }
 
-  @PostMapping(path = "/api/internal/action/{qualifiedName}", produces = MediaType.APPLICATION_JSON_VALUE)
+  @PostMapping(
+      path = "/api/internal/action/{qualifiedName}",
+      produces = MediaType.APPLICATION_JSON_VALUE)
   public JsonNode run(
       @PathVariable String qualifiedName,
       @RequestHeader("X-Metagov-Community") String community,
@@ -47,8 +52,9 @@ public class ActionController {
   }
 
   /**
-   * Runs a public action (the gateway's {@code is_public}, such as SourceCred's cred lookups) without a Driver
-   * token. Any other action is not found here, whether or not it exists at the internal path.
+   * Runs a public action (the gateway's {@code is_public}, such as SourceCred's cred lookups)
+   * without a Driver token. Any other action is not found here, whether or not it exists at the
+   * internal path.
    */
   @PostMapping(path = "/api/action/{qualifiedName}", produces = MediaType.APPLICATION_JSON_VALUE)
   public JsonNode runPublic(
@@ -61,16 +67,34 @@ public class ActionController {
   private JsonNode run(String qualifiedName, String community, JsonNode body, boolean publicOnly) {
     QualifiedName name = QualifiedName.parse(qualifiedName, "action");
     EnabledPlugin enabled = communities.enabledPlugin(community, name.plugin());
-    ActionSpec action = PluginRegistry.action(enabled.plugin(), name.member())
-        .filter(found -> found.isPublic() || !publicOnly)
-        .orElseThrow(() -> ApiException.notFound("action_not_found", "The plugin " + name.plugin()
-            + " has no " + (publicOnly ? "public " : "") + "action named " + name.member() + "; GET /api/internal/plugin/"
-            + name.plugin() + "/metadata lists them" + (publicOnly ? " (public ones run without a Driver token)." : ".")));
+    ActionSpec action =
+        PluginRegistry.action(enabled.plugin(), name.member())
+            .filter(found -> found.isPublic() || !publicOnly)
+            .orElseThrow(
+                () ->
+                    ApiException.notFound(
+                        "action_not_found",
+                        "The plugin "
+                            + name.plugin()
+                            + " has no "
+                            + (publicOnly ? "public " : "")
+                            + "action named "
+                            + name.member()
+                            + "; GET /api/internal/plugin/"
+                            + name.plugin()
+                            + "/metadata lists them"
+                            + (publicOnly ? " (public ones run without a Driver token)." : ".")));
     JsonNode parameters = parameters(body);
     List<FieldError> errors = Schemas.validate(action.inputSchema(), parameters, "parameters");
     if (!errors.isEmpty()) {
-      throw ApiException.invalid("The parameters of " + qualifiedName + " are invalid: " + errors.get(0).path() + " "
-          + errors.get(0).message(), errors);
+      throw ApiException.invalid(
+          "The parameters of "
+              + qualifiedName
+              + " are invalid: "
+              + errors.get(0).path()
+              + " "
+              + errors.get(0).message(),
+          errors);
     }
     long started = System.nanoTime();
     String outcome = "error";
@@ -81,7 +105,9 @@ public class ActionController {
     } finally {
       io.micrometer.core.instrument.Timer.builder("metagov.action.duration")
           .description("Time a plugin action took, platform call included")
-          .tag("plugin", name.plugin()).tag("action", name.member()).tag("outcome", outcome)
+          .tag("plugin", name.plugin())
+          .tag("action", name.member())
+          .tag("outcome", outcome)
           .register(meters)
           .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
@@ -93,9 +119,16 @@ public class ActionController {
     }
     List<FieldError> errors = Schemas.validate(BODY_SCHEMA, body, "");
     if (!errors.isEmpty()) {
-      throw ApiException.invalid("The body must be {\"parameters\": {...}}: " + errors.get(0).path() + " " + errors.get(0).message(), errors);
+      throw ApiException.invalid(
+          "The body must be {\"parameters\": {...}}: "
+              + errors.get(0).path()
+              + " "
+              + errors.get(0).message(),
+          errors);
     }
     JsonNode parameters = body.get("parameters");
-    return parameters instanceof ObjectNode ? parameters : org.metagov.activities.json.Json.object();
+    return parameters instanceof ObjectNode
+        ? parameters
+        : org.metagov.activities.json.Json.object();
   }
 }

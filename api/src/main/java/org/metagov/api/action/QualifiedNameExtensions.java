@@ -11,10 +11,11 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * Declares the action and process names of the catalogue as what they are in Driver URLs such as
- * {@code /api/internal/action/randomness.random-int}: the part after the dot names a JSON operation, not a file
- * type. Spring MVC reads that part as a file extension, and unless content negotiation knows the extension its
- * reflected-file-download guard adds {@code Content-Disposition: inline;filename=f.txt} to every answer. A name
- * that is in no plugin's catalogue stays unknown, so an answer that echoes it (a 404 problem) keeps the guard.
+ * {@code /api/internal/action/randomness.random-int}: the part after the dot names a JSON
+ * operation, not a file type. Spring MVC reads that part as a file extension, and unless content
+ * negotiation knows the extension its reflected-file-download guard adds {@code
+ * Content-Disposition: inline;filename=f.txt} to every answer. A name that is in no plugin's
+ * catalogue stays unknown, so an answer that echoes it (a 404 problem) keeps the guard.
  */
 @Configuration(proxyBeanMethods = false)
 public class QualifiedNameExtensions implements WebMvcConfigurer {

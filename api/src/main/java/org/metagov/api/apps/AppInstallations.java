@@ -11,9 +11,10 @@ import org.springframework.stereotype.Repository;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The index from an installed app's installation key (a Slack team, a GitHub installation, a Discord guild) to
- * the one community whose plugin config holds it, so an app-level webhook is routed with one primary-key read.
- * It follows the configs: written in the transaction that stores a config, and removed with the plugin.
+ * The index from an installed app's installation key (a Slack team, a GitHub installation, a
+ * Discord guild) to the one community whose plugin config holds it, so an app-level webhook is
+ * routed with one primary-key read. It follows the configs: written in the transaction that stores
+ * a config, and removed with the plugin.
  */
 @Repository
 public class AppInstallations {
@@ -30,16 +31,18 @@ public class AppInstallations {
     if (installationKey == null || installationKey.isBlank()) {
       return Optional.empty();
     }
-    return jdbc.sql("select community_slug from app_installation where plugin_name = ? and installation_key = ?")
+    return jdbc.sql(
+            "select community_slug from app_installation where plugin_name = ? and installation_key = ?")
         .params(plugin, installationKey)
         .query(String.class)
         .optional();
   }
 
   /**
-   * Points the config's installation key at the community, inside the caller's transaction (after the config
-   * row was written). An installation that another community holds is refused with 409: one workspace governs
-   * one community, as in the original gateway; uninstalling it there frees it.
+   * Points the config's installation key at the community, inside the caller's transaction (after
+   * the config row was written). An installation that another community holds is refused with 409:
+   * one workspace governs one community, as in the original gateway; uninstalling it there frees
+   * it.
    */
   public void follow(String community, String pluginName, JsonNode config) {
     Plugin plugin = registry.find(pluginName).orElse(null);
@@ -48,14 +51,16 @@ public class AppInstallations {
       return;
     }
     String key = config.path(app.installationKeyField()).asString(null);
-    jdbc.sql("delete from app_installation where community_slug = ? and plugin_name = ? and installation_key is distinct from ?")
+    jdbc.sql(
+            "delete from app_installation where community_slug = ? and plugin_name = ? and installation_key is distinct from ?")
         .params(community, pluginName, key)
         .update();
     if (key == null || key.isBlank()) {
       return;
     }
     try {
-      jdbc.sql("""
+      jdbc.sql(
+              """
               insert into app_installation (plugin_name, installation_key, community_slug) values (?, ?, ?)
               on conflict (plugin_name, installation_key) do nothing
               """)
@@ -71,7 +76,12 @@ public class AppInstallations {
   }
 
   private static ApiException installedElsewhere(String plugin, String key) {
-    return ApiException.conflict("installation_in_use", "The " + plugin + " installation " + key
-        + " already belongs to another community; uninstall it there first. Nothing was changed.");
+    return ApiException.conflict(
+        "installation_in_use",
+        "The "
+            + plugin
+            + " installation "
+            + key
+            + " already belongs to another community; uninstall it there first. Nothing was changed.");
   }
 }

@@ -8,9 +8,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * The OAuth install flow of installed apps.
  *
- * @param redirectUris where the flow may send the browser back to when it ends: the Driver's {@code redirect_uri}
- *     must start with one of these (scheme, host and port equal, path a prefix). Empty refuses every install.
+ * @param redirectUris where the flow may send the browser back to when it ends: the Driver's {@code
+ *     redirect_uri} must start with one of these (scheme, host and port equal, path a prefix).
+ *     Empty refuses every install.
  * @param stateTtl how long an install may take between authorize and callback
  */
 @ConfigurationProperties("metagov.install")
-public record InstallProperties(@DefaultValue List<String> redirectUris, @DefaultValue("10m") Duration stateTtl) {}
+public record InstallProperties(
+    @DefaultValue List<String> redirectUris, @DefaultValue("10m") Duration stateTtl) {}

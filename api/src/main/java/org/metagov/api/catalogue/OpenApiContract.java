@@ -22,8 +22,8 @@ import java.util.List;
 import org.metagov.activities.json.Json;
 import org.metagov.api.security.DriverAuthenticationFilter;
 import org.springdoc.core.customizers.OpenApiCustomizer;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springdoc.core.utils.SpringDocUtils;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
@@ -31,22 +31,26 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The parts of the OpenAPI document that every operation shares, and the rules that hold for every operation
- * whichever controller or plugin it comes from: every failure answers the {@code Problem} schema, an operation
- * that needs a Driver token declares the bearer scheme and its 401, an operation with a body documents the 400,
- * 413 and 415 every body can get, and the examples of {@code openapi/examples.json} (keyed by operationId,
- * taken from the Driver tutorial's flows) are attached. OpenApiDocumentTest checks the rules on the live
- * document, so an endpoint added later that breaks one fails the build.
+ * The parts of the OpenAPI document that every operation shares, and the rules that hold for every
+ * operation whichever controller or plugin it comes from: every failure answers the {@code Problem}
+ * schema, an operation that needs a Driver token declares the bearer scheme and its 401, an
+ * operation with a body documents the 400, 413 and 415 every body can get, and the examples of
+ * {@code openapi/examples.json} (keyed by operationId, taken from the Driver tutorial's flows) are
+ * attached. OpenApiDocumentTest checks the rules on the live document, so an endpoint added later
+ * that breaks one fails the build.
  */
 @Configuration(proxyBeanMethods = false)
 public class OpenApiContract {
 
-  public static final String PROBLEM_JSON = org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE;
+  public static final String PROBLEM_JSON =
+      org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE;
   public static final String DRIVER_TOKEN = "driverToken";
-  private static final String APPLICATION_JSON = org.springframework.http.MediaType.APPLICATION_JSON_VALUE;
+  private static final String APPLICATION_JSON =
+      org.springframework.http.MediaType.APPLICATION_JSON_VALUE;
 
   /** Problem answers shared by operations, for {@code @ApiResponse(ref = ...)}. */
   public static final String BAD_REQUEST = "#/components/responses/BadRequest";
+
   public static final String UNAUTHORIZED = "#/components/responses/Unauthorized";
   public static final String FORBIDDEN = "#/components/responses/Forbidden";
   public static final String NOT_FOUND = "#/components/responses/NotFound";
@@ -59,6 +63,7 @@ public class OpenApiContract {
 
   /** The tags of the API's areas; plugin operations also carry their plugin's name as a tag. */
   public static final String COMMUNITIES = "communities";
+
   public static final String CATALOGUE = "catalogue";
   public static final String ACTIONS = "actions";
   public static final String PROCESSES = "processes";
@@ -67,7 +72,8 @@ public class OpenApiContract {
   public static final String APPS = "apps";
   public static final String IDENTITY = "identity";
 
-  private static final String PROBLEM_SCHEMA = """
+  private static final String PROBLEM_SCHEMA =
+      """
       {"type": "object", "description": "An RFC 9457 problem document.",
        "required": ["type", "title", "status", "detail", "code"],
        "properties": {
@@ -81,14 +87,16 @@ public class OpenApiContract {
                     "items": {"$ref": "#/components/schemas/FieldError"}}}}
       """;
 
-  private static final String FIELD_ERROR_SCHEMA = """
+  private static final String FIELD_ERROR_SCHEMA =
+      """
       {"type": "object", "required": ["path", "message"],
        "properties": {
          "path": {"type": "string", "description": "Where the failing value is, such as parameters.low or header.X-Metagov-Community."},
          "message": {"type": "string", "description": "What is wrong with it."}}}
       """;
 
-  private static final String PROCESS_RECORD_SCHEMA = """
+  private static final String PROCESS_RECORD_SCHEMA =
+      """
       {"type": "object", "required": ["id", "name", "community", "status"],
        "properties": {
          "id": {"type": "integer", "format": "int64"},
@@ -102,10 +110,14 @@ public class OpenApiContract {
       """;
 
   static {
-    // Jackson trees are JSON values the plugins' schemas describe, not Java objects with properties; Spring's
-    // HttpHeaders parameter is how webhook receivers read the platform's headers, not a request parameter.
-    // A record component typed ObjectNode still breaks its record's schema (springdoc's polymorphism check
-    // inspects ObjectNode as a bean before this replacement applies), so views declare such fields as JsonNode.
+    // Jackson trees are JSON values the plugins' schemas describe, not Java objects with
+    // properties; Spring's
+    // HttpHeaders parameter is how webhook receivers read the platform's headers, not a request
+    // parameter.
+    // A record component typed ObjectNode still breaks its record's schema (springdoc's
+    // polymorphism check
+    // inspects ObjectNode as a bean before this replacement applies), so views declare such fields
+    // as JsonNode.
     SpringDocUtils.getConfig()
         .replaceWithSchema(JsonNode.class, anyObject())
         .replaceWithSchema(ObjectNode.class, anyObject())
@@ -118,53 +130,104 @@ public class OpenApiContract {
 
   @Bean
   OpenAPI metagovOpenApi() {
-    Components components = new Components()
-        .addSchemas("Problem", schema(Json.parse(PROBLEM_SCHEMA)))
-        .addSchemas("FieldError", schema(Json.parse(FIELD_ERROR_SCHEMA)))
-        .addSchemas("ProcessRecord", schema(processRecord(Json.parse("{\"type\": \"object\", \"additionalProperties\": true}"))))
-        .addSecuritySchemes(DRIVER_TOKEN, new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer")
-            .description("A Driver token (DRIVER_API_TOKENS), sent as Authorization: Bearer <token>. Needed only when the"
-                + " deployment configures Driver tokens; a token may be limited to some communities."))
-        .addResponses("BadRequest", problem("The request is invalid (a field, parameter or header); nothing was changed."))
-        .addResponses("Unauthorized", problem("No Driver token, or one that is not valid.")
-            .addHeaderObject("WWW-Authenticate", new Header().description("Bearer realm=\"metagov\"").schema(string())))
-        .addResponses("Forbidden", problem("The Driver token is not allowed this community."))
-        .addResponses("NotFound", problem("There is no such community, plugin, action, process or delivery."))
-        .addResponses("Conflict", problem("The request conflicts with the current state; nothing was changed."))
-        .addResponses("PayloadTooLarge", problem("The body is larger than MAX_BODY_SIZE."))
-        .addResponses("UnsupportedMediaType", problem("The body is not application/json."))
-        .addResponses("BadGateway", problem("The platform answered with an error."))
-        .addResponses("Unavailable", problem("The database, Temporal or the platform (rate limit) is unavailable for now;"
-            + " nothing was changed. Retry later.")
-            .addHeaderObject("Retry-After", new Header().description("Seconds to wait, when the platform said so.").schema(integer())))
-        .addResponses("GatewayTimeout", problem("The platform did not answer in time."));
+    Components components =
+        new Components()
+            .addSchemas("Problem", schema(Json.parse(PROBLEM_SCHEMA)))
+            .addSchemas("FieldError", schema(Json.parse(FIELD_ERROR_SCHEMA)))
+            .addSchemas(
+                "ProcessRecord",
+                schema(
+                    processRecord(
+                        Json.parse("{\"type\": \"object\", \"additionalProperties\": true}"))))
+            .addSecuritySchemes(
+                DRIVER_TOKEN,
+                new SecurityScheme()
+                    .type(SecurityScheme.Type.HTTP)
+                    .scheme("bearer")
+                    .description(
+                        "A Driver token (DRIVER_API_TOKENS), sent as Authorization: Bearer <token>. Needed only when the"
+                            + " deployment configures Driver tokens; a token may be limited to some communities."))
+            .addResponses(
+                "BadRequest",
+                problem(
+                    "The request is invalid (a field, parameter or header); nothing was changed."))
+            .addResponses(
+                "Unauthorized",
+                problem("No Driver token, or one that is not valid.")
+                    .addHeaderObject(
+                        "WWW-Authenticate",
+                        new Header().description("Bearer realm=\"metagov\"").schema(string())))
+            .addResponses("Forbidden", problem("The Driver token is not allowed this community."))
+            .addResponses(
+                "NotFound",
+                problem("There is no such community, plugin, action, process or delivery."))
+            .addResponses(
+                "Conflict",
+                problem("The request conflicts with the current state; nothing was changed."))
+            .addResponses("PayloadTooLarge", problem("The body is larger than MAX_BODY_SIZE."))
+            .addResponses("UnsupportedMediaType", problem("The body is not application/json."))
+            .addResponses("BadGateway", problem("The platform answered with an error."))
+            .addResponses(
+                "Unavailable",
+                problem(
+                        "The database, Temporal or the platform (rate limit) is unavailable for now;"
+                            + " nothing was changed. Retry later.")
+                    .addHeaderObject(
+                        "Retry-After",
+                        new Header()
+                            .description("Seconds to wait, when the platform said so.")
+                            .schema(integer())))
+            .addResponses("GatewayTimeout", problem("The platform did not answer in time."));
     return new OpenAPI()
-        .info(new Info().title("Metagov on Temporal").version("0.1.0").description(
-            "The Metagov Driver API: communities and their plugins, actions, durable governance processes, webhooks."))
+        .info(
+            new Info()
+                .title("Metagov on Temporal")
+                .version("0.1.0")
+                .description(
+                    "The Metagov Driver API: communities and their plugins, actions, durable governance processes, webhooks."))
         .servers(List.of(new Server().url("/").description("This service")))
         .components(components)
-        .tags(List.of(
-            new Tag().name(COMMUNITIES).description("Communities and the plugins they enable."),
-            new Tag().name(CATALOGUE).description("What each plugin offers: config schema, actions, processes, events."),
-            new Tag().name(ACTIONS).description("Synchronous platform calls, one operation per plugin action."),
-            new Tag().name(PROCESSES).description("Durable governance processes, one set of operations per process type."),
-            new Tag().name(DELIVERIES).description("Callbacks and events sent to the Driver, and dead letters."),
-            new Tag().name(WEBHOOKS).description("Where platforms send their webhooks."),
-            new Tag().name(APPS).description("Installing platform apps into a community (OAuth)."),
-            new Tag().name(IDENTITY).description("A community's Metagov ids and the platform accounts linked to them.")));
+        .tags(
+            List.of(
+                new Tag().name(COMMUNITIES).description("Communities and the plugins they enable."),
+                new Tag()
+                    .name(CATALOGUE)
+                    .description(
+                        "What each plugin offers: config schema, actions, processes, events."),
+                new Tag()
+                    .name(ACTIONS)
+                    .description("Synchronous platform calls, one operation per plugin action."),
+                new Tag()
+                    .name(PROCESSES)
+                    .description(
+                        "Durable governance processes, one set of operations per process type."),
+                new Tag()
+                    .name(DELIVERIES)
+                    .description("Callbacks and events sent to the Driver, and dead letters."),
+                new Tag().name(WEBHOOKS).description("Where platforms send their webhooks."),
+                new Tag()
+                    .name(APPS)
+                    .description("Installing platform apps into a community (OAuth)."),
+                new Tag()
+                    .name(IDENTITY)
+                    .description(
+                        "A community's Metagov ids and the platform accounts linked to them.")));
   }
 
   /**
-   * Operations that a bean adds to the document beside the controllers' own, such as the plugins' per-action
-   * operations. Add them this way rather than as another springdoc customizer: springdoc runs its customizers in
-   * no particular order, and the contract's rules must see every operation.
+   * Operations that a bean adds to the document beside the controllers' own, such as the plugins'
+   * per-action operations. Add them this way rather than as another springdoc customizer: springdoc
+   * runs its customizers in no particular order, and the contract's rules must see every operation.
    */
   @FunctionalInterface
   public interface Operations {
     void addTo(OpenAPI openApi);
   }
 
-  /** The one customizer: adds the other beans' operations, then applies the rules to every operation. */
+  /**
+   * The one customizer: adds the other beans' operations, then applies the rules to every
+   * operation.
+   */
   @Bean
   OpenApiCustomizer contract(ObjectProvider<Operations> operations) {
     JsonNode examples = readExamples();
@@ -175,50 +238,88 @@ public class OpenApiContract {
   }
 
   private static void applyRules(OpenAPI openApi, JsonNode examples) {
-    openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
-      ApiResponses responses = operation.getResponses();
-      if (!DriverAuthenticationFilter.isOpen(path)) {
-        operation.setSecurity(List.of(new SecurityRequirement().addList(DRIVER_TOKEN)));
-        responses.putIfAbsent("401", ref(UNAUTHORIZED));
-      }
-      if (operation.getRequestBody() != null) {
-        responses.putIfAbsent("400", ref(BAD_REQUEST));
-        responses.putIfAbsent("413", ref(PAYLOAD_TOO_LARGE));
-        // A body read as JSON refuses other media types; webhook receivers take the platform's bytes as they come.
-        if (operation.getRequestBody().getContent() != null
-            && operation.getRequestBody().getContent().keySet().equals(java.util.Set.of(APPLICATION_JSON))) {
-          responses.putIfAbsent("415", ref(UNSUPPORTED_MEDIA_TYPE));
-        }
-      }
-      responses.putIfAbsent("503", ref(UNAVAILABLE));
-      // springdoc gives every answer the method's return type; a redirect and a 204 have no body.
-      responses.forEach((status, response) -> {
-        if (status.equals("204") || status.startsWith("3")) {
-          response.setContent(null);
-        }
-      });
-      String id = String.valueOf(operation.getOperationId());
-      // springdoc names the operations of a method mapped to several paths id, id_1, id_2, ...; a public action
-      // takes and answers what the same action does at its internal path.
-      String key = id.replaceFirst("_\\d+$", "")
-          .replaceFirst("^" + java.util.regex.Pattern.quote(PluginOpenApi.PUBLIC_ACTION_PREFIX), PluginOpenApi.ACTION_PREFIX);
-      JsonNode example = examples.has(id) ? examples.get(id) : examples.path(key);
-      attachExamples(operation, example);
-    }));
+    openApi
+        .getPaths()
+        .forEach(
+            (path, item) ->
+                item.readOperationsMap()
+                    .forEach(
+                        (method, operation) -> {
+                          ApiResponses responses = operation.getResponses();
+                          if (!DriverAuthenticationFilter.isOpen(path)) {
+                            operation.setSecurity(
+                                List.of(new SecurityRequirement().addList(DRIVER_TOKEN)));
+                            responses.putIfAbsent("401", ref(UNAUTHORIZED));
+                          }
+                          if (operation.getRequestBody() != null) {
+                            responses.putIfAbsent("400", ref(BAD_REQUEST));
+                            responses.putIfAbsent("413", ref(PAYLOAD_TOO_LARGE));
+                            // A body read as JSON refuses other media types; webhook receivers take
+                            // the platform's bytes as they come.
+                            if (operation.getRequestBody().getContent() != null
+                                && operation
+                                    .getRequestBody()
+                                    .getContent()
+                                    .keySet()
+                                    .equals(java.util.Set.of(APPLICATION_JSON))) {
+                              responses.putIfAbsent("415", ref(UNSUPPORTED_MEDIA_TYPE));
+                            }
+                          }
+                          responses.putIfAbsent("503", ref(UNAVAILABLE));
+                          // springdoc gives every answer the method's return type; a redirect and a
+                          // 204 have no body.
+                          responses.forEach(
+                              (status, response) -> {
+                                if (status.equals("204") || status.startsWith("3")) {
+                                  response.setContent(null);
+                                }
+                              });
+                          String id = String.valueOf(operation.getOperationId());
+                          // springdoc names the operations of a method mapped to several paths id,
+                          // id_1, id_2, ...; a public action
+                          // takes and answers what the same action does at its internal path.
+                          String key =
+                              id.replaceFirst("_\\d+$", "")
+                                  .replaceFirst(
+                                      "^"
+                                          + java.util.regex.Pattern.quote(
+                                              PluginOpenApi.PUBLIC_ACTION_PREFIX),
+                                      PluginOpenApi.ACTION_PREFIX);
+                          JsonNode example =
+                              examples.has(id) ? examples.get(id) : examples.path(key);
+                          attachExamples(operation, example);
+                        }));
   }
 
   private static void attachExamples(Operation operation, JsonNode examples) {
-    if (examples.has("request") && operation.getRequestBody() != null && operation.getRequestBody().getContent() != null) {
-      operation.getRequestBody().getContent().values().forEach(media -> media.setExample(value(examples.get("request"))));
+    if (examples.has("request")
+        && operation.getRequestBody() != null
+        && operation.getRequestBody().getContent() != null) {
+      operation
+          .getRequestBody()
+          .getContent()
+          .values()
+          .forEach(media -> media.setExample(value(examples.get("request"))));
     }
-    examples.path("responses").properties().forEach(entry -> {
-      ApiResponse response = operation.getResponses().get(entry.getKey());
-      if (response == null || response.getContent() == null) {
-        throw new IllegalStateException("openapi/examples.json has an example for " + operation.getOperationId() + " "
-            + entry.getKey() + ", which the operation does not answer with a body");
-      }
-      response.getContent().values().forEach(media -> media.setExample(value(entry.getValue())));
-    });
+    examples
+        .path("responses")
+        .properties()
+        .forEach(
+            entry -> {
+              ApiResponse response = operation.getResponses().get(entry.getKey());
+              if (response == null || response.getContent() == null) {
+                throw new IllegalStateException(
+                    "openapi/examples.json has an example for "
+                        + operation.getOperationId()
+                        + " "
+                        + entry.getKey()
+                        + ", which the operation does not answer with a body");
+              }
+              response
+                  .getContent()
+                  .values()
+                  .forEach(media -> media.setExample(value(entry.getValue())));
+            });
   }
 
   private static JsonNode readExamples() {
@@ -229,7 +330,10 @@ public class OpenApiContract {
     }
   }
 
-  /** A JSON value as the plain Java value (maps, lists, strings, numbers) the OpenAPI model serializes. */
+  /**
+   * A JSON value as the plain Java value (maps, lists, strings, numbers) the OpenAPI model
+   * serializes.
+   */
   static Object value(JsonNode json) {
     return Json.MAPPER.convertValue(json, Object.class);
   }
@@ -239,23 +343,31 @@ public class OpenApiContract {
   }
 
   private static ApiResponse problem(String description) {
-    return new ApiResponse().description(description).content(new Content().addMediaType(PROBLEM_JSON,
-        new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));
+    return new ApiResponse()
+        .description(description)
+        .content(
+            new Content()
+                .addMediaType(
+                    PROBLEM_JSON,
+                    new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));
   }
 
   /** The record of a process, with {@code outcome} as the given process type's outcome schema. */
   static JsonNode processRecord(JsonNode outcomeSchema) {
-    ObjectNode record = (ObjectNode) Json.parse(PROCESS_RECORD_SCHEMA.formatted(
-        Json.write(org.metagov.workflows.process.ProcessStatus.values())));
+    ObjectNode record =
+        (ObjectNode)
+            Json.parse(
+                PROCESS_RECORD_SCHEMA.formatted(
+                    Json.write(org.metagov.workflows.process.ProcessStatus.values())));
     ((ObjectNode) record.get("properties")).set("outcome", outcomeSchema);
     return record;
   }
 
   /**
-   * The schema with every union of several types written so that client generators understand it: a union of
-   * scalar types ({@code "type": ["string", "integer"]}) as a oneOf of one type each, which means the same; a
-   * union with an array or object type as any JSON value (generators cannot deserialize such a oneOf), its
-   * description saying what it takes. A lone type with null stays.
+   * The schema with every union of several types written so that client generators understand it: a
+   * union of scalar types ({@code "type": ["string", "integer"]}) as a oneOf of one type each,
+   * which means the same; a union with an array or object type as any JSON value (generators cannot
+   * deserialize such a oneOf), its description saying what it takes. A lone type with null stays.
    */
   static JsonNode withoutTypeUnions(JsonNode schema) {
     if (schema.isArray()) {
@@ -267,7 +379,9 @@ public class OpenApiContract {
       return schema;
     }
     ObjectNode copy = Json.object();
-    schema.properties().forEach(entry -> copy.set(entry.getKey(), withoutTypeUnions(entry.getValue())));
+    schema
+        .properties()
+        .forEach(entry -> copy.set(entry.getKey(), withoutTypeUnions(entry.getValue())));
     JsonNode type = schema.get("type");
     if (type != null && type.isArray() && type.size() > 1) {
       long nonNull = 0;

@@ -11,7 +11,10 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Serves Redoc from the webjar in this jar (no CDN), reading the same OpenAPI document as Swagger UI. */
+/**
+ * Serves Redoc from the webjar in this jar (no CDN), reading the same OpenAPI document as Swagger
+ * UI.
+ */
 @Hidden
 @RestController
 public class RedocController {
@@ -19,17 +22,21 @@ public class RedocController {
   private final String page;
 
   public RedocController() throws IOException {
-    Resource[] scripts = new PathMatchingResourcePatternResolver()
-        .getResources("classpath*:META-INF/resources/webjars/redoc/*/redoc.standalone.js");
+    Resource[] scripts =
+        new PathMatchingResourcePatternResolver()
+            .getResources("classpath*:META-INF/resources/webjars/redoc/*/redoc.standalone.js");
     if (scripts.length == 0) {
       throw new IllegalStateException("the Redoc webjar is missing from the classpath");
     }
     String url = scripts[0].getURL().toString();
-    // The path after the LAST META-INF/resources: the jar's own location can contain /webjars/redoc/ too
+    // The path after the LAST META-INF/resources: the jar's own location can contain
+    // /webjars/redoc/ too
     // (a Maven repository path such as .m2/repository/org/webjars/redoc/2.5.1/redoc-2.5.1.jar).
     String resources = "/META-INF/resources";
-    String script = url.substring(url.lastIndexOf(resources + "/webjars/redoc/") + resources.length());
-    this.page = """
+    String script =
+        url.substring(url.lastIndexOf(resources + "/webjars/redoc/") + resources.length());
+    this.page =
+        """
         <!DOCTYPE html>
         <html>
           <head>
@@ -42,7 +49,8 @@ public class RedocController {
             <script src="%s"></script>
           </body>
         </html>
-        """.formatted(script);
+        """
+            .formatted(script);
   }
 
   /** The root leads to the API documentation, as the gateway's did. */
@@ -52,7 +60,9 @@ public class RedocController {
     return ResponseEntity.status(HttpStatus.FOUND).location(URI.create("/redoc")).build();
   }
 
-  @GetMapping(path = {"/redoc", "/redoc/"}, produces = MediaType.TEXT_HTML_VALUE)
+  @GetMapping(
+      path = {"/redoc", "/redoc/"},
+      produces = MediaType.TEXT_HTML_VALUE)
   public String redoc() {
     return page;
   }

@@ -9,10 +9,11 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * An example value built from a plugin's JSON Schema, for the operations whose tutorial example is not in
- * openapi/examples.json: the schema's own example, default, const or first enum value where it gives one,
- * otherwise a value of its type within its bounds. Objects carry their required properties and those with
- * a default. OpenApiDocumentTest validates every example against its schema.
+ * An example value built from a plugin's JSON Schema, for the operations whose tutorial example is
+ * not in openapi/examples.json: the schema's own example, default, const or first enum value where
+ * it gives one, otherwise a value of its type within its bounds. Objects carry their required
+ * properties and those with a default. OpenApiDocumentTest validates every example against its
+ * schema.
  */
 final class SchemaExamples {
 
@@ -46,7 +47,8 @@ final class SchemaExamples {
       case "object" -> object(schema);
       case "array" -> array(schema);
       case "string" -> string(schema);
-      case "integer" -> NODES.numberNode(Math.max(1, (long) Math.ceil(schema.path("minimum").asDouble(1))));
+      case "integer" ->
+          NODES.numberNode(Math.max(1, (long) Math.ceil(schema.path("minimum").asDouble(1))));
       case "number" -> NODES.numberNode(Math.max(1.0, schema.path("minimum").asDouble(1)));
       case "boolean" -> NODES.booleanNode(true);
       case "null" -> NODES.nullNode();
@@ -74,16 +76,23 @@ final class SchemaExamples {
     ObjectNode example = Json.object();
     Set<String> required = new HashSet<>();
     schema.path("required").forEach(name -> required.add(name.asString()));
-    // An object that needs one of several sets of properties (oneOf/anyOf of "required" lists) gets the first set.
+    // An object that needs one of several sets of properties (oneOf/anyOf of "required" lists) gets
+    // the first set.
     for (String choice : new String[] {"oneOf", "anyOf"}) {
       schema.path(choice).path(0).path("required").forEach(name -> required.add(name.asString()));
     }
-    schema.path("allOf").forEach(part -> part.path("required").forEach(name -> required.add(name.asString())));
-    schema.path("properties").properties().forEach(property -> {
-      if (required.contains(property.getKey()) || property.getValue().has("default")) {
-        example.set(property.getKey(), of(property.getValue()));
-      }
-    });
+    schema
+        .path("allOf")
+        .forEach(part -> part.path("required").forEach(name -> required.add(name.asString())));
+    schema
+        .path("properties")
+        .properties()
+        .forEach(
+            property -> {
+              if (required.contains(property.getKey()) || property.getValue().has("default")) {
+                example.set(property.getKey(), of(property.getValue()));
+              }
+            });
     return example;
   }
 
@@ -92,20 +101,25 @@ final class SchemaExamples {
     int count = Math.max(1, schema.path("minItems").asInt(1));
     for (int i = 0; i < count; i++) {
       JsonNode item = of(schema.path("items"));
-      example.add(item.isString() && schema.path("uniqueItems").asBoolean(false) ? NODES.stringNode(item.asString() + (i + 1)) : item);
+      example.add(
+          item.isString() && schema.path("uniqueItems").asBoolean(false)
+              ? NODES.stringNode(item.asString() + (i + 1))
+              : item);
     }
     return example;
   }
 
   private static JsonNode string(JsonNode schema) {
-    String value = switch (schema.path("format").asString("")) {
-      case "uri", "url" -> "https://example.org";
-      case "date" -> "2030-01-01";
-      case "date-time" -> "2030-01-01T00:00:00Z";
-      case "email" -> "someone@example.org";
-      default -> "text";
-    };
+    String value =
+        switch (schema.path("format").asString("")) {
+          case "uri", "url" -> "https://example.org";
+          case "date" -> "2030-01-01";
+          case "date-time" -> "2030-01-01T00:00:00Z";
+          case "email" -> "someone@example.org";
+          default -> "text";
+        };
     int min = schema.path("minLength").asInt(0);
-    return NODES.stringNode(value.length() >= min ? value : value + "x".repeat(min - value.length()));
+    return NODES.stringNode(
+        value.length() >= min ? value : value + "x".repeat(min - value.length()));
   }
 }

@@ -18,17 +18,19 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Temporal's codec server protocol, for the Temporal UI and CLI: {@code POST /codec/decode} and
- * {@code POST /codec/encode} take and return {@code {"payloads": [...]}}, Temporal's {@code Payloads} in
- * protobuf JSON (metadata values and data in base64), run through {@link PayloadEncryptionCodec}. Only
- * operators get through ({@link OperatorTokens#require}). The {@code X-Namespace}
- * header the UI sends is accepted and not needed: the service has one namespace and one key ring.
+ * {@code POST /codec/encode} take and return {@code {"payloads": [...]}}, Temporal's {@code
+ * Payloads} in protobuf JSON (metadata values and data in base64), run through {@link
+ * PayloadEncryptionCodec}. Only operators get through ({@link OperatorTokens#require}). The {@code
+ * X-Namespace} header the UI sends is accepted and not needed: the service has one namespace and
+ * one key ring.
  */
 @Hidden
 @RestController
 public class CodecController {
 
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
-  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+  private static final JsonFormat.Printer PRINTER =
+      JsonFormat.printer().omittingInsignificantWhitespace();
 
   private final PayloadEncryptionCodec codec;
   private final OperatorTokens tokens;
@@ -39,16 +41,25 @@ public class CodecController {
   }
 
   @PostMapping(path = "/codec/encode", produces = MediaType.APPLICATION_JSON_VALUE)
-  public String encode(@RequestBody(required = false) String body, HttpServletRequest request, HttpServletResponse response) {
+  public String encode(
+      @RequestBody(required = false) String body,
+      HttpServletRequest request,
+      HttpServletResponse response) {
     return apply(body, codec::encode, request, response);
   }
 
   @PostMapping(path = "/codec/decode", produces = MediaType.APPLICATION_JSON_VALUE)
-  public String decode(@RequestBody(required = false) String body, HttpServletRequest request, HttpServletResponse response) {
+  public String decode(
+      @RequestBody(required = false) String body,
+      HttpServletRequest request,
+      HttpServletResponse response) {
     return apply(body, codec::decode, request, response);
   }
 
-  private String apply(String body, UnaryOperator<List<Payload>> operation, HttpServletRequest request,
+  private String apply(
+      String body,
+      UnaryOperator<List<Payload>> operation,
+      HttpServletRequest request,
       HttpServletResponse response) {
     tokens.require(request, response);
     Payloads.Builder payloads = Payloads.newBuilder();
@@ -67,14 +78,18 @@ public class CodecController {
       throw ApiException.badRequest("payload_not_decodable", e.getMessage());
     }
     try {
-      return result.isEmpty() ? "{\"payloads\":[]}" : PRINTER.print(Payloads.newBuilder().addAllPayloads(result));
+      return result.isEmpty()
+          ? "{\"payloads\":[]}"
+          : PRINTER.print(Payloads.newBuilder().addAllPayloads(result));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("Payloads cannot be written as JSON", e);
     }
   }
 
   private static ApiException malformedPayloads() {
-    return ApiException.badRequest("malformed_payloads", "The body must be Temporal Payloads in protobuf JSON: "
-        + "{\"payloads\": [{\"metadata\": {\"encoding\": \"<base64>\"}, \"data\": \"<base64>\"}]}.");
+    return ApiException.badRequest(
+        "malformed_payloads",
+        "The body must be Temporal Payloads in protobuf JSON: "
+            + "{\"payloads\": [{\"metadata\": {\"encoding\": \"<base64>\"}, \"data\": \"<base64>\"}]}.");
   }
 }

@@ -9,8 +9,8 @@ import org.springframework.context.annotation.Configuration;
 public class PayloadEncryptionConfiguration {
 
   /**
-   * The client's and the workers' data converter (the starter picks this bean for both): every payload is
-   * encrypted before it reaches Temporal.
+   * The client's and the workers' data converter (the starter picks this bean for both): every
+   * payload is encrypted before it reaches Temporal.
    */
   @Bean
   DataConverter mainDataConverter(PayloadEncryptionCodec codec) {

@@ -44,61 +44,97 @@ public class CommunityController {
   /** The webhook receivers of a community, one per enabled plugin. */
   public record Hooks(List<String> hooks) {}
 
-  @Operation(operationId = "putCommunity", summary = "Create or replace a community and its plugins",
-      requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
-          content = @Content(schema = @Schema(implementation = CommunityView.class))),
+  @Operation(
+      operationId = "putCommunity",
+      summary = "Create or replace a community and its plugins",
+      requestBody =
+          @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
+              content = @Content(schema = @Schema(implementation = CommunityView.class))),
       responses = {
-          @ApiResponse(responseCode = "201", description = "The community was created."),
-          @ApiResponse(responseCode = "200", description = "The community was replaced."),
-          @ApiResponse(responseCode = "400", ref = BAD_REQUEST),
-          @ApiResponse(responseCode = "409", ref = CONFLICT, description = "A plugin it drops has open processes.")})
+        @ApiResponse(responseCode = "201", description = "The community was created."),
+        @ApiResponse(responseCode = "200", description = "The community was replaced."),
+        @ApiResponse(responseCode = "400", ref = BAD_REQUEST),
+        @ApiResponse(
+            responseCode = "409",
+            ref = CONFLICT,
+            description = "A plugin it drops has open processes.")
+      })
   @PutMapping(path = "/{slug}", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<CommunityView> put(@PathVariable String slug, @RequestBody JsonNode body) {
     Saved saved = communities.put(slug, body);
-    return ResponseEntity.status(saved.created() ? HttpStatus.CREATED : HttpStatus.OK).body(saved.community());
+    return ResponseEntity.status(saved.created() ? HttpStatus.CREATED : HttpStatus.OK)
+        .body(saved.community());
   }
 
-  @Operation(operationId = "createCommunity", summary = "Create a community under a slug the service chooses",
-      requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
-          content = @Content(schema = @Schema(implementation = CommunityView.class))),
+  @Operation(
+      operationId = "createCommunity",
+      summary = "Create a community under a slug the service chooses",
+      requestBody =
+          @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              required = true,
+              content = @Content(schema = @Schema(implementation = CommunityView.class))),
       responses = {
-          @ApiResponse(responseCode = "201", description = "The community was created; Location names it.",
-              headers = @Header(name = "Location", required = true, description = "/api/internal/community/{slug}",
-                  schema = @Schema(type = "string"))),
-          @ApiResponse(responseCode = "400", ref = BAD_REQUEST),
-          @ApiResponse(responseCode = "403", ref = FORBIDDEN),
-          @ApiResponse(responseCode = "409", ref = CONFLICT)})
+        @ApiResponse(
+            responseCode = "201",
+            description = "The community was created; Location names it.",
+            headers =
+                @Header(
+                    name = "Location",
+                    required = true,
+                    description = "/api/internal/community/{slug}",
+                    schema = @Schema(type = "string"))),
+        @ApiResponse(responseCode = "400", ref = BAD_REQUEST),
+        @ApiResponse(responseCode = "403", ref = FORBIDDEN),
+        @ApiResponse(responseCode = "409", ref = CONFLICT)
+      })
   @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<CommunityView> create(@RequestBody JsonNode body) {
     CommunityView community = communities.create(body);
-    return ResponseEntity.created(URI.create("/api/internal/community/" + community.name())).body(community);
+    return ResponseEntity.created(URI.create("/api/internal/community/" + community.name()))
+        .body(community);
   }
 
-  @Operation(operationId = "getCommunity", summary = "Read a community and its plugins (secrets read as ********)",
+  @Operation(
+      operationId = "getCommunity",
+      summary = "Read a community and its plugins (secrets read as ********)",
       responses = {
-          @ApiResponse(responseCode = "200", description = "The community."),
-          @ApiResponse(responseCode = "404", ref = NOT_FOUND)})
+        @ApiResponse(responseCode = "200", description = "The community."),
+        @ApiResponse(responseCode = "404", ref = NOT_FOUND)
+      })
   @GetMapping("/{slug}")
   public CommunityView get(@PathVariable String slug) {
     return communities.get(slug);
   }
 
-  @Operation(operationId = "deleteCommunity", summary = "Delete a community",
+  @Operation(
+      operationId = "deleteCommunity",
+      summary = "Delete a community",
       responses = {
-          @ApiResponse(responseCode = "204", description = "The community was deleted."),
-          @ApiResponse(responseCode = "404", ref = NOT_FOUND),
-          @ApiResponse(responseCode = "409", ref = CONFLICT, description = "The community has open processes.")})
-  // The answer has no body, so a client that accepts only the problem document of a failure is served too.
-  @DeleteMapping(path = "/{slug}", produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
+        @ApiResponse(responseCode = "204", description = "The community was deleted."),
+        @ApiResponse(responseCode = "404", ref = NOT_FOUND),
+        @ApiResponse(
+            responseCode = "409",
+            ref = CONFLICT,
+            description = "The community has open processes.")
+      })
+  // The answer has no body, so a client that accepts only the problem document of a failure is
+  // served too.
+  @DeleteMapping(
+      path = "/{slug}",
+      produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
   public ResponseEntity<Void> delete(@PathVariable String slug) {
     communities.delete(slug);
     return ResponseEntity.noContent().build();
   }
 
-  @Operation(operationId = "getCommunityHooks", summary = "List the community's webhook receivers",
+  @Operation(
+      operationId = "getCommunityHooks",
+      summary = "List the community's webhook receivers",
       responses = {
-          @ApiResponse(responseCode = "200", description = "The receivers' paths."),
-          @ApiResponse(responseCode = "404", ref = NOT_FOUND)})
+        @ApiResponse(responseCode = "200", description = "The receivers' paths."),
+        @ApiResponse(responseCode = "404", ref = NOT_FOUND)
+      })
   @GetMapping("/{slug}/hooks")
   public Hooks hooks(@PathVariable String slug) {
     return new Hooks(communities.hooks(slug));

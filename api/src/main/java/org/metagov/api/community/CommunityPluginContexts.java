@@ -8,7 +8,10 @@ import org.metagov.activities.plugin.PluginState;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
-/** Plugin contexts built from the communities stored in PostgreSQL, as they are at the moment of the call. */
+/**
+ * Plugin contexts built from the communities stored in PostgreSQL, as they are at the moment of the
+ * call.
+ */
 @Component
 public class CommunityPluginContexts implements PluginContexts {
 
@@ -22,7 +25,8 @@ public class CommunityPluginContexts implements PluginContexts {
 
   @Override
   public Optional<PluginContext> find(String community, String plugin) {
-    return repository.find(community)
+    return repository
+        .find(community)
         .flatMap(c -> c.plugin(plugin))
         .map(stored -> context(community, stored));
   }

@@ -26,7 +26,9 @@ public class CommunityRepository {
     this.cipher = cipher;
   }
 
-  /** The secret field names of a plugin's config (none for a plugin that is no longer installed). */
+  /**
+   * The secret field names of a plugin's config (none for a plugin that is no longer installed).
+   */
   private Set<String> secrets(String plugin) {
     return registry.find(plugin).map(p -> Schemas.secretFields(p.configSchema())).orElse(Set.of());
   }
@@ -39,8 +41,8 @@ public class CommunityRepository {
   }
 
   /**
-   * An enabled plugin. Its {@code id} is drawn when the plugin is enabled and kept through reconfigurations; it is
-   * null for a plugin not stored yet.
+   * An enabled plugin. Its {@code id} is drawn when the plugin is enabled and kept through
+   * reconfigurations; it is null for a plugin not stored yet.
    */
   public record StoredPlugin(String name, ObjectNode config, Long id) {
 
@@ -75,8 +77,9 @@ public class CommunityRepository {
   }
 
   /**
-   * Like {@link #find} but holds the community row with a shared lock until the transaction ends: it can
-   * be neither deleted nor {@link #lock locked} for a change meanwhile, while other shared lockers go on.
+   * Like {@link #find} but holds the community row with a shared lock until the transaction ends:
+   * it can be neither deleted nor {@link #lock locked} for a change meanwhile, while other shared
+   * lockers go on.
    */
   public Optional<StoredCommunity> lockShared(String slug) {
     return jdbc.sql("select slug, readable_name from community where slug = ? for share")
@@ -87,7 +90,8 @@ public class CommunityRepository {
 
   /** Whether the plugin is enabled for the community; empty when there is no such community. */
   public Optional<Boolean> pluginEnabled(String slug, String pluginName) {
-    return jdbc.sql("""
+    return jdbc.sql(
+            """
             select exists (select 1 from community_plugin p where p.community_slug = c.slug and p.plugin_name = ?)
             from community c where c.slug = ?
             """)
@@ -97,21 +101,34 @@ public class CommunityRepository {
   }
 
   public boolean exists(String slug) {
-    return jdbc.sql("select count(*) from community where slug = ?").param(slug).query(Long.class).single() > 0;
+    return jdbc.sql("select count(*) from community where slug = ?")
+            .param(slug)
+            .query(Long.class)
+            .single()
+        > 0;
   }
 
   private List<StoredPlugin> plugins(String slug) {
-    return jdbc.sql("select plugin_name, config::text, id from community_plugin where community_slug = ? order by plugin_name")
+    return jdbc.sql(
+            "select plugin_name, config::text, id from community_plugin where community_slug = ? order by plugin_name")
         .param(slug)
-        .query((rs, i) -> new StoredPlugin(rs.getString(1),
-            cipher.open(slug, rs.getString(1), (ObjectNode) Json.parse(rs.getString(2)), secrets(rs.getString(1))),
-            rs.getLong(3)))
+        .query(
+            (rs, i) ->
+                new StoredPlugin(
+                    rs.getString(1),
+                    cipher.open(
+                        slug,
+                        rs.getString(1),
+                        (ObjectNode) Json.parse(rs.getString(2)),
+                        secrets(rs.getString(1))),
+                    rs.getLong(3)))
         .list();
   }
 
   /** Inserts or updates the community row; true when it was created. */
   public boolean upsert(String slug, String readableName) {
-    return jdbc.sql("""
+    return jdbc.sql(
+            """
             insert into community (slug, readable_name) values (?, ?)
             on conflict (slug) do update set readable_name = excluded.readable_name, updated_at = now()
             returning (xmax = 0)
@@ -123,9 +140,11 @@ public class CommunityRepository {
 
   /** Inserts a new community; false when the slug is taken. */
   public boolean insert(String slug, String readableName) {
-    return jdbc.sql("insert into community (slug, readable_name) values (?, ?) on conflict (slug) do nothing")
-        .params(slug, readableName)
-        .update() == 1;
+    return jdbc.sql(
+                "insert into community (slug, readable_name) values (?, ?) on conflict (slug) do nothing")
+            .params(slug, readableName)
+            .update()
+        == 1;
   }
 
   public void replacePlugins(String slug, List<StoredPlugin> plugins) {
@@ -133,17 +152,22 @@ public class CommunityRepository {
     if (keep.isEmpty()) {
       jdbc.sql("delete from community_plugin where community_slug = ?").param(slug).update();
     } else {
-      jdbc.sql("delete from community_plugin where community_slug = :slug and plugin_name not in (:names)")
+      jdbc.sql(
+              "delete from community_plugin where community_slug = :slug and plugin_name not in (:names)")
           .param("slug", slug)
           .param("names", keep)
           .update();
     }
     for (StoredPlugin plugin : plugins) {
-      jdbc.sql("""
+      jdbc.sql(
+              """
               insert into community_plugin (community_slug, plugin_name, config) values (?, ?, ?::jsonb)
               on conflict (community_slug, plugin_name) do update set config = excluded.config, updated_at = now()
               """)
-          .params(slug, plugin.name(), Json.write(cipher.seal(slug, plugin.name(), plugin.config(), secrets(plugin.name()))))
+          .params(
+              slug,
+              plugin.name(),
+              Json.write(cipher.seal(slug, plugin.name(), plugin.config(), secrets(plugin.name()))))
           .update();
     }
   }
@@ -152,20 +176,30 @@ public class CommunityRepository {
   public record SealedConfig(String community, String plugin, ObjectNode config) {}
 
   public List<SealedConfig> sealedConfigs() {
-    return jdbc.sql("select community_slug, plugin_name, config::text from community_plugin order by 1, 2")
-        .query((rs, i) -> new SealedConfig(rs.getString(1), rs.getString(2), (ObjectNode) Json.parse(rs.getString(3))))
+    return jdbc.sql(
+            "select community_slug, plugin_name, config::text from community_plugin order by 1, 2")
+        .query(
+            (rs, i) ->
+                new SealedConfig(
+                    rs.getString(1), rs.getString(2), (ObjectNode) Json.parse(rs.getString(3))))
         .list();
   }
 
-  /** Re-seals one stored config with the current key, if it needs it; true when it was rewritten. */
+  /**
+   * Re-seals one stored config with the current key, if it needs it; true when it was rewritten.
+   */
   public boolean reseal(SealedConfig stored) {
     Set<String> secrets = secrets(stored.plugin());
     if (!cipher.needsResealing(stored.config(), secrets)) {
       return false;
     }
     ObjectNode opened = cipher.open(stored.community(), stored.plugin(), stored.config(), secrets);
-    jdbc.sql("update community_plugin set config = ?::jsonb, updated_at = now() where community_slug = ? and plugin_name = ?")
-        .params(Json.write(cipher.seal(stored.community(), stored.plugin(), opened, secrets)), stored.community(), stored.plugin())
+    jdbc.sql(
+            "update community_plugin set config = ?::jsonb, updated_at = now() where community_slug = ? and plugin_name = ?")
+        .params(
+            Json.write(cipher.seal(stored.community(), stored.plugin(), opened, secrets)),
+            stored.community(),
+            stored.plugin())
         .update();
     return true;
   }
@@ -175,7 +209,8 @@ public class CommunityRepository {
   }
 
   public JsonNode pluginState(String slug, String plugin, String key) {
-    return jdbc.sql("select state -> ? from community_plugin where community_slug = ? and plugin_name = ?")
+    return jdbc.sql(
+            "select state -> ? from community_plugin where community_slug = ? and plugin_name = ?")
         .params(key, slug, plugin)
         .query((rs, i) -> rs.getString(1) == null ? null : Json.parse(rs.getString(1)))
         .optional()
@@ -183,7 +218,8 @@ public class CommunityRepository {
   }
 
   public void setPluginState(String slug, String plugin, String key, JsonNode value) {
-    jdbc.sql("""
+    jdbc.sql(
+            """
             update community_plugin set state = jsonb_set(state, array[?], ?::jsonb, true), updated_at = now()
             where community_slug = ? and plugin_name = ?
             """)

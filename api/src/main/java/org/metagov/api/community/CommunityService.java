@@ -29,16 +29,18 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The community rules of the Driver API: a declarative plugin set whose every config is validated (with
- * defaults filled) before anything changes, secrets kept when the redaction placeholder comes back (and
- * the URLs they are sent to did not change), and each change applied in one transaction.
+ * The community rules of the Driver API: a declarative plugin set whose every config is validated
+ * (with defaults filled) before anything changes, secrets kept when the redaction placeholder comes
+ * back (and the URLs they are sent to did not change), and each change applied in one transaction.
  */
 @Service
 public class CommunityService {
 
   public static final Pattern SLUG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,99}");
 
-  private static final JsonNode REQUEST_SCHEMA = Schemas.schema("""
+  private static final JsonNode REQUEST_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"},
@@ -63,9 +65,14 @@ public class CommunityService {
   private final AppInstallations installations;
   private final PluginTeardowns teardowns;
 
-  public CommunityService(CommunityRepository repository, PluginRegistry registry, CommunityPluginContexts contexts,
-      ProcessRepository processes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
-      AppInstallations installations, PluginTeardowns teardowns,
+  public CommunityService(
+      CommunityRepository repository,
+      PluginRegistry registry,
+      CommunityPluginContexts contexts,
+      ProcessRepository processes,
+      org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
+      AppInstallations installations,
+      PluginTeardowns teardowns,
       MetagovProperties metagov) {
     this.installations = installations;
     this.teardowns = teardowns;
@@ -77,18 +84,25 @@ public class CommunityService {
     this.urlPolicy = urlPolicy;
   }
 
-  /** A community as Drivers see it: secrets redacted; {@code slug} repeats {@code name} under the gateway's key. */
-  public record CommunityView(String name, String slug, String readable_name, List<PluginView> plugins) {}
+  /**
+   * A community as Drivers see it: secrets redacted; {@code slug} repeats {@code name} under the
+   * gateway's key.
+   */
+  public record CommunityView(
+      String name, String slug, String readable_name, List<PluginView> plugins) {}
 
   /**
-   * An enabled plugin as Drivers see it, with the gateway's read-only fields: its stable {@code id}, its
-   * {@code community} and its {@code auth_type}.
+   * An enabled plugin as Drivers see it, with the gateway's read-only fields: its stable {@code
+   * id}, its {@code community} and its {@code auth_type}.
    */
-  public record PluginView(long id, String name, JsonNode config, String community, AuthType auth_type) {}
+  public record PluginView(
+      long id, String name, JsonNode config, String community, AuthType auth_type) {}
 
   public record Saved(CommunityView community, boolean created) {}
 
-  /** A plugin enabled or reconfigured on its own; {@code created} when it was not enabled before. */
+  /**
+   * A plugin enabled or reconfigured on its own; {@code created} when it was not enabled before.
+   */
   public record SavedPlugin(PluginView plugin, boolean created) {}
 
   public CommunityView get(String slug) {
@@ -103,16 +117,26 @@ public class CommunityService {
     for (String field : List.of("name", "slug")) {
       String named = body.path(field).asString(null);
       if (named != null && !named.equals(slug)) {
-        throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "name_mismatch",
-            "The body's " + field + " (" + named + ") must equal the community slug in the path (" + slug + ").",
+        throw new ApiException(
+            org.springframework.http.HttpStatus.BAD_REQUEST,
+            "name_mismatch",
+            "The body's "
+                + field
+                + " ("
+                + named
+                + ") must equal the community slug in the path ("
+                + slug
+                + ").",
             List.of(new FieldError(field, "must equal the path slug " + slug)));
       }
     }
-    // Inserting first means a community that another request creates meanwhile is locked and checked
+    // Inserting first means a community that another request creates meanwhile is locked and
+    // checked
     // below like any existing one, instead of having its plugins replaced unchecked by the upsert.
     boolean inserted = repository.insert(slug, readableName(body));
     StoredCommunity existing = inserted ? null : repository.lock(slug).orElse(null);
-    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), existing, slug, i -> "plugins[" + i + "]");
+    List<StoredPlugin> plugins =
+        resolvePlugins(body.path("plugins"), existing, slug, i -> "plugins[" + i + "]");
     if (existing != null) {
       for (StoredPlugin removed : existing.plugins()) {
         if (plugins.stream().noneMatch(p -> p.name().equals(removed.name()))) {
@@ -131,8 +155,14 @@ public class CommunityService {
     String name = body.path("name").asString(null);
     String chosen = body.path("slug").asString(null);
     if (name != null && chosen != null && !name.equals(chosen)) {
-      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "name_mismatch",
-          "The body's name (" + name + ") and slug (" + chosen + ") must be the same community slug.",
+      throw new ApiException(
+          org.springframework.http.HttpStatus.BAD_REQUEST,
+          "name_mismatch",
+          "The body's name ("
+              + name
+              + ") and slug ("
+              + chosen
+              + ") must be the same community slug.",
           List.of(new FieldError("slug", "must equal the name " + name)));
     }
     String slug = chosen != null ? chosen : name;
@@ -140,29 +170,40 @@ public class CommunityService {
       slug = HexFormat.of().formatHex(randomBytes());
     }
     if (!CommunityAccess.allowed(slug)) {
-      throw new ApiException(org.springframework.http.HttpStatus.FORBIDDEN, "community_not_allowed",
+      throw new ApiException(
+          org.springframework.http.HttpStatus.FORBIDDEN,
+          "community_not_allowed",
           "This Driver token may not create the community " + slug + ".");
     }
-    List<StoredPlugin> plugins = resolvePlugins(body.path("plugins"), null, slug, i -> "plugins[" + i + "]");
+    List<StoredPlugin> plugins =
+        resolvePlugins(body.path("plugins"), null, slug, i -> "plugins[" + i + "]");
     if (!repository.insert(slug, readableName(body))) {
-      throw ApiException.conflict("community_exists",
-          "A community named " + slug + " already exists; use PUT /api/internal/community/" + slug + " to change it.");
+      throw ApiException.conflict(
+          "community_exists",
+          "A community named "
+              + slug
+              + " already exists; use PUT /api/internal/community/"
+              + slug
+              + " to change it.");
     }
     store(slug, plugins, null);
     return get(slug);
   }
 
   /**
-   * Enables one plugin, or changes its config, leaving the community's other plugins as they are (the gateway's
-   * {@code POST /api/internal/plugin/{name}}). The config goes through the same validation, secret restoring and
-   * {@link Plugin#onEnable} as in a PUT of the whole community; a reconfigured plugin keeps its id.
+   * Enables one plugin, or changes its config, leaving the community's other plugins as they are
+   * (the gateway's {@code POST /api/internal/plugin/{name}}). The config goes through the same
+   * validation, secret restoring and {@link Plugin#onEnable} as in a PUT of the whole community; a
+   * reconfigured plugin keeps its id.
    */
   @Transactional
   public SavedPlugin enablePlugin(String slug, String pluginName, JsonNode config) {
     requireCommunityHeader(slug);
     Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
     if (config != null && !config.isNull() && !config.isMissingNode() && !config.isObject()) {
-      throw ApiException.invalid("The body must be the plugin's config, a JSON object.", List.of(new FieldError("config", "must be an object")));
+      throw ApiException.invalid(
+          "The body must be the plugin's config, a JSON object.",
+          List.of(new FieldError("config", "must be an object")));
     }
     StoredCommunity existing = find(slug, repository::lock);
     ObjectNode entry = org.metagov.activities.json.Json.object();
@@ -170,41 +211,75 @@ public class CommunityService {
     if (config instanceof ObjectNode object) {
       entry.set("config", object);
     }
-    StoredPlugin resolved = resolvePlugins(org.metagov.activities.json.Json.MAPPER.createArrayNode().add(entry), existing, slug, i -> "").get(0);
-    List<StoredPlugin> plugins = new ArrayList<>(existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList());
+    StoredPlugin resolved =
+        resolvePlugins(
+                org.metagov.activities.json.Json.MAPPER.createArrayNode().add(entry),
+                existing,
+                slug,
+                i -> "")
+            .get(0);
+    List<StoredPlugin> plugins =
+        new ArrayList<>(
+            existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList());
     plugins.add(resolved);
     boolean created = existing.plugin(pluginName).isEmpty();
     store(slug, plugins, existing);
-    PluginView view = get(slug).plugins().stream().filter(p -> p.name().equals(pluginName)).findFirst().orElseThrow();
+    PluginView view =
+        get(slug).plugins().stream()
+            .filter(p -> p.name().equals(pluginName))
+            .findFirst()
+            .orElseThrow();
     return new SavedPlugin(view, created);
   }
 
   /**
-   * Disables the plugin with this id (the gateway's {@code DELETE /api/internal/plugin/{name}/{id}}) the way a PUT
-   * without it does: refused while it has open processes, torn down after the commit. An id that is not the named
-   * plugin's, or that the Driver's token may not see, is not found.
+   * Disables the plugin with this id (the gateway's {@code DELETE
+   * /api/internal/plugin/{name}/{id}}) the way a PUT without it does: refused while it has open
+   * processes, torn down after the commit. An id that is not the named plugin's, or that the
+   * Driver's token may not see, is not found.
    */
   @Transactional
   public void disablePlugin(String pluginName, long id) {
-    ApiException notFound = ApiException.notFound("plugin_not_found", "There is no enabled " + pluginName
-        + " plugin with the id " + id + "; GET /api/internal/community/{slug} lists a community's plugins with their ids.");
-    CommunityRepository.PluginRef ref = repository.findPlugin(id)
-        .filter(found -> found.plugin().equals(pluginName) && CommunityAccess.allowed(found.community()))
-        .orElseThrow(() -> notFound);
+    ApiException notFound =
+        ApiException.notFound(
+            "plugin_not_found",
+            "There is no enabled "
+                + pluginName
+                + " plugin with the id "
+                + id
+                + "; GET /api/internal/community/{slug} lists a community's plugins with their ids.");
+    CommunityRepository.PluginRef ref =
+        repository
+            .findPlugin(id)
+            .filter(
+                found ->
+                    found.plugin().equals(pluginName) && CommunityAccess.allowed(found.community()))
+            .orElseThrow(() -> notFound);
     StoredCommunity existing = repository.lock(ref.community()).orElseThrow(() -> notFound);
-    // Read again under the lock: a concurrent change may have disabled it, or enabled it anew with another id.
+    // Read again under the lock: a concurrent change may have disabled it, or enabled it anew with
+    // another id.
     if (existing.plugin(pluginName).filter(p -> p.id() == id).isEmpty()) {
       throw notFound;
     }
     requireNoOpenProcesses(existing.slug(), pluginName);
-    store(existing.slug(), existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(), existing);
+    store(
+        existing.slug(),
+        existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(),
+        existing);
   }
 
   private void requireNoOpenProcesses(String slug, String pluginName) {
     long open = processes.countOpen(slug, pluginName);
     if (open > 0) {
-      throw ApiException.conflict("plugin_has_open_processes", "The plugin " + pluginName + " has " + open
-          + " open process(es) in " + slug + "; close them or wait for them to end before disabling it. Nothing was changed.");
+      throw ApiException.conflict(
+          "plugin_has_open_processes",
+          "The plugin "
+              + pluginName
+              + " has "
+              + open
+              + " open process(es) in "
+              + slug
+              + "; close them or wait for them to end before disabling it. Nothing was changed.");
     }
   }
 
@@ -216,10 +291,20 @@ public class CommunityService {
     }
     long open = processes.countOpen(slug, null);
     if (open > 0) {
-      throw ApiException.conflict("community_has_open_processes", "The community " + slug + " has " + open
-          + " open process(es); close them or wait for them to end before deleting it.");
+      throw ApiException.conflict(
+          "community_has_open_processes",
+          "The community "
+              + slug
+              + " has "
+              + open
+              + " open process(es); close them or wait for them to end before deleting it.");
     }
-    teardowns.queue(slug, repository.find(slug).map(c -> c.plugins().stream().map(StoredPlugin::name).toList()).orElse(List.of()));
+    teardowns.queue(
+        slug,
+        repository
+            .find(slug)
+            .map(c -> c.plugins().stream().map(StoredPlugin::name).toList())
+            .orElse(List.of()));
     repository.delete(slug);
   }
 
@@ -228,39 +313,56 @@ public class CommunityService {
   }
 
   /**
-   * Stores an installed app's installation as the community's plugin config, as the install callback found it.
-   * A reinstall into the same installation refreshes the tokens and keeps the rest of the config; a community
-   * holds one installation of an app, so a different one is refused (409) until the first is uninstalled.
+   * Stores an installed app's installation as the community's plugin config, as the install
+   * callback found it. A reinstall into the same installation refreshes the tokens and keeps the
+   * rest of the config; a community holds one installation of an app, so a different one is refused
+   * (409) until the first is uninstalled.
    */
   @Transactional
   public void install(String slug, String pluginName, ObjectNode installation) {
     StoredCommunity existing = repository.lock(slug).orElseThrow(() -> communityNotFound(slug));
     Plugin plugin = registry.find(pluginName).orElseThrow();
     String keyField = plugin.installedApp().installationKeyField();
-    ObjectNode config = existing.plugin(pluginName).map(p -> p.config().deepCopy()).orElse(org.metagov.activities.json.Json.object());
+    ObjectNode config =
+        existing
+            .plugin(pluginName)
+            .map(p -> p.config().deepCopy())
+            .orElse(org.metagov.activities.json.Json.object());
     String before = config.path(keyField).asString(null);
     String after = installation.path(keyField).asString(null);
     if (before != null && !before.equals(after)) {
-      throw ApiException.conflict("already_installed", "The community " + slug + " already has " + pluginName
-          + " installed for another installation (" + before + "); uninstall it first.");
+      throw ApiException.conflict(
+          "already_installed",
+          "The community "
+              + slug
+              + " already has "
+              + pluginName
+              + " installed for another installation ("
+              + before
+              + "); uninstall it first.");
     }
     config.setAll(installation);
     ObjectNode filled = Schemas.withDefaults(plugin.configSchema(), config);
     List<FieldError> errors = Schemas.validate(plugin.configSchema(), filled, "config");
     if (!errors.isEmpty()) {
-      throw ApiException.invalid("The platform's installation does not fit the plugin's config: " + errors.get(0).message(), errors);
+      throw ApiException.invalid(
+          "The platform's installation does not fit the plugin's config: "
+              + errors.get(0).message(),
+          errors);
     }
-    List<StoredPlugin> plugins = new ArrayList<>(existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList());
+    List<StoredPlugin> plugins =
+        new ArrayList<>(
+            existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList());
     plugins.add(new StoredPlugin(pluginName, filled));
     store(slug, plugins, existing);
   }
 
   /**
-   * Forgets an installation that the platform says was removed (the app uninstalled, its tokens revoked): the
-   * plugin is disabled for the community that held it, even with open processes, which cannot reach the
-   * platform any more and end with an error on their next platform call. The plugin is not torn down
-   * ({@link Plugin#onDisable} does not run): the platform has already removed the installation and its tokens. False
-   * when no community held it.
+   * Forgets an installation that the platform says was removed (the app uninstalled, its tokens
+   * revoked): the plugin is disabled for the community that held it, even with open processes,
+   * which cannot reach the platform any more and end with an error on their next platform call. The
+   * plugin is not torn down ({@link Plugin#onDisable} does not run): the platform has already
+   * removed the installation and its tokens. False when no community held it.
    */
   @Transactional
   public boolean uninstalled(String slug, String pluginName, String installationKey) {
@@ -270,27 +372,42 @@ public class CommunityService {
       return false;
     }
     String keyField = plugin.installedApp().installationKeyField();
-    boolean held = existing.plugin(pluginName).map(p -> installationKey.equals(p.config().path(keyField).asString(null))).orElse(false);
+    boolean held =
+        existing
+            .plugin(pluginName)
+            .map(p -> installationKey.equals(p.config().path(keyField).asString(null)))
+            .orElse(false);
     if (!held) {
       return false;
     }
-    // The platform already removed the installation and its tokens: there is nothing left to tear down there.
-    store(slug, existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(), existing, false);
+    // The platform already removed the installation and its tokens: there is nothing left to tear
+    // down there.
+    store(
+        slug,
+        existing.plugins().stream().filter(p -> !p.name().equals(pluginName)).toList(),
+        existing,
+        false);
     return true;
   }
 
   /**
-   * Writes a community's new plugin set: plugins it no longer has are queued for teardown (their config and
-   * state copied first), installations follow their configs, and changed plugins prepare their platform.
+   * Writes a community's new plugin set: plugins it no longer has are queued for teardown (their
+   * config and state copied first), installations follow their configs, and changed plugins prepare
+   * their platform.
    */
   private void store(String slug, List<StoredPlugin> plugins, StoredCommunity existing) {
     store(slug, plugins, existing, true);
   }
 
-  private void store(String slug, List<StoredPlugin> plugins, StoredCommunity existing, boolean tearDownRemoved) {
+  private void store(
+      String slug, List<StoredPlugin> plugins, StoredCommunity existing, boolean tearDownRemoved) {
     if (existing != null && tearDownRemoved) {
-      teardowns.queue(slug, existing.plugins().stream().map(StoredPlugin::name)
-          .filter(name -> plugins.stream().noneMatch(p -> p.name().equals(name))).toList());
+      teardowns.queue(
+          slug,
+          existing.plugins().stream()
+              .map(StoredPlugin::name)
+              .filter(name -> plugins.stream().noneMatch(p -> p.name().equals(name)))
+              .toList());
     }
     repository.replacePlugins(slug, plugins);
     for (StoredPlugin plugin : plugins) {
@@ -310,21 +427,32 @@ public class CommunityService {
 
   private static String hookPath(String slug, StoredPlugin plugin) {
     String webhookSlug = plugin.config().path("webhook_slug").asString(null);
-    return "/api/hooks/" + slug + "/" + plugin.name() + (webhookSlug == null || webhookSlug.isBlank() ? "" : "/" + webhookSlug);
+    return "/api/hooks/"
+        + slug
+        + "/"
+        + plugin.name()
+        + (webhookSlug == null || webhookSlug.isBlank() ? "" : "/" + webhookSlug);
   }
 
   /**
-   * Lets each newly enabled or reconfigured plugin prepare its platform (register a webhook, say). It
-   * runs inside the transaction, so a platform refusal leaves nothing changed.
+   * Lets each newly enabled or reconfigured plugin prepare its platform (register a webhook, say).
+   * It runs inside the transaction, so a platform refusal leaves nothing changed.
    */
   private void enableChanged(String slug, List<StoredPlugin> plugins, StoredCommunity existing) {
     for (StoredPlugin plugin : plugins) {
-      JsonNode before = existing == null ? null : existing.plugin(plugin.name()).map(StoredPlugin::config).orElse(null);
+      JsonNode before =
+          existing == null
+              ? null
+              : existing.plugin(plugin.name()).map(StoredPlugin::config).orElse(null);
       if (plugin.config().equals(before)) {
         continue;
       }
-      String webhookUrl = publicUrl.isBlank() ? null : publicUrl.replaceAll("/+$", "") + hookPath(slug, plugin);
-      registry.find(plugin.name()).orElseThrow().onEnable(contexts.context(slug, plugin), webhookUrl);
+      String webhookUrl =
+          publicUrl.isBlank() ? null : publicUrl.replaceAll("/+$", "") + hookPath(slug, plugin);
+      registry
+          .find(plugin.name())
+          .orElseThrow()
+          .onEnable(contexts.context(slug, plugin), webhookUrl);
     }
   }
 
@@ -332,8 +460,8 @@ public class CommunityService {
   public record EnabledPlugin(Plugin plugin, org.metagov.activities.plugin.PluginContext context) {}
 
   /**
-   * Finds a plugin for a Driver request: 404 for an unknown community or plugin, 400 for a plugin the
-   * community has not enabled.
+   * Finds a plugin for a Driver request: 404 for an unknown community or plugin, 400 for a plugin
+   * the community has not enabled.
    */
   public EnabledPlugin enabledPlugin(String slug, String pluginName) {
     requireCommunityHeader(slug);
@@ -341,9 +469,10 @@ public class CommunityService {
   }
 
   /**
-   * Like {@link #enabledPlugin}, and the answer holds until the caller's transaction ends: the community
-   * row stays locked shared. Deleting the community or disabling a plugin locks the row exclusively before
-   * counting open processes, so it waits for this transaction and then counts what it inserted.
+   * Like {@link #enabledPlugin}, and the answer holds until the caller's transaction ends: the
+   * community row stays locked shared. Deleting the community or disabling a plugin locks the row
+   * exclusively before counting open processes, so it waits for this transaction and then counts
+   * what it inserted.
    */
   @Transactional(propagation = Propagation.MANDATORY)
   public EnabledPlugin lockEnabledPlugin(String slug, String pluginName) {
@@ -352,15 +481,17 @@ public class CommunityService {
   }
 
   /**
-   * The plugin, when the community exists, the Driver may see it and the plugin is enabled there; checked without
-   * reading or opening the plugin's config, for callers that need only the plugin's code (a process start).
+   * The plugin, when the community exists, the Driver may see it and the plugin is enabled there;
+   * checked without reading or opening the plugin's config, for callers that need only the plugin's
+   * code (a process start).
    */
   public Plugin requireEnabled(String slug, String pluginName) {
     requireCommunityHeader(slug);
     if (!SLUG.matcher(slug).matches() || !CommunityAccess.allowed(slug)) {
       throw communityNotFound(slug);
     }
-    boolean enabled = repository.pluginEnabled(slug, pluginName).orElseThrow(() -> communityNotFound(slug));
+    boolean enabled =
+        repository.pluginEnabled(slug, pluginName).orElseThrow(() -> communityNotFound(slug));
     Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
     if (!enabled) {
       throw pluginNotEnabled(slug, pluginName);
@@ -371,20 +502,29 @@ public class CommunityService {
   private EnabledPlugin enabled(StoredCommunity community, String pluginName) {
     String slug = community.slug();
     Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
-    StoredPlugin stored = community.plugin(pluginName)
-        .orElseThrow(() -> pluginNotEnabled(slug, pluginName));
+    StoredPlugin stored =
+        community.plugin(pluginName).orElseThrow(() -> pluginNotEnabled(slug, pluginName));
     return new EnabledPlugin(plugin, contexts.context(slug, stored));
   }
 
   public static ApiException pluginNotEnabled(String slug, String pluginName) {
-    return ApiException.badRequest("plugin_not_enabled", "The plugin " + pluginName
-        + " is not enabled for the community " + slug + "; add it with PUT /api/internal/community/" + slug + ".");
+    return ApiException.badRequest(
+        "plugin_not_enabled",
+        "The plugin "
+            + pluginName
+            + " is not enabled for the community "
+            + slug
+            + "; add it with PUT /api/internal/community/"
+            + slug
+            + ".");
   }
 
   /** A blank X-Metagov-Community header is as good as none: 400, not "no community named ''". */
   public static void requireCommunityHeader(String slug) {
     if (slug == null || slug.isBlank()) {
-      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "missing_community_header",
+      throw new ApiException(
+          org.springframework.http.HttpStatus.BAD_REQUEST,
+          "missing_community_header",
           "The X-Metagov-Community header is required: set it to the community slug.",
           List.of(new FieldError("header.X-Metagov-Community", "is required")));
     }
@@ -402,29 +542,35 @@ public class CommunityService {
   }
 
   private static ApiException pluginNotFound(String pluginName) {
-    return ApiException.notFound("plugin_not_found", "There is no plugin named " + pluginName
-        + "; GET /api/internal/plugins lists them.");
+    return ApiException.notFound(
+        "plugin_not_found",
+        "There is no plugin named " + pluginName + "; GET /api/internal/plugins lists them.");
   }
 
   public static ApiException communityNotFound(String slug) {
-    return ApiException.notFound("community_not_found", "There is no community named " + slug + ".");
+    return ApiException.notFound(
+        "community_not_found", "There is no community named " + slug + ".");
   }
 
   private static void requireSlug(String slug) {
     if (!SLUG.matcher(slug).matches()) {
-      throw ApiException.invalid("The community slug must be 1 to 100 letters, digits, '-' or '_', starting with a letter or digit.",
+      throw ApiException.invalid(
+          "The community slug must be 1 to 100 letters, digits, '-' or '_', starting with a letter or digit.",
           List.of(new FieldError("name", "is not a valid slug")));
     }
   }
 
   private static void validateShape(JsonNode body) {
     if (body == null || !body.isObject()) {
-      throw ApiException.invalid("The body must be a JSON object with name, readable_name and plugins.",
+      throw ApiException.invalid(
+          "The body must be a JSON object with name, readable_name and plugins.",
           List.of(new FieldError("$", "must be an object")));
     }
     List<FieldError> errors = Schemas.validate(REQUEST_SCHEMA, body, "");
     if (!errors.isEmpty()) {
-      throw ApiException.invalid("The community is invalid: " + errors.get(0).path() + " " + errors.get(0).message(), errors);
+      throw ApiException.invalid(
+          "The community is invalid: " + errors.get(0).path() + " " + errors.get(0).message(),
+          errors);
     }
   }
 
@@ -434,11 +580,13 @@ public class CommunityService {
   }
 
   /**
-   * Validates every plugin entry, collecting all failures, before anything is written. An entry may carry the
-   * gateway's read-only fields as a Driver read them ({@code id}, {@code community}, {@code auth_type}); each must
-   * agree with what is stored. {@code entryPath} names entry i in error paths ("" when the entry is the request).
+   * Validates every plugin entry, collecting all failures, before anything is written. An entry may
+   * carry the gateway's read-only fields as a Driver read them ({@code id}, {@code community},
+   * {@code auth_type}); each must agree with what is stored. {@code entryPath} names entry i in
+   * error paths ("" when the entry is the request).
    */
-  private List<StoredPlugin> resolvePlugins(JsonNode entries, StoredCommunity existing, String slug, IntFunction<String> entryPath) {
+  private List<StoredPlugin> resolvePlugins(
+      JsonNode entries, StoredCommunity existing, String slug, IntFunction<String> entryPath) {
     List<FieldError> errors = new ArrayList<>();
     List<FieldError> reentry = new ArrayList<>();
     List<StoredPlugin> resolved = new ArrayList<>();
@@ -465,7 +613,8 @@ public class CommunityService {
       }
       path = path + "config";
       JsonNode submitted = entry.get("config");
-      ObjectNode config = submitted instanceof ObjectNode o ? o : org.metagov.activities.json.Json.object();
+      ObjectNode config =
+          submitted instanceof ObjectNode o ? o : org.metagov.activities.json.Json.object();
       JsonNode stored = enabled == null ? null : enabled.config();
       try {
         config = Schemas.restoreSecrets(plugin.configSchema(), config, stored, path);
@@ -479,11 +628,14 @@ public class CommunityService {
       }
       config = withWebhookSlug(plugin, config, stored);
       ObjectNode filled = Schemas.withDefaults(plugin.configSchema(), config);
-      List<FieldError> configErrors = new ArrayList<>(Schemas.validate(plugin.configSchema(), filled, path));
+      List<FieldError> configErrors =
+          new ArrayList<>(Schemas.validate(plugin.configSchema(), filled, path));
       String serverUrlPath = path + ".server_url";
       if (filled.path("server_url").isString()) {
-        // The same rules as callbacks: http(s) only, no credentials, and no internal address where denied.
-        urlPolicy.violation(filled.get("server_url").asString())
+        // The same rules as callbacks: http(s) only, no credentials, and no internal address where
+        // denied.
+        urlPolicy
+            .violation(filled.get("server_url").asString())
             .ifPresent(problem -> configErrors.add(new FieldError(serverUrlPath, problem)));
       }
       if (!configErrors.isEmpty()) {
@@ -496,61 +648,106 @@ public class CommunityService {
       // A stored secret is only ever sent to the URL it was entered with.
       List<FieldError> all = new ArrayList<>(reentry);
       all.addAll(errors);
-      throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "secret_reentry_required",
+      throw new ApiException(
+          org.springframework.http.HttpStatus.BAD_REQUEST,
+          "secret_reentry_required",
           "A URL that decides where a stored secret is sent changed, but the secret came back as the placeholder \""
-              + Schemas.SECRET_PLACEHOLDER + "\"; send the real value of "
+              + Schemas.SECRET_PLACEHOLDER
+              + "\"; send the real value of "
               + String.join(", ", reentry.stream().map(FieldError::path).toList())
-              + " again together with the new URL. Nothing was changed.", all);
+              + " again together with the new URL. Nothing was changed.",
+          all);
     }
     if (!errors.isEmpty()) {
-      throw ApiException.invalid("The community's plugins are invalid; nothing was changed. First problem: "
-          + errors.get(0).path() + " " + errors.get(0).message(), errors);
+      throw ApiException.invalid(
+          "The community's plugins are invalid; nothing was changed. First problem: "
+              + errors.get(0).path()
+              + " "
+              + errors.get(0).message(),
+          errors);
     }
     return resolved;
   }
 
-  /** Where the read-only fields of a plugin entry disagree with the community, the plugin and its stored id. */
-  private static List<FieldError> readOnlyFieldErrors(JsonNode entry, String path, Plugin plugin, StoredPlugin enabled, String slug) {
+  /**
+   * Where the read-only fields of a plugin entry disagree with the community, the plugin and its
+   * stored id.
+   */
+  private static List<FieldError> readOnlyFieldErrors(
+      JsonNode entry, String path, Plugin plugin, StoredPlugin enabled, String slug) {
     List<FieldError> errors = new ArrayList<>();
     JsonNode community = entry.get("community");
     if (community != null && !community.asString().equals(slug)) {
-      errors.add(new FieldError(path + "community", "must be the community " + slug + " (it is read-only)"));
+      errors.add(
+          new FieldError(
+              path + "community", "must be the community " + slug + " (it is read-only)"));
     }
     JsonNode authType = entry.get("auth_type");
     if (authType != null && !authType.asString().equals(plugin.authType().wireName())) {
-      errors.add(new FieldError(path + "auth_type", "must be " + plugin.authType().wireName() + " for " + plugin.name() + " (it is read-only)"));
+      errors.add(
+          new FieldError(
+              path + "auth_type",
+              "must be "
+                  + plugin.authType().wireName()
+                  + " for "
+                  + plugin.name()
+                  + " (it is read-only)"));
     }
     JsonNode id = entry.get("id");
     if (id != null && (enabled == null || enabled.id() == null || id.asLong() != enabled.id())) {
-      errors.add(new FieldError(path + "id", enabled == null
-          ? "names a plugin that is not enabled; leave id out to enable " + plugin.name()
-          : "must be " + enabled.id() + ", the id of the enabled " + plugin.name() + " (it is read-only)"));
+      errors.add(
+          new FieldError(
+              path + "id",
+              enabled == null
+                  ? "names a plugin that is not enabled; leave id out to enable " + plugin.name()
+                  : "must be "
+                      + enabled.id()
+                      + ", the id of the enabled "
+                      + plugin.name()
+                      + " (it is read-only)"));
     }
     return errors;
   }
 
   /**
-   * A plugin whose platform cannot sign its webhooks gets an unguessable {@code webhook_slug} when its
-   * config has none: the one stored before, or a new one. {@code GET .../hooks} shows the path to use.
+   * A plugin whose platform cannot sign its webhooks gets an unguessable {@code webhook_slug} when
+   * its config has none: the one stored before, or a new one. {@code GET .../hooks} shows the path
+   * to use.
    */
   private ObjectNode withWebhookSlug(Plugin plugin, ObjectNode config, JsonNode stored) {
-    if (plugin.webhookHandler() == null || plugin.webhookHandler().verifiesSender() || config.hasNonNull("webhook_slug")) {
+    if (plugin.webhookHandler() == null
+        || plugin.webhookHandler().verifiesSender()
+        || config.hasNonNull("webhook_slug")) {
       return config;
     }
     ObjectNode withSlug = config.deepCopy();
     JsonNode previous = stored == null ? null : stored.get("webhook_slug");
-    withSlug.put("webhook_slug", previous != null && previous.isString() ? previous.asString() : HexFormat.of().formatHex(randomBytes()));
+    withSlug.put(
+        "webhook_slug",
+        previous != null && previous.isString()
+            ? previous.asString()
+            : HexFormat.of().formatHex(randomBytes()));
     return withSlug;
   }
 
   private CommunityView view(StoredCommunity community) {
-    List<PluginView> plugins = community.plugins().stream()
-        .map(p -> {
-          Plugin plugin = registry.find(p.name()).orElse(null);
-          JsonNode config = plugin == null ? org.metagov.activities.json.Json.object() : Schemas.redact(plugin.configSchema(), p.config());
-          return new PluginView(p.id(), p.name(), config, community.slug(), plugin == null ? AuthType.NONE : plugin.authType());
-        })
-        .toList();
+    List<PluginView> plugins =
+        community.plugins().stream()
+            .map(
+                p -> {
+                  Plugin plugin = registry.find(p.name()).orElse(null);
+                  JsonNode config =
+                      plugin == null
+                          ? org.metagov.activities.json.Json.object()
+                          : Schemas.redact(plugin.configSchema(), p.config());
+                  return new PluginView(
+                      p.id(),
+                      p.name(),
+                      config,
+                      community.slug(),
+                      plugin == null ? AuthType.NONE : plugin.authType());
+                })
+            .toList();
     return new CommunityView(community.slug(), community.slug(), community.readableName(), plugins);
   }
 

@@ -25,10 +25,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Runs plugins' {@link Plugin#onDisable} after a community disabled them or was deleted: the config and state
- * they had are copied (secrets still sealed) into {@code plugin_teardown} in the transaction that removes them,
- * and torn down after the commit, outside any request, with retries. Every replica sweeps; a row is claimed with
- * {@code skip locked}, so each teardown runs on one replica at a time.
+ * Runs plugins' {@link Plugin#onDisable} after a community disabled them or was deleted: the config
+ * and state they had are copied (secrets still sealed) into {@code plugin_teardown} in the
+ * transaction that removes them, and torn down after the commit, outside any request, with retries.
+ * Every replica sweeps; a row is claimed with {@code skip locked}, so each teardown runs on one
+ * replica at a time.
  */
 @Component
 public class PluginTeardowns {
@@ -41,13 +42,19 @@ public class PluginTeardowns {
   private final PluginRegistry registry;
   private final SecretCipher cipher;
   private final PlatformHttp http;
-  private final ExecutorService soon = Executors.newSingleThreadExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "plugin-teardown");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ExecutorService soon =
+      Executors.newSingleThreadExecutor(
+          runnable -> {
+            Thread thread = new Thread(runnable, "plugin-teardown");
+            thread.setDaemon(true);
+            return thread;
+          });
 
-  public PluginTeardowns(JdbcClient jdbc, TransactionTemplate transaction, PluginRegistry registry, SecretCipher cipher,
+  public PluginTeardowns(
+      JdbcClient jdbc,
+      TransactionTemplate transaction,
+      PluginRegistry registry,
+      SecretCipher cipher,
       PlatformHttp http) {
     this.jdbc = jdbc;
     this.transaction = transaction;
@@ -61,7 +68,8 @@ public class PluginTeardowns {
     if (plugins.isEmpty()) {
       return;
     }
-    jdbc.sql("""
+    jdbc.sql(
+            """
             insert into plugin_teardown (community_slug, plugin_name, config, state)
             select community_slug, plugin_name, config, state from community_plugin
             where community_slug = :community and plugin_name in (:plugins)
@@ -70,16 +78,19 @@ public class PluginTeardowns {
         .param("plugins", plugins)
         .update();
     if (TransactionSynchronizationManager.isSynchronizationActive()) {
-      TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-        @Override
-        public void afterCommit() {
-          soon.execute(PluginTeardowns.this::runDue);
-        }
-      });
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              soon.execute(PluginTeardowns.this::runDue);
+            }
+          });
     }
   }
 
-  @Scheduled(fixedDelayString = "${metagov.processes.sweep-interval:30s}", initialDelayString = "${metagov.processes.sweep-interval:30s}")
+  @Scheduled(
+      fixedDelayString = "${metagov.processes.sweep-interval:30s}",
+      initialDelayString = "${metagov.processes.sweep-interval:30s}")
   public void sweep() {
     try {
       runDue();
@@ -97,16 +108,31 @@ public class PluginTeardowns {
     return ran;
   }
 
-  private record Due(long id, String community, String plugin, ObjectNode config, ObjectNode state, int attempts) {}
+  private record Due(
+      long id,
+      String community,
+      String plugin,
+      ObjectNode config,
+      ObjectNode state,
+      int attempts) {}
 
   private boolean runOne() {
-    Optional<Due> due = jdbc.sql("""
+    Optional<Due> due =
+        jdbc.sql(
+                """
             select id, community_slug, plugin_name, config::text, state::text, attempts from plugin_teardown
             where next_attempt <= now() order by id limit 1 for update skip locked
             """)
-        .query((rs, i) -> new Due(rs.getLong(1), rs.getString(2), rs.getString(3), (ObjectNode) Json.parse(rs.getString(4)),
-            (ObjectNode) Json.parse(rs.getString(5)), rs.getInt(6)))
-        .optional();
+            .query(
+                (rs, i) ->
+                    new Due(
+                        rs.getLong(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        (ObjectNode) Json.parse(rs.getString(4)),
+                        (ObjectNode) Json.parse(rs.getString(5)),
+                        rs.getInt(6)))
+            .optional();
     if (due.isEmpty()) {
       return false;
     }
@@ -114,22 +140,37 @@ public class PluginTeardowns {
     Plugin plugin = registry.find(teardown.plugin()).orElse(null);
     try {
       if (plugin != null) {
-        ObjectNode config = cipher.open(teardown.community(), teardown.plugin(), teardown.config(),
-            Schemas.secretFields(plugin.configSchema()));
-        plugin.onDisable(new PluginContext(teardown.community(), config, http, state(teardown.state())));
+        ObjectNode config =
+            cipher.open(
+                teardown.community(),
+                teardown.plugin(),
+                teardown.config(),
+                Schemas.secretFields(plugin.configSchema()));
+        plugin.onDisable(
+            new PluginContext(teardown.community(), config, http, state(teardown.state())));
       }
       jdbc.sql("delete from plugin_teardown where id = ?").param(teardown.id()).update();
     } catch (RuntimeException e) {
       int attempts = teardown.attempts() + 1;
       if (attempts >= MAX_ATTEMPTS) {
-        log.warn("Gave up tearing down {} for {} after {} attempts: {}", teardown.plugin(), teardown.community(), attempts,
+        log.warn(
+            "Gave up tearing down {} for {} after {} attempts: {}",
+            teardown.plugin(),
+            teardown.community(),
+            attempts,
             e.getMessage());
         jdbc.sql("delete from plugin_teardown where id = ?").param(teardown.id()).update();
       } else {
         Duration backoff = Duration.ofSeconds(Math.min(3600, 5L << attempts));
-        log.info("Tearing down {} for {} failed (attempt {}); trying again in {}s: {}", teardown.plugin(),
-            teardown.community(), attempts, backoff.toSeconds(), e.getMessage());
-        jdbc.sql("update plugin_teardown set attempts = ?, next_attempt = now() + ? * interval '1 second' where id = ?")
+        log.info(
+            "Tearing down {} for {} failed (attempt {}); trying again in {}s: {}",
+            teardown.plugin(),
+            teardown.community(),
+            attempts,
+            backoff.toSeconds(),
+            e.getMessage());
+        jdbc.sql(
+                "update plugin_teardown set attempts = ?, next_attempt = now() + ? * interval '1 second' where id = ?")
             .params(attempts, backoff.toSeconds(), teardown.id())
             .update();
       }

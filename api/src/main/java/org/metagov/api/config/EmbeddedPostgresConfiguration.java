@@ -11,8 +11,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Starts an embedded PostgreSQL (a real server in a temporary directory) when no
- * {@code spring.datasource.url} is configured, so the service runs with one command.
+ * Starts an embedded PostgreSQL (a real server in a temporary directory) when no {@code
+ * spring.datasource.url} is configured, so the service runs with one command.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("'${spring.datasource.url:}'.isBlank()")
@@ -23,15 +23,17 @@ public class EmbeddedPostgresConfiguration {
   @Bean(destroyMethod = "close")
   EmbeddedPostgres embeddedPostgres() throws IOException {
     EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
-    log.warn("Using an embedded PostgreSQL on port {} in a temporary directory. THIS STATE IS NOT DURABLE: "
-        + "communities and processes are lost when the service stops. Set SPRING_DATASOURCE_URL for a real database.",
+    log.warn(
+        "Using an embedded PostgreSQL on port {} in a temporary directory. THIS STATE IS NOT DURABLE: "
+            + "communities and processes are lost when the service stops. Set SPRING_DATASOURCE_URL for a real database.",
         postgres.getPort());
     return postgres;
   }
 
   /**
-   * Pooled like the configured database would be: opening a PostgreSQL connection costs a process fork. The
-   * {@code spring.datasource.hikari} settings are bound onto the pool, as Spring Boot does for the configured one.
+   * Pooled like the configured database would be: opening a PostgreSQL connection costs a process
+   * fork. The {@code spring.datasource.hikari} settings are bound onto the pool, as Spring Boot
+   * does for the configured one.
    */
   @Bean(destroyMethod = "close")
   @ConfigurationProperties("spring.datasource.hikari")

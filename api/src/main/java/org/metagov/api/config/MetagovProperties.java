@@ -4,10 +4,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Settings of this deployment as a whole (the other {@code metagov.*} areas have records of their own).
+ * Settings of this deployment as a whole (the other {@code metagov.*} areas have records of their
+ * own).
  *
- * @param publicUrl the address platforms use to reach this service ({@code METAGOV_PUBLIC_URL}), such as
- *     {@code https://metagov.example.org}; empty when platforms cannot reach it
+ * @param publicUrl the address platforms use to reach this service ({@code METAGOV_PUBLIC_URL}),
+ *     such as {@code https://metagov.example.org}; empty when platforms cannot reach it
  */
 @ConfigurationProperties("metagov")
 public record MetagovProperties(@DefaultValue("") String publicUrl) {

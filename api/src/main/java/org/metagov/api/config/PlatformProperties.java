@@ -26,7 +26,8 @@ public record PlatformProperties(
   /**
    * The token buckets of {@link PlatformRateLimiter}, one per platform instance.
    *
-   * @param maxWait the longest a call waits for a token; a longer wait fails it as rate limited, to be retried then
+   * @param maxWait the longest a call waits for a token; a longer wait fails it as rate limited, to
+   *     be retried then
    * @param defaults the rate of a plugin not named in {@code plugins}
    * @param plugins rates by plugin name, over {@link #DOCUMENTED}
    */
@@ -36,15 +37,16 @@ public record PlatformProperties(
       Map<String, Rate> plugins) {
 
     /**
-     * Under each platform's documented limit, counting the burst: Discourse's admin API allows 60 requests a minute
-     * per forum, GitHub 5,000 an hour per installation, Slack's Tier 3 methods 50 a minute per workspace, Discord 50
-     * a second per bot.
+     * Under each platform's documented limit, counting the burst: Discourse's admin API allows 60
+     * requests a minute per forum, GitHub 5,000 an hour per installation, Slack's Tier 3 methods 50
+     * a minute per workspace, Discord 50 a second per bot.
      */
-    public static final Map<String, Rate> DOCUMENTED = Map.of(
-        "discourse", new Rate(0.9, 6),
-        "github", new Rate(1.3, 20),
-        "slack", new Rate(0.75, 5),
-        "discord", new Rate(40, 10));
+    public static final Map<String, Rate> DOCUMENTED =
+        Map.of(
+            "discourse", new Rate(0.9, 6),
+            "github", new Rate(1.3, 20),
+            "slack", new Rate(0.75, 5),
+            "discord", new Rate(40, 10));
 
     public RateLimit {
       Map<String, Rate> merged = new LinkedHashMap<>(DOCUMENTED);

@@ -18,19 +18,22 @@ public class TemporalConfiguration {
 
   /** TLS, mutual TLS and the API key of the connection to a Temporal frontend. */
   @Bean
-  TemporalOptionsCustomizer<WorkflowServiceStubsOptions.Builder> connectionSecurity(TemporalConnectionProperties connection) {
+  TemporalOptionsCustomizer<WorkflowServiceStubsOptions.Builder> connectionSecurity(
+      TemporalConnectionProperties connection) {
     return new TemporalConnectionSecurity(connection);
   }
 
   /**
-   * How long a workflow task waits on a worker's sticky queue before it goes back to the shared queue.
-   * The SDK's default suits a real cluster; the standalone Java test server never expires such tasks, so
-   * crash tests against it set this to zero.
+   * How long a workflow task waits on a worker's sticky queue before it goes back to the shared
+   * queue. The SDK's default suits a real cluster; the standalone Java test server never expires
+   * such tasks, so crash tests against it set this to zero.
    */
   @Bean
-  TemporalOptionsCustomizer<io.temporal.worker.WorkerOptions.Builder> stickyQueueTimeout(TemporalProperties temporal) {
+  TemporalOptionsCustomizer<io.temporal.worker.WorkerOptions.Builder> stickyQueueTimeout(
+      TemporalProperties temporal) {
     java.time.Duration timeout = temporal.stickyScheduleToStartTimeout();
-    return builder -> timeout == null ? builder : builder.setStickyQueueScheduleToStartTimeout(timeout);
+    return builder ->
+        timeout == null ? builder : builder.setStickyQueueScheduleToStartTimeout(timeout);
   }
 
   /**
@@ -38,11 +41,13 @@ public class TemporalConfiguration {
    * 14-day vote at once; the embedded run therefore turns skipping off. Tests turn it on.
    */
   @Bean
-  TemporalOptionsCustomizer<TestEnvironmentOptions.Builder> embeddedTemporalServer(TemporalProperties temporal) {
+  TemporalOptionsCustomizer<TestEnvironmentOptions.Builder> embeddedTemporalServer(
+      TemporalProperties temporal) {
     boolean timeSkipping = temporal.embeddedTimeSkipping();
     return builder -> {
-      log.warn("Using the in-process Temporal test server (time skipping {}). THIS STATE IS NOT DURABLE: running "
-          + "processes are lost when the service stops. Set TEMPORAL_ADDRESS to use a Temporal cluster.",
+      log.warn(
+          "Using the in-process Temporal test server (time skipping {}). THIS STATE IS NOT DURABLE: running "
+              + "processes are lost when the service stops. Set TEMPORAL_ADDRESS to use a Temporal cluster.",
           timeSkipping ? "on" : "off");
       return builder.setUseTimeskipping(timeSkipping);
     };

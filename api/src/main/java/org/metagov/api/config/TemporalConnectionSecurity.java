@@ -24,13 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@link TemporalConnectionProperties} to the stubs the Temporal starter builds for a real frontend: TLS
- * with the system's or a given CA, a client certificate (mTLS), a server name, and a Temporal Cloud API key.
- * The starter's own {@code spring.temporal.connection.mtls} settings cannot trust a private CA, and take a server
- * name only together with a client certificate; this covers both. With nothing configured it changes nothing.
- * The in-process test server of the embedded run never goes through it.
+ * Applies {@link TemporalConnectionProperties} to the stubs the Temporal starter builds for a real
+ * frontend: TLS with the system's or a given CA, a client certificate (mTLS), a server name, and a
+ * Temporal Cloud API key. The starter's own {@code spring.temporal.connection.mtls} settings cannot
+ * trust a private CA, and take a server name only together with a client certificate; this covers
+ * both. With nothing configured it changes nothing. The in-process test server of the embedded run
+ * never goes through it.
  */
-public class TemporalConnectionSecurity implements TemporalOptionsCustomizer<WorkflowServiceStubsOptions.Builder> {
+public class TemporalConnectionSecurity
+    implements TemporalOptionsCustomizer<WorkflowServiceStubsOptions.Builder> {
 
   private static final Logger log = LoggerFactory.getLogger(TemporalConnectionSecurity.class);
 
@@ -41,17 +43,23 @@ public class TemporalConnectionSecurity implements TemporalOptionsCustomizer<Wor
   }
 
   @Override
-  public WorkflowServiceStubsOptions.Builder customize(WorkflowServiceStubsOptions.Builder builder) {
+  public WorkflowServiceStubsOptions.Builder customize(
+      WorkflowServiceStubsOptions.Builder builder) {
     Tls tls = connection.tls();
     boolean clientCert = present(tls.clientCert());
     if (clientCert != present(tls.clientKey())) {
-      throw new IllegalStateException("Mutual TLS to Temporal needs both TEMPORAL_TLS_CLIENT_CERT and "
-          + "TEMPORAL_TLS_CLIENT_KEY; only " + (clientCert ? "the certificate" : "the key") + " is set.");
+      throw new IllegalStateException(
+          "Mutual TLS to Temporal needs both TEMPORAL_TLS_CLIENT_CERT and "
+              + "TEMPORAL_TLS_CLIENT_KEY; only "
+              + (clientCert ? "the certificate" : "the key")
+              + " is set.");
     }
-    boolean implied = connection.hasApiKey() || present(tls.caCert()) || clientCert || present(tls.serverName());
+    boolean implied =
+        connection.hasApiKey() || present(tls.caCert()) || clientCert || present(tls.serverName());
     if (Boolean.FALSE.equals(tls.enabled()) && implied) {
-      throw new IllegalStateException("TEMPORAL_TLS is false, but an API key or a TLS setting is given: the API key "
-          + "would cross the network in clear text. Remove TEMPORAL_TLS=false or the other settings.");
+      throw new IllegalStateException(
+          "TEMPORAL_TLS is false, but an API key or a TLS setting is given: the API key "
+              + "would cross the network in clear text. Remove TEMPORAL_TLS=false or the other settings.");
     }
     if (!(Boolean.TRUE.equals(tls.enabled()) || implied)) {
       return builder;
@@ -59,7 +67,10 @@ public class TemporalConnectionSecurity implements TemporalOptionsCustomizer<Wor
     List<String> summary = new ArrayList<>();
     if (present(tls.caCert()) || clientCert) {
       builder.setSslContext(sslContext(tls));
-      summary.add(present(tls.caCert()) ? "trusting the CA certificates in " + tls.caCert() : "trusting the JVM's CAs");
+      summary.add(
+          present(tls.caCert())
+              ? "trusting the CA certificates in " + tls.caCert()
+              : "trusting the JVM's CAs");
       if (clientCert) {
         summary.add("client certificate " + tls.clientCert());
       }
@@ -84,15 +95,20 @@ public class TemporalConnectionSecurity implements TemporalOptionsCustomizer<Wor
   private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(Tls tls) {
     try (InputStream chain = open(tls.clientCert(), "TEMPORAL_TLS_CLIENT_CERT");
         InputStream key = open(tls.clientKey(), "TEMPORAL_TLS_CLIENT_KEY")) {
-      SimpleSslContextBuilder ssl = chain == null ? SimpleSslContextBuilder.noKeyOrCertChain()
-          : SimpleSslContextBuilder.forPKCS8(chain, key);
+      SimpleSslContextBuilder ssl =
+          chain == null
+              ? SimpleSslContextBuilder.noKeyOrCertChain()
+              : SimpleSslContextBuilder.forPKCS8(chain, key);
       if (present(tls.caCert())) {
         ssl.setTrustManager(trusting(tls.caCert()));
       }
       return ssl.build();
     } catch (IOException | IllegalArgumentException e) {
-      throw new IllegalStateException("Cannot set up TLS to Temporal from TEMPORAL_TLS_CLIENT_CERT and "
-          + "TEMPORAL_TLS_CLIENT_KEY (a PEM certificate chain and a PKCS#8 PEM key): " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "Cannot set up TLS to Temporal from TEMPORAL_TLS_CLIENT_CERT and "
+              + "TEMPORAL_TLS_CLIENT_KEY (a PEM certificate chain and a PKCS#8 PEM key): "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -109,7 +125,8 @@ public class TemporalConnectionSecurity implements TemporalOptionsCustomizer<Wor
 
   private static X509TrustManager trusting(String caFile) {
     try (InputStream pem = open(caFile, "TEMPORAL_TLS_CA_CERT")) {
-      Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(pem);
+      Collection<? extends Certificate> certificates =
+          CertificateFactory.getInstance("X.509").generateCertificates(pem);
       if (certificates.isEmpty()) {
         throw new IllegalStateException("TEMPORAL_TLS_CA_CERT holds no PEM certificate: " + caFile);
       }
@@ -119,7 +136,8 @@ public class TemporalConnectionSecurity implements TemporalOptionsCustomizer<Wor
       for (Certificate certificate : certificates) {
         store.setCertificateEntry("temporal-ca-" + i++, certificate);
       }
-      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory factory =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       factory.init(store);
       for (TrustManager manager : factory.getTrustManagers()) {
         if (manager instanceof X509TrustManager x509) {
@@ -128,7 +146,8 @@ public class TemporalConnectionSecurity implements TemporalOptionsCustomizer<Wor
       }
       throw new IllegalStateException("The JVM offers no X.509 trust manager");
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("TEMPORAL_TLS_CA_CERT cannot be read as PEM certificates: " + caFile, e);
+      throw new IllegalStateException(
+          "TEMPORAL_TLS_CA_CERT cannot be read as PEM certificates: " + caFile, e);
     }
   }
 }

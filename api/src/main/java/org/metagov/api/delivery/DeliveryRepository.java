@@ -24,7 +24,10 @@ public class DeliveryRepository implements DeliveryStore {
   }
 
   private void count(String deliveryId, String outcome) {
-    meters.counter("metagov.delivery.attempts", "kind", kind(deliveryId).wireName(), "outcome", outcome).increment();
+    meters
+        .counter(
+            "metagov.delivery.attempts", "kind", kind(deliveryId).wireName(), "outcome", outcome)
+        .increment();
   }
 
   /** Callbacks are named {@code process-{id}-result}; every other delivery is an event. */
@@ -33,10 +36,18 @@ public class DeliveryRepository implements DeliveryStore {
   }
 
   /** A delivery as the API shows it. */
-  public record DeliveryView(String id, DeliveryKind kind, String community,
-      @Schema(types = {"integer", "null"}, format = "int64", description = "The process of a callback; null for an event.")
-      Long process_id,
-      String url, DeliveryStatus status, int attempts,
+  public record DeliveryView(
+      String id,
+      DeliveryKind kind,
+      String community,
+      @Schema(
+              types = {"integer", "null"},
+              format = "int64",
+              description = "The process of a callback; null for an event.")
+          Long process_id,
+      String url,
+      DeliveryStatus status,
+      int attempts,
       @Schema(types = {"string", "null"}) String last_error,
       String created_at,
       @Schema(types = {"string", "null"}) String delivered_at,
@@ -44,7 +55,8 @@ public class DeliveryRepository implements DeliveryStore {
 
   @Override
   public void register(Delivery delivery) {
-    jdbc.sql("""
+    jdbc.sql(
+            """
             insert into delivery (id, kind, community_slug, process_id, url, body, status)
             values (:id, :kind, :community, :processId, :url, :body::jsonb, :pending)
             on conflict (id) do update set status = :pending, updated_at = now()
@@ -62,7 +74,8 @@ public class DeliveryRepository implements DeliveryStore {
   @Override
   public void recordAttempt(String deliveryId, String error) {
     count(deliveryId, "failed");
-    jdbc.sql("update delivery set attempts = attempts + 1, last_error = ?, updated_at = now() where id = ?")
+    jdbc.sql(
+            "update delivery set attempts = attempts + 1, last_error = ?, updated_at = now() where id = ?")
         .params(error, deliveryId)
         .update();
   }
@@ -71,24 +84,34 @@ public class DeliveryRepository implements DeliveryStore {
   public void finish(String deliveryId, boolean delivered, String lastError) {
     if (delivered) {
       count(deliveryId, "delivered");
-      jdbc.sql("""
+      jdbc.sql(
+              """
               update delivery set status = ?, attempts = attempts + 1, delivered_at = now(), updated_at = now()
               where id = ?
-              """).params(DeliveryStatus.DELIVERED.wireName(), deliveryId).update();
+              """)
+          .params(DeliveryStatus.DELIVERED.wireName(), deliveryId)
+          .update();
     } else {
-      meters.counter("metagov.delivery.dead_letters", "kind", kind(deliveryId).wireName()).increment();
+      meters
+          .counter("metagov.delivery.dead_letters", "kind", kind(deliveryId).wireName())
+          .increment();
       jdbc.sql("update delivery set status = ?, last_error = ?, updated_at = now() where id = ?")
-          .params(DeliveryStatus.DEAD.wireName(), lastError, deliveryId).update();
+          .params(DeliveryStatus.DEAD.wireName(), lastError, deliveryId)
+          .update();
     }
   }
 
-  private static final String SELECT = """
+  private static final String SELECT =
+      """
       select id, kind, community_slug, process_id, url, status, attempts, last_error, created_at::text, delivered_at::text, body::text
       from delivery""";
 
   public List<DeliveryView> list(String community, DeliveryStatus status, int limit) {
-    return jdbc.sql(SELECT + " where community_slug = :community" + (status == null ? "" : " and status = :status")
-            + " order by seq limit :limit")
+    return jdbc.sql(
+            SELECT
+                + " where community_slug = :community"
+                + (status == null ? "" : " and status = :status")
+                + " order by seq limit :limit")
         .param("community", community)
         .param("status", status == null ? null : status.wireName())
         .param("limit", limit)
@@ -98,7 +121,8 @@ public class DeliveryRepository implements DeliveryStore {
 
   /** Dead-lettered callbacks of a community, oldest first. */
   public List<DeliveryView> deadCallbacks(String community, int limit) {
-    return jdbc.sql(SELECT + " where community_slug = ? and kind = ? and status = ? order by seq limit ?")
+    return jdbc.sql(
+            SELECT + " where community_slug = ? and kind = ? and status = ? order by seq limit ?")
         .params(community, DeliveryKind.CALLBACK.wireName(), DeliveryStatus.DEAD.wireName(), limit)
         .query((rs, i) -> view(rs))
         .list();
@@ -112,8 +136,17 @@ public class DeliveryRepository implements DeliveryStore {
     long processId = rs.getLong("process_id");
     // wasNull refers to the last column read, so it is asked at once.
     Long process = rs.wasNull() ? null : processId;
-    return new DeliveryView(rs.getString("id"), DeliveryKind.fromWireName(rs.getString("kind")),
-        rs.getString("community_slug"), process, rs.getString("url"), DeliveryStatus.fromWireName(rs.getString("status")),
-        rs.getInt("attempts"), rs.getString("last_error"), rs.getString(9), rs.getString(10), Json.parse(rs.getString("body")));
+    return new DeliveryView(
+        rs.getString("id"),
+        DeliveryKind.fromWireName(rs.getString("kind")),
+        rs.getString("community_slug"),
+        process,
+        rs.getString("url"),
+        DeliveryStatus.fromWireName(rs.getString("status")),
+        rs.getInt("attempts"),
+        rs.getString("last_error"),
+        rs.getString(9),
+        rs.getString(10),
+        Json.parse(rs.getString("body")));
   }
 }

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** Where a delivery stands; its wire name is what Drivers read and filter by, and what PostgreSQL holds. */
+/**
+ * Where a delivery stands; its wire name is what Drivers read and filter by, and what PostgreSQL
+ * holds.
+ */
 public enum DeliveryStatus {
   /** An event waiting in its community's outbox. */
   QUEUED("queued"),
@@ -31,7 +34,8 @@ public enum DeliveryStatus {
   /** The status of this wire name; throws IllegalArgumentException for any other text. */
   @JsonCreator
   public static DeliveryStatus fromWireName(String wireName) {
-    return parse(wireName).orElseThrow(() -> new IllegalArgumentException("no delivery status is named " + wireName));
+    return parse(wireName)
+        .orElseThrow(() -> new IllegalArgumentException("no delivery status is named " + wireName));
   }
 
   public static Optional<DeliveryStatus> parse(String wireName) {

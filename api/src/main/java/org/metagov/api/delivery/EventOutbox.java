@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Queues platform events for the Driver's event receiver ({@code DRIVER_EVENT_RECEIVER_URL}) in PostgreSQL
- * and wakes the community's {@link EventOutboxWorkflow}. Queuing is part of the caller's transaction, so an
- * acknowledged webhook's events are durable once it commits; the wake-up is sent after the commit, and a
- * sweeper repeats any wake-up that was lost.
+ * Queues platform events for the Driver's event receiver ({@code DRIVER_EVENT_RECEIVER_URL}) in
+ * PostgreSQL and wakes the community's {@link EventOutboxWorkflow}. Queuing is part of the caller's
+ * transaction, so an acknowledged webhook's events are durable once it commits; the wake-up is sent
+ * after the commit, and a sweeper repeats any wake-up that was lost.
  */
 @Component
 public class EventOutbox {
@@ -35,31 +35,45 @@ public class EventOutbox {
   private final String receiverUrl;
   private final String taskQueue;
 
-  public EventOutbox(EventOutboxRepository repository, WorkflowClient client, OutboundUrlPolicy urlPolicy,
-      DriverProperties driver, TemporalProperties temporal) {
+  public EventOutbox(
+      EventOutboxRepository repository,
+      WorkflowClient client,
+      OutboundUrlPolicy urlPolicy,
+      DriverProperties driver,
+      TemporalProperties temporal) {
     this.repository = repository;
     this.client = client;
     String receiverUrl = driver.eventReceiverUrl();
     this.receiverUrl = receiverUrl == null || receiverUrl.isBlank() ? null : receiverUrl;
     this.taskQueue = temporal.taskQueue();
     if (this.receiverUrl != null) {
-      urlPolicy.violation(this.receiverUrl).ifPresent(problem -> {
-        throw new IllegalStateException("DRIVER_EVENT_RECEIVER_URL " + problem + ".");
-      });
+      urlPolicy
+          .violation(this.receiverUrl)
+          .ifPresent(
+              problem -> {
+                throw new IllegalStateException("DRIVER_EVENT_RECEIVER_URL " + problem + ".");
+              });
     } else {
       log.info("DRIVER_EVENT_RECEIVER_URL is not set: platform events are not sent to a Driver.");
     }
   }
 
-  /** What {@link #queue} did: how many events it queued and whether the outbox must be woken after commit. */
+  /**
+   * What {@link #queue} did: how many events it queued and whether the outbox must be woken after
+   * commit.
+   */
   public record Queued(int events, boolean wake) {}
 
   /**
-   * Queues the events of one webhook, inside the caller's transaction. Each event's id (its
-   * {@code webhook-id}) is derived from the webhook's identity and the event's position, so a webhook received
-   * again yields the same ids and is queued once.
+   * Queues the events of one webhook, inside the caller's transaction. Each event's id (its {@code
+   * webhook-id}) is derived from the webhook's identity and the event's position, so a webhook
+   * received again yields the same ids and is queued once.
    */
-  public Queued queue(String community, String plugin, String webhookIdentity, WebhookHandler handler,
+  public Queued queue(
+      String community,
+      String plugin,
+      String webhookIdentity,
+      WebhookHandler handler,
       List<PlatformEvent> events) {
     if (receiverUrl == null || events.isEmpty()) {
       return new Queued(0, false);
@@ -77,20 +91,29 @@ public class EventOutbox {
     return new Queued(queued, queued > 0 && repository.requestWake(community));
   }
 
-  /** Signals (starting if needed) the community's outbox workflow. Failing here loses nothing: the sweeper retries. */
+  /**
+   * Signals (starting if needed) the community's outbox workflow. Failing here loses nothing: the
+   * sweeper retries.
+   */
   public boolean wake(String community) {
     try {
-      EventOutboxWorkflow outbox = client.newWorkflowStub(EventOutboxWorkflow.class, WorkflowOptions.newBuilder()
-          .setWorkflowId(EventOutboxWorkflow.workflowId(community))
-          .setTaskQueue(taskQueue)
-          .build());
+      EventOutboxWorkflow outbox =
+          client.newWorkflowStub(
+              EventOutboxWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setWorkflowId(EventOutboxWorkflow.workflowId(community))
+                  .setTaskQueue(taskQueue)
+                  .build());
       BatchRequest request = client.newSignalWithStartRequest();
       request.add(outbox::drain, new OutboxState(community, 0));
       request.add(outbox::wake);
       client.signalWithStart(request);
       return true;
     } catch (RuntimeException e) {
-      log.warn("The event outbox of {} could not be woken now; the sweeper will: {}", community, e.toString());
+      log.warn(
+          "The event outbox of {} could not be woken now; the sweeper will: {}",
+          community,
+          e.toString());
       return false;
     }
   }

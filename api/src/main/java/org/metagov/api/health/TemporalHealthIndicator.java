@@ -20,9 +20,12 @@ public class TemporalHealthIndicator implements HealthIndicator {
   @Override
   public Health health() {
     try {
-      var info = client.getWorkflowServiceStubs().blockingStub()
-          .withDeadlineAfter(3, TimeUnit.SECONDS)
-          .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
+      var info =
+          client
+              .getWorkflowServiceStubs()
+              .blockingStub()
+              .withDeadlineAfter(3, TimeUnit.SECONDS)
+              .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
       return Health.up()
           .withDetail("namespace", client.getOptions().getNamespace())
           .withDetail("serverVersion", info.getServerVersion())

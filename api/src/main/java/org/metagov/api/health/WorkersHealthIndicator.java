@@ -7,8 +7,8 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * Down until the Temporal workers poll their task queue: part of readiness, so no traffic reaches an
- * instance that could accept a process but not run it.
+ * Down until the Temporal workers poll their task queue: part of readiness, so no traffic reaches
+ * an instance that could accept a process but not run it.
  */
 @Component("workers")
 public class WorkersHealthIndicator implements HealthIndicator {
@@ -26,7 +26,9 @@ public class WorkersHealthIndicator implements HealthIndicator {
       return Health.down().withDetail("reason", "no Temporal worker factory").build();
     }
     if (!factory.isStarted() || factory.isShutdown()) {
-      return Health.down().withDetail("reason", factory.isShutdown() ? "workers shut down" : "workers not started").build();
+      return Health.down()
+          .withDetail("reason", factory.isShutdown() ? "workers shut down" : "workers not started")
+          .build();
     }
     return Health.up().build();
   }

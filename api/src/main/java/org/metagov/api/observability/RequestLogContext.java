@@ -21,11 +21,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
 public class RequestLogContext extends OncePerRequestFilter {
 
-  private static final Pattern COMMUNITY_IN_PATH = Pattern.compile("^/api/(?:internal/community|hooks)/([A-Za-z0-9_-]{1,100})");
-  private static final Pattern PROCESS_IN_PATH = Pattern.compile("^/api/internal/process/[^/]+/([0-9]{1,19})$");
+  private static final Pattern COMMUNITY_IN_PATH =
+      Pattern.compile("^/api/(?:internal/community|hooks)/([A-Za-z0-9_-]{1,100})");
+  private static final Pattern PROCESS_IN_PATH =
+      Pattern.compile("^/api/internal/process/[^/]+/([0-9]{1,19})$");
 
   @Override
-  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     String community = request.getHeader("X-Metagov-Community");
     Matcher path = COMMUNITY_IN_PATH.matcher(request.getRequestURI());

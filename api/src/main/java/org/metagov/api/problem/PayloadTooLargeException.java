@@ -2,7 +2,9 @@ package org.metagov.api.problem;
 
 import java.io.IOException;
 
-/** A request body over the configured limit. An IOException so it can surface from a body stream. */
+/**
+ * A request body over the configured limit. An IOException so it can surface from a body stream.
+ */
 public class PayloadTooLargeException extends IOException {
 
   public PayloadTooLargeException(long limit) {

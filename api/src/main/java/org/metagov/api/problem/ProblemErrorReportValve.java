@@ -12,13 +12,14 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 
 /**
- * Tomcat's error report for requests refused before they reach the application (a URL with an encoded
- * NUL, slash or backslash, headers over the size limit, a malformed request line): an RFC 9457 problem
- * document like every other error, instead of Tomcat's HTML page.
+ * Tomcat's error report for requests refused before they reach the application (a URL with an
+ * encoded NUL, slash or backslash, headers over the size limit, a malformed request line): an RFC
+ * 9457 problem document like every other error, instead of Tomcat's HTML page.
  */
 public class ProblemErrorReportValve extends ErrorReportValve {
 
-  private static final tools.jackson.databind.json.JsonMapper MAPPER = tools.jackson.databind.json.JsonMapper.builder().build();
+  private static final tools.jackson.databind.json.JsonMapper MAPPER =
+      tools.jackson.databind.json.JsonMapper.builder().build();
 
   @Override
   protected void report(Request request, Response response, Throwable throwable) {
@@ -37,8 +38,9 @@ public class ProblemErrorReportValve extends ErrorReportValve {
     String detail;
     if (status == 400) {
       code = "invalid_request";
-      detail = "The request could not be read: its URL, headers or framing are malformed (an encoded NUL, slash or backslash"
-          + " in the path, or headers over the size limit).";
+      detail =
+          "The request could not be read: its URL, headers or framing are malformed (an encoded NUL, slash or backslash"
+              + " in the path, or headers over the size limit).";
     } else if (status >= 500) {
       code = "internal_error";
       detail = "Something went wrong on our side; it has been logged.";

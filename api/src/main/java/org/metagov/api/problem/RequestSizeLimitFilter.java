@@ -15,8 +15,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses request bodies over the limit with 413: at once when Content-Length says so, and while reading
- * when the body is chunked.
+ * Refuses request bodies over the limit with 413: at once when Content-Length says so, and while
+ * reading when the body is chunked.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -29,11 +29,16 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
   }
 
   @Override
-  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     if (request.getContentLengthLong() > limit) {
-      ProblemAdvice.write(response, HttpStatus.CONTENT_TOO_LARGE, "payload_too_large",
-          new PayloadTooLargeException(limit).getMessage(), request);
+      ProblemAdvice.write(
+          response,
+          HttpStatus.CONTENT_TOO_LARGE,
+          "payload_too_large",
+          new PayloadTooLargeException(limit).getMessage(),
+          request);
       return;
     }
     chain.doFilter(new LimitedRequest(request, limit), response);

@@ -5,16 +5,21 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.stereotype.Component;
 
-/** Makes Tomcat answer the requests it refuses itself with problem documents (see {@link ProblemErrorReportValve}). */
+/**
+ * Makes Tomcat answer the requests it refuses itself with problem documents (see {@link
+ * ProblemErrorReportValve}).
+ */
 @Component
-public class TomcatProblemCustomizer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
+public class TomcatProblemCustomizer
+    implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
 
   @Override
   public void customize(TomcatServletWebServerFactory factory) {
-    factory.addContextCustomizers(context -> {
-      if (context.getParent() instanceof StandardHost host) {
-        host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
-      }
-    });
+    factory.addContextCustomizers(
+        context -> {
+          if (context.getParent() instanceof StandardHost host) {
+            host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
+          }
+        });
   }
 }

@@ -26,8 +26,8 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Governance processes. The per-process operations appear in the OpenAPI document once per process type
- * (see the catalogue's OpenAPI customizer); the listing is documented here.
+ * Governance processes. The per-process operations appear in the OpenAPI document once per process
+ * type (see the catalogue's OpenAPI customizer); the listing is documented here.
  */
 @Tag(name = OpenApiContract.PROCESSES)
 @RestController
@@ -40,7 +40,9 @@ public class ProcessController {
   }
 
   @Hidden
-  @PostMapping(path = "/api/internal/process/{qualifiedName}", consumes = MediaType.APPLICATION_JSON_VALUE,
+  @PostMapping(
+      path = "/api/internal/process/{qualifiedName}",
+      consumes = MediaType.APPLICATION_JSON_VALUE,
       produces = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<JsonNode> start(
       @PathVariable String qualifiedName,
@@ -55,7 +57,9 @@ public class ProcessController {
   }
 
   @Hidden
-  @GetMapping(path = "/api/internal/process/{qualifiedName}/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+  @GetMapping(
+      path = "/api/internal/process/{qualifiedName}/{id}",
+      produces = MediaType.APPLICATION_JSON_VALUE)
   public JsonNode get(
       @PathVariable String qualifiedName,
       @PathVariable String id,
@@ -64,7 +68,9 @@ public class ProcessController {
   }
 
   @Hidden
-  @DeleteMapping(path = "/api/internal/process/{qualifiedName}/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+  @DeleteMapping(
+      path = "/api/internal/process/{qualifiedName}/{id}",
+      produces = MediaType.APPLICATION_JSON_VALUE)
   public JsonNode close(
       @PathVariable String qualifiedName,
       @PathVariable String id,
@@ -73,27 +79,37 @@ public class ProcessController {
   }
 
   /** A page of a community's process records. */
-  public record ProcessList(@ArraySchema(schema = @Schema(ref = "#/components/schemas/ProcessRecord")) List<JsonNode> processes) {}
+  public record ProcessList(
+      @ArraySchema(schema = @Schema(ref = "#/components/schemas/ProcessRecord"))
+          List<JsonNode> processes) {}
 
   /** The community's processes, oldest first, optionally only those with one status. */
-  @Operation(operationId = "listProcesses", summary = "List a community's processes, oldest first",
+  @Operation(
+      operationId = "listProcesses",
+      summary = "List a community's processes, oldest first",
       responses = {
-          @ApiResponse(responseCode = "200", description = "The process records.",
-              content = @Content(schema = @Schema(implementation = ProcessList.class))),
-          @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
-          @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)})
+        @ApiResponse(
+            responseCode = "200",
+            description = "The process records.",
+            content = @Content(schema = @Schema(implementation = ProcessList.class))),
+        @ApiResponse(responseCode = "400", ref = OpenApiContract.BAD_REQUEST),
+        @ApiResponse(responseCode = "404", ref = OpenApiContract.NOT_FOUND)
+      })
   @GetMapping(path = "/api/internal/process", produces = MediaType.APPLICATION_JSON_VALUE)
   public ProcessList list(
       @RequestHeader("X-Metagov-Community") String community,
       @RequestParam(required = false) String status,
       @RequestParam(defaultValue = "100") int limit,
       @RequestParam(defaultValue = "0") int offset) {
-    return new ProcessList(processes.list(community, status, limit, offset).stream().map(StoredProcess::record).toList());
+    return new ProcessList(
+        processes.list(community, status, limit, offset).stream()
+            .map(StoredProcess::record)
+            .toList());
   }
 
   /**
-   * A process id from the URL: digits only, as the API hands them out. Anything else (" 2", "1e3", a
-   * number beyond a long) names no process: 404, like an unknown id.
+   * A process id from the URL: digits only, as the API hands them out. Anything else (" 2", "1e3",
+   * a number beyond a long) names no process: 404, like an unknown id.
    */
   static long processId(String qualifiedName, String id) {
     if (id.length() <= 19 && id.chars().allMatch(c -> c >= '0' && c <= '9') && !id.isEmpty()) {
@@ -103,11 +119,21 @@ public class ProcessController {
         // Beyond a long: no such process.
       }
     }
-    throw org.metagov.api.problem.ApiException.notFound("process_not_found", "There is no " + qualifiedName + " process with id "
-        + (id.length() > 40 ? id.substring(0, 40) + "..." : id) + ".");
+    throw org.metagov.api.problem.ApiException.notFound(
+        "process_not_found",
+        "There is no "
+            + qualifiedName
+            + " process with id "
+            + (id.length() > 40 ? id.substring(0, 40) + "..." : id)
+            + ".");
   }
 
   static String location(StoredProcess process) {
-    return "/api/internal/process/" + process.plugin() + "." + process.process() + "/" + process.id();
+    return "/api/internal/process/"
+        + process.plugin()
+        + "."
+        + process.process()
+        + "/"
+        + process.id();
   }
 }

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.metagov.activities.delivery.DeliveryProperties;
-import org.metagov.api.config.PlatformProperties;
 import org.metagov.activities.http.OutboundHttp;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.FieldError;
@@ -30,6 +29,7 @@ import org.metagov.activities.plugin.ProcessSpec;
 import org.metagov.activities.plugin.Schemas;
 import org.metagov.api.action.QualifiedName;
 import org.metagov.api.community.CommunityService;
+import org.metagov.api.config.PlatformProperties;
 import org.metagov.api.config.TemporalProperties;
 import org.metagov.api.problem.ApiException;
 import org.metagov.api.process.ProcessRepository.StoredProcess;
@@ -52,10 +52,14 @@ import tools.jackson.databind.node.ObjectNode;
 @Service
 public class ProcessService {
 
-  /** The start parameter, beside {@code callback_url}, that asks for a callback on every change of the process. */
+  /**
+   * The start parameter, beside {@code callback_url}, that asks for a callback on every change of
+   * the process.
+   */
   public static final String CALLBACK_ON_UPDATE = "callback_on_update";
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProcessService.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(ProcessService.class);
 
   private final CommunityService communities;
   private final PluginRegistry registry;
@@ -69,10 +73,18 @@ public class ProcessService {
   private final DeliveryPolicy deliveryPolicy;
   private final PlatformCallTimeouts platformTimeouts;
 
-  public ProcessService(CommunityService communities, PluginRegistry registry, ProcessRepository repository, WorkflowClient client,
-      SearchAttributeSupport searchAttributes, org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
-      TransactionTemplate transaction, TemporalProperties temporal, ProcessProperties properties,
-      DeliveryProperties delivery, PlatformProperties platform) {
+  public ProcessService(
+      CommunityService communities,
+      PluginRegistry registry,
+      ProcessRepository repository,
+      WorkflowClient client,
+      SearchAttributeSupport searchAttributes,
+      org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
+      TransactionTemplate transaction,
+      TemporalProperties temporal,
+      ProcessProperties properties,
+      DeliveryProperties delivery,
+      PlatformProperties platform) {
     this.communities = communities;
     this.registry = registry;
     this.repository = repository;
@@ -88,14 +100,27 @@ public class ProcessService {
 
   public record Started(StoredProcess process, boolean replayed) {}
 
-  public Started start(String community, String qualifiedName, JsonNode body, String idempotencyKey) {
+  public Started start(
+      String community, String qualifiedName, JsonNode body, String idempotencyKey) {
     QualifiedName name = QualifiedName.parse(qualifiedName, "process");
-    org.metagov.activities.plugin.Plugin plugin = communities.requireEnabled(community, name.plugin());
-    ProcessSpec spec = PluginRegistry.process(plugin, name.member())
-        .orElseThrow(() -> ApiException.notFound("process_not_found", "The plugin " + name.plugin()
-            + " has no process named " + name.member() + "; GET /api/internal/plugin/" + name.plugin() + "/metadata lists them."));
+    org.metagov.activities.plugin.Plugin plugin =
+        communities.requireEnabled(community, name.plugin());
+    ProcessSpec spec =
+        PluginRegistry.process(plugin, name.member())
+            .orElseThrow(
+                () ->
+                    ApiException.notFound(
+                        "process_not_found",
+                        "The plugin "
+                            + name.plugin()
+                            + " has no process named "
+                            + name.member()
+                            + "; GET /api/internal/plugin/"
+                            + name.plugin()
+                            + "/metadata lists them."));
     if (body == null || !body.isObject()) {
-      throw ApiException.invalid("The body must be a JSON object of the process's parameters.",
+      throw ApiException.invalid(
+          "The body must be a JSON object of the process's parameters.",
           List.of(new FieldError("$", "must be an object")));
     }
     ObjectNode parameters = ((ObjectNode) body).deepCopy();
@@ -104,16 +129,30 @@ public class ProcessService {
     ObjectNode filled = Schemas.withDefaults(spec.inputSchema(), parameters);
     List<FieldError> errors = Schemas.validate(spec.inputSchema(), filled, "");
     if (!errors.isEmpty()) {
-      throw ApiException.invalid("The parameters of " + qualifiedName + " are invalid: " + errors.get(0).path() + " "
-          + errors.get(0).message(), errors);
+      throw ApiException.invalid(
+          "The parameters of "
+              + qualifiedName
+              + " are invalid: "
+              + errors.get(0).path()
+              + " "
+              + errors.get(0).message(),
+          errors);
     }
     Instant closingAt = spec.adapter().closingAt(filled, Instant.now());
-    // Only a live start adds to the hash, so the hash of every other start stays what it was before live callbacks.
-    String requestHash = hash(qualifiedName + "\n" + Json.write(filled) + "\n" + callbackUrl
-        + (liveCallbacks ? "\n" + CALLBACK_ON_UPDATE : ""));
+    // Only a live start adds to the hash, so the hash of every other start stays what it was before
+    // live callbacks.
+    String requestHash =
+        hash(
+            qualifiedName
+                + "\n"
+                + Json.write(filled)
+                + "\n"
+                + callbackUrl
+                + (liveCallbacks ? "\n" + CALLBACK_ON_UPDATE : ""));
     if (idempotencyKey != null) {
       if (idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
-        throw ApiException.badRequest("invalid_idempotency_key", "The Idempotency-Key header must be 1 to 200 characters.");
+        throw ApiException.badRequest(
+            "invalid_idempotency_key", "The Idempotency-Key header must be 1 to 200 characters.");
       }
       Optional<StoredProcess> existing = repository.findByIdempotencyKey(community, idempotencyKey);
       if (existing.isPresent()) {
@@ -122,35 +161,73 @@ public class ProcessService {
     }
     StoredProcess created;
     try {
-      created = transaction.execute(status -> {
-        // Checked again once the community is locked: it may have been deleted, or the plugin disabled, since
-        // the check above. The lock then holds both off until this process is committed and counts as open.
-        long id = repository.nextIdLockingCommunity(community).orElseThrow(() -> CommunityService.communityNotFound(community));
-        String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
-        ProcessRecord record = new ProcessRecord(id, name.toString(), community, ProcessStatus.CREATED, null, Map.of(), Map.of());
-        return repository.insert(id, community, name.plugin(), name.member(), Json.MAPPER.valueToTree(record), workflowId,
-            callbackUrl, liveCallbacks, idempotencyKey, requestHash, closingAt, filled)
-            .orElseThrow(() -> CommunityService.pluginNotEnabled(community, name.plugin()));
-      });
+      created =
+          transaction.execute(
+              status -> {
+                // Checked again once the community is locked: it may have been deleted, or the
+                // plugin disabled, since
+                // the check above. The lock then holds both off until this process is committed and
+                // counts as open.
+                long id =
+                    repository
+                        .nextIdLockingCommunity(community)
+                        .orElseThrow(() -> CommunityService.communityNotFound(community));
+                String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
+                ProcessRecord record =
+                    new ProcessRecord(
+                        id,
+                        name.toString(),
+                        community,
+                        ProcessStatus.CREATED,
+                        null,
+                        Map.of(),
+                        Map.of());
+                return repository
+                    .insert(
+                        id,
+                        community,
+                        name.plugin(),
+                        name.member(),
+                        Json.MAPPER.valueToTree(record),
+                        workflowId,
+                        callbackUrl,
+                        liveCallbacks,
+                        idempotencyKey,
+                        requestHash,
+                        closingAt,
+                        filled)
+                    .orElseThrow(() -> CommunityService.pluginNotEnabled(community, name.plugin()));
+              });
     } catch (DuplicateKeyException e) {
-      return replay(repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e), requestHash);
+      return replay(
+          repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e),
+          requestHash);
     }
-    // The row is committed first, so the process is accepted even if the workflow cannot be started now
-    // (Temporal down, this instance dying): the sweeper starts it later. Deleting the row instead could
-    // orphan a workflow whose start did go through. The row is marked started by the workflow's first
+    // The row is committed first, so the process is accepted even if the workflow cannot be started
+    // now
+    // (Temporal down, this instance dying): the sweeper starts it later. Deleting the row instead
+    // could
+    // orphan a workflow whose start did go through. The row is marked started by the workflow's
+    // first
     // projection, not here, so a start costs one write to PostgreSQL.
     try {
-      startWorkflow(processStart(created, filled, closingAt, callbackUrl, liveCallbacks, plugin), created.workflowId(), filled);
+      startWorkflow(
+          processStart(created, filled, closingAt, callbackUrl, liveCallbacks, plugin),
+          created.workflowId(),
+          filled);
     } catch (RuntimeException e) {
-      log.warn("Process {} is accepted but its workflow could not be started yet; the sweeper will start it: {}",
-          created.id(), e.toString());
+      log.warn(
+          "Process {} is accepted but its workflow could not be started yet; the sweeper will start it: {}",
+          created.id(),
+          e.toString());
     }
     return new Started(created, false);
   }
 
   /**
    * Starts the workflows of processes that were committed but never started (their instance died in
-   * between). Starting is idempotent by workflow id, so a process whose workflow did start is left alone.
+   * between). Starting is idempotent by workflow id, so a process whose workflow did start is left
+   * alone.
    *
    * @return how many workflows were started
    */
@@ -160,13 +237,19 @@ public class ProcessService {
       var plugin = registry.find(process.plugin()).orElse(null);
       JsonNode parameters = repository.parameters(process.id());
       if (plugin == null || parameters == null || !(parameters instanceof ObjectNode filled)) {
-        log.error("Process {} cannot be started: its plugin or parameters are gone. Marking it so the sweeper moves on.",
+        log.error(
+            "Process {} cannot be started: its plugin or parameters are gone. Marking it so the sweeper moves on.",
             process.id());
         repository.markWorkflowStarted(process.id());
         continue;
       }
       Instant closingAt = repository.closingAt(process.id());
-      if (startWorkflow(process, filled, closingAt, repository.callbackUrl(process.id()), repository.liveCallbacks(process.id()),
+      if (startWorkflow(
+          process,
+          filled,
+          closingAt,
+          repository.callbackUrl(process.id()),
+          repository.liveCallbacks(process.id()),
           plugin)) {
         started++;
       }
@@ -180,27 +263,55 @@ public class ProcessService {
         .orElse(false);
   }
 
-  /** Starts a process's workflow and records that it runs; false when it had already been started. */
-  private boolean startWorkflow(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
-      boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
-    boolean started = startWorkflow(processStart(process, parameters, closingAt, callbackUrl, liveCallbacks, plugin),
-        process.workflowId(), parameters);
+  /**
+   * Starts a process's workflow and records that it runs; false when it had already been started.
+   */
+  private boolean startWorkflow(
+      StoredProcess process,
+      ObjectNode parameters,
+      Instant closingAt,
+      String callbackUrl,
+      boolean liveCallbacks,
+      org.metagov.activities.plugin.Plugin plugin) {
+    boolean started =
+        startWorkflow(
+            processStart(process, parameters, closingAt, callbackUrl, liveCallbacks, plugin),
+            process.workflowId(),
+            parameters);
     repository.markWorkflowStarted(process.id());
     return started;
   }
 
-  private ProcessStart processStart(StoredProcess process, ObjectNode parameters, Instant closingAt, String callbackUrl,
-      boolean liveCallbacks, org.metagov.activities.plugin.Plugin plugin) {
-    return new ProcessStart(process.id(), process.community(), process.plugin(), process.process(),
-        Json.toMap(parameters), closingAt == null ? 0 : closingAt.toEpochMilli(), callbackUrl, liveCallbacks,
+  private ProcessStart processStart(
+      StoredProcess process,
+      ObjectNode parameters,
+      Instant closingAt,
+      String callbackUrl,
+      boolean liveCallbacks,
+      org.metagov.activities.plugin.Plugin plugin) {
+    return new ProcessStart(
+        process.id(),
+        process.community(),
+        process.plugin(),
+        process.process(),
+        Json.toMap(parameters),
+        closingAt == null ? 0 : closingAt.toEpochMilli(),
+        callbackUrl,
+        liveCallbacks,
         reconciles(plugin, process.process()) ? reconcileInterval.toSeconds() : 0,
-        searchAttributes.registered(), deliveryPolicy, platformTimeouts, null);
+        searchAttributes.registered(),
+        deliveryPolicy,
+        platformTimeouts,
+        null);
   }
 
   private Started replay(StoredProcess existing, String requestHash) {
     if (!requestHash.equals(existing.requestHash())) {
-      throw ApiException.conflict("idempotency_key_reused",
-          "This Idempotency-Key was already used for a different request (process " + existing.id() + "); use a new key.");
+      throw ApiException.conflict(
+          "idempotency_key_reused",
+          "This Idempotency-Key was already used for a different request (process "
+              + existing.id()
+              + "); use a new key.");
     }
     return new Started(existing, true);
   }
@@ -209,20 +320,24 @@ public class ProcessService {
     Map<String, Object> memo = new LinkedHashMap<>();
     memo.put("title", parameters.path("title").asString(start.name()));
     if (start.callbackUrl() != null) {
-      // Only where callbacks go: a Driver may put a token in the query, which has no place in Temporal's UI.
+      // Only where callbacks go: a Driver may put a token in the query, which has no place in
+      // Temporal's UI.
       memo.put("callback_url", OutboundHttp.describe(start.callbackUrl()));
     }
-    WorkflowOptions.Builder options = WorkflowOptions.newBuilder()
-        .setWorkflowId(workflowId)
-        .setTaskQueue(taskQueue)
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .setMemo(memo);
+    WorkflowOptions.Builder options =
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(workflowId)
+            .setTaskQueue(taskQueue)
+            .setWorkflowIdReusePolicy(
+                WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+            .setMemo(memo);
     if (start.searchAttributes()) {
-      options.setTypedSearchAttributes(SearchAttributes.newBuilder()
-          .set(ProcessWorkflowImpl.COMMUNITY, start.community())
-          .set(ProcessWorkflowImpl.PROCESS, start.name())
-          .set(ProcessWorkflowImpl.STATUS, ProcessStatus.CREATED.wireName())
-          .build());
+      options.setTypedSearchAttributes(
+          SearchAttributes.newBuilder()
+              .set(ProcessWorkflowImpl.COMMUNITY, start.community())
+              .set(ProcessWorkflowImpl.PROCESS, start.name())
+              .set(ProcessWorkflowImpl.STATUS, ProcessStatus.CREATED.wireName())
+              .build());
     }
     ProcessWorkflow workflow = client.newWorkflowStub(ProcessWorkflow.class, options.build());
     try {
@@ -235,37 +350,66 @@ public class ProcessService {
 
   public StoredProcess get(String community, String qualifiedName, long id) {
     QualifiedName name = QualifiedName.parse(qualifiedName, "process");
-    StoredProcess process = repository.find(id)
-        .filter(p -> p.plugin().equals(name.plugin()) && p.process().equals(name.member()))
-        .filter(p -> community == null || community.isBlank() || p.community().equals(community))
-        .filter(p -> org.metagov.api.security.CommunityAccess.allowed(p.community()))
-        .orElseThrow(() -> ApiException.notFound("process_not_found", "There is no " + qualifiedName + " process with id " + id + "."));
+    StoredProcess process =
+        repository
+            .find(id)
+            .filter(p -> p.plugin().equals(name.plugin()) && p.process().equals(name.member()))
+            .filter(
+                p -> community == null || community.isBlank() || p.community().equals(community))
+            .filter(p -> org.metagov.api.security.CommunityAccess.allowed(p.community()))
+            .orElseThrow(
+                () ->
+                    ApiException.notFound(
+                        "process_not_found",
+                        "There is no " + qualifiedName + " process with id " + id + "."));
     return process;
   }
 
   public JsonNode close(String community, String qualifiedName, long id) {
     StoredProcess process = get(community, qualifiedName, id);
-    ProcessSpec spec = registry.find(process.plugin()).flatMap(p -> PluginRegistry.process(p, process.process()))
-        .orElseThrow(() -> ApiException.notFound("process_not_found", "The process type " + qualifiedName + " is no longer installed."));
+    ProcessSpec spec =
+        registry
+            .find(process.plugin())
+            .flatMap(p -> PluginRegistry.process(p, process.process()))
+            .orElseThrow(
+                () ->
+                    ApiException.notFound(
+                        "process_not_found",
+                        "The process type " + qualifiedName + " is no longer installed."));
     if (!spec.closableEarly()) {
-      throw ApiException.conflict("cannot_close_early", "A " + qualifiedName + " process cannot be closed early: the platform "
-          + "offers no way to close it. It ends at its closing time.");
+      throw ApiException.conflict(
+          "cannot_close_early",
+          "A "
+              + qualifiedName
+              + " process cannot be closed early: the platform "
+              + "offers no way to close it. It ends at its closing time.");
     }
     if (process.ended()) {
-      throw ApiException.conflict("process_ended", "The process " + id + " has already ended with status " + process.status().wireName() + ".");
+      throw ApiException.conflict(
+          "process_ended",
+          "The process "
+              + id
+              + " has already ended with status "
+              + process.status().wireName()
+              + ".");
     }
     WorkflowStub stub = client.newUntypedWorkflowStub(process.workflowId());
     try {
       ProcessRecord record = stub.update("close", ProcessRecord.class);
-      // The update answers once the final state is projected, so the stored version is that of this record.
+      // The update answers once the final state is projected, so the stored version is that of this
+      // record.
       ObjectNode closed = Json.MAPPER.valueToTree(record);
-      closed.put("version", repository.find(id).map(stored -> stored.record().path("version").asLong()).orElse(0L));
+      closed.put(
+          "version",
+          repository.find(id).map(stored -> stored.record().path("version").asLong()).orElse(0L));
       return closed;
     } catch (WorkflowUpdateException e) {
       ApplicationFailure failure = applicationFailure(e);
       if (failure != null && ProcessFailure.CLOSE_FAILED.is(failure.getType())) {
-        throw new ApiException(HttpStatus.BAD_GATEWAY, "platform_error", failure.getOriginalMessage()
-            + " The process is still pending; try again later.");
+        throw new ApiException(
+            HttpStatus.BAD_GATEWAY,
+            "platform_error",
+            failure.getOriginalMessage() + " The process is still pending; try again later.");
       }
       throw ApiException.conflict("process_ended", "The process " + id + " has already ended.");
     } catch (io.temporal.client.WorkflowNotFoundException e) {
@@ -276,13 +420,24 @@ public class ProcessService {
   public List<StoredProcess> list(String community, String status, int limit, int offset) {
     CommunityService.requireCommunityHeader(community);
     communities.get(community);
-    ProcessStatus wanted = status == null ? null : ProcessStatus.parse(status).orElseThrow(() -> {
-      String names = Arrays.stream(ProcessStatus.values()).map(ProcessStatus::wireName).collect(Collectors.joining(", "));
-      return ApiException.invalid("status must be one of " + names + ".",
-          List.of(new FieldError("status", "must be one of " + names)));
-    });
+    ProcessStatus wanted =
+        status == null
+            ? null
+            : ProcessStatus.parse(status)
+                .orElseThrow(
+                    () -> {
+                      String names =
+                          Arrays.stream(ProcessStatus.values())
+                              .map(ProcessStatus::wireName)
+                              .collect(Collectors.joining(", "));
+                      return ApiException.invalid(
+                          "status must be one of " + names + ".",
+                          List.of(new FieldError("status", "must be one of " + names)));
+                    });
     if (limit < 1 || limit > 1000 || offset < 0) {
-      throw ApiException.invalid("limit must be 1 to 1000 and offset at least 0.", List.of(new FieldError("limit", "out of range")));
+      throw ApiException.invalid(
+          "limit must be 1 to 1000 and offset at least 0.",
+          List.of(new FieldError("limit", "out of range")));
     }
     return repository.list(community, wanted, limit, offset);
   }
@@ -301,27 +456,32 @@ public class ProcessService {
       return null;
     }
     String url = value.isString() ? value.asString() : null;
-    java.util.Optional<String> problem = url == null ? java.util.Optional.of("must be a string") : urlPolicy.violation(url);
+    java.util.Optional<String> problem =
+        url == null ? java.util.Optional.of("must be a string") : urlPolicy.violation(url);
     if (problem.isPresent()) {
-      throw ApiException.invalid("callback_url " + problem.get() + ".", List.of(new FieldError("callback_url", problem.get())));
+      throw ApiException.invalid(
+          "callback_url " + problem.get() + ".",
+          List.of(new FieldError("callback_url", problem.get())));
     }
     return url;
   }
 
   /**
-   * Whether the Driver asked for a callback on every change: {@code callback_on_update} is a JSON boolean (absent or
-   * null is false), and true needs a {@code callback_url}.
+   * Whether the Driver asked for a callback on every change: {@code callback_on_update} is a JSON
+   * boolean (absent or null is false), and true needs a {@code callback_url}.
    */
   private static boolean liveCallbacks(JsonNode value, String callbackUrl) {
     if (value == null || value.isNull()) {
       return false;
     }
     if (!value.isBoolean()) {
-      throw ApiException.invalid(CALLBACK_ON_UPDATE + " must be true or false.",
+      throw ApiException.invalid(
+          CALLBACK_ON_UPDATE + " must be true or false.",
           List.of(new FieldError(CALLBACK_ON_UPDATE, "must be a boolean")));
     }
     if (value.asBoolean() && callbackUrl == null) {
-      throw ApiException.invalid(CALLBACK_ON_UPDATE + " needs a callback_url to send the updates to.",
+      throw ApiException.invalid(
+          CALLBACK_ON_UPDATE + " needs a callback_url to send the updates to.",
           List.of(new FieldError(CALLBACK_ON_UPDATE, "requires callback_url")));
     }
     return value.asBoolean();
@@ -329,7 +489,9 @@ public class ProcessService {
 
   private static String hash(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -17,21 +17,25 @@ import org.springframework.stereotype.Component;
 
 /**
  * Whether the Temporal namespace has Metagov's custom search attributes. They help operators find
- * processes in the Temporal UI, but not every server has them registered: without them, processes run
- * the same and only the attributes are left out.
+ * processes in the Temporal UI, but not every server has them registered: without them, processes
+ * run the same and only the attributes are left out.
  */
 @Component
 public class SearchAttributeSupport {
 
   private static final Logger log = LoggerFactory.getLogger(SearchAttributeSupport.class);
-  private static final List<String> NAMES = List.of(
-      ProcessWorkflowImpl.COMMUNITY.getName(), ProcessWorkflowImpl.PROCESS.getName(), ProcessWorkflowImpl.STATUS.getName());
+  private static final List<String> NAMES =
+      List.of(
+          ProcessWorkflowImpl.COMMUNITY.getName(),
+          ProcessWorkflowImpl.PROCESS.getName(),
+          ProcessWorkflowImpl.STATUS.getName());
 
   private final WorkflowClient client;
   private final ObjectProvider<TestWorkflowEnvironment> testEnvironment;
   private volatile Boolean registered;
 
-  public SearchAttributeSupport(WorkflowClient client, ObjectProvider<TestWorkflowEnvironment> testEnvironment) {
+  public SearchAttributeSupport(
+      WorkflowClient client, ObjectProvider<TestWorkflowEnvironment> testEnvironment) {
     this.client = client;
     this.testEnvironment = testEnvironment;
   }
@@ -58,24 +62,36 @@ public class SearchAttributeSupport {
         }
         return true;
       }
-      // The channel carries the connection's TLS; the headers (a Temporal Cloud API key) come with the options.
+      // The channel carries the connection's TLS; the headers (a Temporal Cloud API key) come with
+      // the options.
       ServiceStubsOptions connection = client.getWorkflowServiceStubs().getOptions();
-      OperatorServiceStubs operator = OperatorServiceStubs.newServiceStubs(OperatorServiceStubsOptions.newBuilder()
-          .setChannel(client.getWorkflowServiceStubs().getRawChannel())
-          .setGrpcMetadataProviders(connection.getGrpcMetadataProviders())
-          .setHeaders(connection.getHeaders())
-          .validateAndBuildWithDefaults());
-      Map<String, IndexedValueType> custom = operator.blockingStub()
-          .listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(client.getOptions().getNamespace()).build())
-          .getCustomAttributesMap();
+      OperatorServiceStubs operator =
+          OperatorServiceStubs.newServiceStubs(
+              OperatorServiceStubsOptions.newBuilder()
+                  .setChannel(client.getWorkflowServiceStubs().getRawChannel())
+                  .setGrpcMetadataProviders(connection.getGrpcMetadataProviders())
+                  .setHeaders(connection.getHeaders())
+                  .validateAndBuildWithDefaults());
+      Map<String, IndexedValueType> custom =
+          operator
+              .blockingStub()
+              .listSearchAttributes(
+                  ListSearchAttributesRequest.newBuilder()
+                      .setNamespace(client.getOptions().getNamespace())
+                      .build())
+              .getCustomAttributesMap();
       boolean all = custom.keySet().containsAll(NAMES);
       if (!all) {
-        log.warn("The Temporal namespace lacks the search attributes {}; processes run without them. "
-            + "Register them (see docker-compose.yml) to filter processes in the Temporal UI.", NAMES);
+        log.warn(
+            "The Temporal namespace lacks the search attributes {}; processes run without them. "
+                + "Register them (see docker-compose.yml) to filter processes in the Temporal UI.",
+            NAMES);
       }
       return all;
     } catch (RuntimeException e) {
-      log.warn("Could not check Temporal search attributes ({}); processes run without them.", e.toString());
+      log.warn(
+          "Could not check Temporal search attributes ({}); processes run without them.",
+          e.toString());
       return false;
     }
   }

@@ -7,8 +7,8 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Starts the workflows of processes that were accepted (committed to PostgreSQL) but whose instance died
- * before it could start them. Every replica runs it; starting is idempotent by workflow id.
+ * Starts the workflows of processes that were accepted (committed to PostgreSQL) but whose instance
+ * died before it could start them. Every replica runs it; starting is idempotent by workflow id.
  */
 @Component
 public class UnstartedProcessSweeper {
@@ -23,13 +23,16 @@ public class UnstartedProcessSweeper {
     this.grace = properties.unstartedGrace();
   }
 
-  @Scheduled(fixedDelayString = "${metagov.processes.sweep-interval:30s}",
+  @Scheduled(
+      fixedDelayString = "${metagov.processes.sweep-interval:30s}",
       initialDelayString = "${metagov.processes.sweep-interval:30s}")
   public void sweep() {
     try {
       int started = processes.startUnstarted(grace);
       if (started > 0) {
-        log.warn("Started the workflows of {} accepted process(es) whose start had been interrupted.", started);
+        log.warn(
+            "Started the workflows of {} accepted process(es) whose start had been interrupted.",
+            started);
       }
     } catch (RuntimeException e) {
       log.warn("Could not sweep unstarted processes; will try again: {}", e.toString());

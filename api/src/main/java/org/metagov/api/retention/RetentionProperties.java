@@ -7,8 +7,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * How long finished records are kept.
  *
- * @param finished webhook receipts after they arrived; ended processes and their routes, delivered and
- *     discarded deliveries after they ended
+ * @param finished webhook receipts after they arrived; ended processes and their routes, delivered
+ *     and discarded deliveries after they ended
  * @param deadLetters dead-lettered deliveries that nobody redelivered
  * @param interval how often the pruner runs
  */

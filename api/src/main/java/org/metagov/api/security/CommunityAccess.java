@@ -17,14 +17,16 @@ public final class CommunityAccess {
     if (attributes == null) {
       return true;
     }
-    Object grant = attributes.getAttribute(DriverAuthenticationFilter.GRANT, RequestAttributes.SCOPE_REQUEST);
+    Object grant =
+        attributes.getAttribute(DriverAuthenticationFilter.GRANT, RequestAttributes.SCOPE_REQUEST);
     return !(grant instanceof DriverTokens.Grant g) || g.allows(community);
   }
 
   /** Throws the same 404 an unknown community gets when the Driver may not touch this one. */
   public static void require(String community) {
     if (!allowed(community)) {
-      throw ApiException.notFound("community_not_found", "There is no community named " + community + ".");
+      throw ApiException.notFound(
+          "community_not_found", "There is no community named " + community + ".");
     }
   }
 }

@@ -14,11 +14,11 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Requires {@code Authorization: Bearer <token>} on every request when Driver tokens are configured,
- * except the webhook receivers and the API documentation, which stay open. The grant is kept on the
- * request for {@link CommunityAccess}. Health and metrics are served on the management port, which this
- * filter does not guard (keep that port off the public network); if they were moved back onto this port,
- * they would need a token like everything else.
+ * Requires {@code Authorization: Bearer <token>} on every request when Driver tokens are
+ * configured, except the webhook receivers and the API documentation, which stay open. The grant is
+ * kept on the request for {@link CommunityAccess}. Health and metrics are served on the management
+ * port, which this filter does not guard (keep that port off the public network); if they were
+ * moved back onto this port, they would need a token like everything else.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -33,17 +33,26 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
   }
 
   /**
-   * What stays open without a Driver token; everything else, whatever its spelling, needs one. The codec
-   * endpoint checks operators' tokens of its own ({@code org.metagov.api.codec}): a Driver token, which may be
-   * limited to some communities, must not decrypt every community's payloads.
+   * What stays open without a Driver token; everything else, whatever its spelling, needs one. The
+   * codec endpoint checks operators' tokens of its own ({@code org.metagov.api.codec}): a Driver
+   * token, which may be limited to some communities, must not decrypt every community's payloads.
    */
   private static final java.util.List<String> OPEN_PREFIXES =
-      java.util.List.of("/api/hooks/", "/api/action/", "/v3/api-docs", "/swagger", "/redoc", "/webjars/", "/codec/");
+      java.util.List.of(
+          "/api/hooks/",
+          "/api/action/",
+          "/v3/api-docs",
+          "/swagger",
+          "/redoc",
+          "/webjars/",
+          "/codec/");
 
   /** The token of an {@code Authorization: Bearer <token>} header, or null. */
   public static String bearerToken(HttpServletRequest request) {
     String header = request.getHeader("Authorization");
-    return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+    return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? header.substring(7).trim()
+        : null;
   }
 
   @Override
@@ -51,29 +60,47 @@ public class DriverAuthenticationFilter extends OncePerRequestFilter {
     if (!tokens.enabled()) {
       return true;
     }
-    // The servlet path is decoded and normalised (no "%69", "..", or ";params"), as the handler mapping sees it.
-    return isOpen(request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo()));
+    // The servlet path is decoded and normalised (no "%69", "..", or ";params"), as the handler
+    // mapping sees it.
+    return isOpen(
+        request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo()));
   }
 
-  /** Whether a (decoded, normalised) path stays open without a Driver token; the OpenAPI document follows this. */
+  /**
+   * Whether a (decoded, normalised) path stays open without a Driver token; the OpenAPI document
+   * follows this.
+   */
   public static boolean isOpen(String path) {
-    // "/api/action/" runs only public actions (see ActionController); "/" only redirects to the documentation.
-    return path.equals("/") || OPEN_PREFIXES.stream().anyMatch(path::startsWith) || INSTALL_CALLBACK.matcher(path).matches();
+    // "/api/action/" runs only public actions (see ActionController); "/" only redirects to the
+    // documentation.
+    return path.equals("/")
+        || OPEN_PREFIXES.stream().anyMatch(path::startsWith)
+        || INSTALL_CALLBACK.matcher(path).matches();
   }
 
-  /** Where a platform sends the installing user's browser back; its single-use state is its credential. */
-  private static final java.util.regex.Pattern INSTALL_CALLBACK = java.util.regex.Pattern.compile("/auth/[^/]+/callback");
+  /**
+   * Where a platform sends the installing user's browser back; its single-use state is its
+   * credential.
+   */
+  private static final java.util.regex.Pattern INSTALL_CALLBACK =
+      java.util.regex.Pattern.compile("/auth/[^/]+/callback");
 
   @Override
-  protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  protected void doFilterInternal(
+      HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     String token = bearerToken(request);
     Optional<DriverTokens.Grant> grant = tokens.find(token);
     if (grant.isEmpty()) {
       response.setHeader("WWW-Authenticate", "Bearer realm=\"metagov\"");
-      ProblemAdvice.write(response, HttpStatus.UNAUTHORIZED, token == null ? "missing_credentials" : "bad_credentials",
-          token == null ? "This API needs a Driver token: send Authorization: Bearer <token>."
-              : "The Driver token is not valid.", request);
+      ProblemAdvice.write(
+          response,
+          HttpStatus.UNAUTHORIZED,
+          token == null ? "missing_credentials" : "bad_credentials",
+          token == null
+              ? "This API needs a Driver token: send Authorization: Bearer <token>."
+              : "The Driver token is not valid.",
+          request);
       return;
     }
     request.setAttribute(GRANT, grant.get());

@@ -14,11 +14,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The Driver API tokens, from {@code DRIVER_API_TOKENS}: a comma-separated list in which each entry is a
- * token, optionally followed by {@code @} and the {@code |}-separated communities it may touch, as in
- * {@code s3cr3t-admin,t0k3n-a@community-a|community-b}. A token without communities may touch all. With no
- * tokens configured, the API is open (the tutorial's setting: the Driver on the same host), and the
- * service warns at start-up.
+ * The Driver API tokens, from {@code DRIVER_API_TOKENS}: a comma-separated list in which each entry
+ * is a token, optionally followed by {@code @} and the {@code |}-separated communities it may
+ * touch, as in {@code s3cr3t-admin,t0k3n-a@community-a|community-b}. A token without communities
+ * may touch all. With no tokens configured, the API is open (the tutorial's setting: the Driver on
+ * the same host), and the service warns at start-up.
  */
 @Component
 public class DriverTokens {
@@ -53,14 +53,16 @@ public class DriverTokens {
         }
       }
       if (token.length() < 16) {
-        throw new IllegalStateException("Every DRIVER_API_TOKENS token must be at least 16 characters long.");
+        throw new IllegalStateException(
+            "Every DRIVER_API_TOKENS token must be at least 16 characters long.");
       }
       parsed.add(new Grant(digest(token), Set.copyOf(communities)));
     }
     this.grants = List.copyOf(parsed);
     if (grants.isEmpty()) {
-      log.warn("No DRIVER_API_TOKENS are configured: anyone who can reach /api/internal can act as the Driver. "
-          + "Set DRIVER_API_TOKENS unless only a trusted Driver on this host can reach the service.");
+      log.warn(
+          "No DRIVER_API_TOKENS are configured: anyone who can reach /api/internal can act as the Driver. "
+              + "Set DRIVER_API_TOKENS unless only a trusted Driver on this host can reach the service.");
     } else {
       log.info("Driver API authentication is on ({} token(s)).", grants.size());
     }
@@ -85,7 +87,10 @@ public class DriverTokens {
     return Optional.ofNullable(match);
   }
 
-  /** The SHA-256 of a token: what is kept and compared, so a comparison's timing says nothing of the token. */
+  /**
+   * The SHA-256 of a token: what is kept and compared, so a comparison's timing says nothing of the
+   * token.
+   */
   public static byte[] digest(String token) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));

@@ -22,14 +22,16 @@ import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
- * The service's AES-256 keys, and AES-256-GCM encryption with them. The keys are the current master key
- * ({@code METAGOV_SECRET_KEY}) and, during a rotation, the previous ones ({@code METAGOV_PREVIOUS_SECRET_KEYS}),
- * each named by a short public id. New ciphertext is always sealed with the current key; a ciphertext is stored
- * with the id of its key, so it still opens after a rotation while that key is listed among the previous ones.
+ * The service's AES-256 keys, and AES-256-GCM encryption with them. The keys are the current master
+ * key ({@code METAGOV_SECRET_KEY}) and, during a rotation, the previous ones ({@code
+ * METAGOV_PREVIOUS_SECRET_KEYS}), each named by a short public id. New ciphertext is always sealed
+ * with the current key; a ciphertext is stored with the id of its key, so it still opens after a
+ * rotation while that key is listed among the previous ones.
  *
- * <p>Each {@link Purpose} gets its own key from each master key, so a ciphertext of one purpose never opens
- * as another. In the embedded run (neither a database nor a Temporal cluster configured, so nothing encrypted
- * outlives the process) a missing key is replaced by a random one; anything else needs a key.
+ * <p>Each {@link Purpose} gets its own key from each master key, so a ciphertext of one purpose
+ * never opens as another. In the embedded run (neither a database nor a Temporal cluster
+ * configured, so nothing encrypted outlives the process) a missing key is replaced by a random one;
+ * anything else needs a key.
  */
 @Component
 public class KeyRing {
@@ -39,11 +41,15 @@ public class KeyRing {
   /** What a key is for. */
   public enum Purpose {
     /**
-     * Plugin secrets at rest in PostgreSQL. They were sealed with the master key itself before the ring had
-     * other purposes, and stored values must keep opening, so this purpose uses the master key unchanged.
+     * Plugin secrets at rest in PostgreSQL. They were sealed with the master key itself before the
+     * ring had other purposes, and stored values must keep opening, so this purpose uses the master
+     * key unchanged.
      */
     PLUGIN_SECRETS(null),
-    /** Payloads in Temporal's histories (workflow inputs, results, signals, memos, failure messages). */
+    /**
+     * Payloads in Temporal's histories (workflow inputs, results, signals, memos, failure
+     * messages).
+     */
     TEMPORAL_PAYLOADS("metagov/temporal-payloads/v1");
 
     private final String label;
@@ -56,7 +62,10 @@ public class KeyRing {
   /** A ciphertext and the id of the master key whose purpose key sealed it. */
   public record Sealed(String keyId, byte[] ciphertext) {}
 
-  /** A ciphertext that does not open: its key is not configured, or the key did not seal these bytes. */
+  /**
+   * A ciphertext that does not open: its key is not configured, or the key did not seal these
+   * bytes.
+   */
   public static final class NotOpenable extends Exception {
 
     private final boolean keyMissing;
@@ -84,19 +93,24 @@ public class KeyRing {
     this(properties, EmbeddedDefaultsEnvironment.embedded(environment));
   }
 
-  /** @param embedded whether nothing encrypted outlives this process, so a random key may stand in for a missing one */
+  /**
+   * @param embedded whether nothing encrypted outlives this process, so a random key may stand in
+   *     for a missing one
+   */
   public KeyRing(SecretKeyProperties properties, boolean embedded) {
     byte[] current;
     String configured = properties.key();
     if (configured == null || configured.isBlank()) {
       if (!embedded) {
-        throw new IllegalStateException("METAGOV_SECRET_KEY is required with a real database or a Temporal cluster: "
-            + "plugin secrets and Temporal payloads are encrypted with it. Generate one with: openssl rand -base64 32");
+        throw new IllegalStateException(
+            "METAGOV_SECRET_KEY is required with a real database or a Temporal cluster: "
+                + "plugin secrets and Temporal payloads are encrypted with it. Generate one with: openssl rand -base64 32");
       }
       current = new byte[32];
       random.nextBytes(current);
-      log.info("No METAGOV_SECRET_KEY: plugin secrets and Temporal payloads of this embedded run are encrypted with a "
-          + "key that lives only as long as this process.");
+      log.info(
+          "No METAGOV_SECRET_KEY: plugin secrets and Temporal payloads of this embedded run are encrypted with a "
+              + "key that lives only as long as this process.");
     } else {
       current = decodeKey(configured, "METAGOV_SECRET_KEY");
     }
@@ -118,28 +132,40 @@ public class KeyRing {
   }
 
   /**
-   * Encrypts with the current key of the purpose: a fresh random nonce, then the ciphertext and its tag. The
-   * associated data is authenticated, not stored: opening needs the same.
+   * Encrypts with the current key of the purpose: a fresh random nonce, then the ciphertext and its
+   * tag. The associated data is authenticated, not stored: opening needs the same.
    */
   public Sealed seal(Purpose purpose, byte[] plaintext, byte[] associatedData) {
     try {
       byte[] nonce = new byte[NONCE_BYTES];
       random.nextBytes(nonce);
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, keys.get(purpose).get(currentId), new GCMParameterSpec(TAG_BITS, nonce));
+      cipher.init(
+          Cipher.ENCRYPT_MODE,
+          keys.get(purpose).get(currentId),
+          new GCMParameterSpec(TAG_BITS, nonce));
       cipher.updateAAD(associatedData);
       byte[] ciphertext = cipher.doFinal(plaintext);
-      return new Sealed(currentId, ByteBuffer.allocate(nonce.length + ciphertext.length).put(nonce).put(ciphertext).array());
+      return new Sealed(
+          currentId,
+          ByteBuffer.allocate(nonce.length + ciphertext.length).put(nonce).put(ciphertext).array());
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM is not available", e);
     }
   }
 
-  /** Decrypts what {@link #seal} made with the key of this id, checking the tag and the associated data. */
-  public byte[] open(Purpose purpose, String keyId, byte[] sealed, byte[] associatedData) throws NotOpenable {
+  /**
+   * Decrypts what {@link #seal} made with the key of this id, checking the tag and the associated
+   * data.
+   */
+  public byte[] open(Purpose purpose, String keyId, byte[] sealed, byte[] associatedData)
+      throws NotOpenable {
     SecretKeySpec key = keys.get(purpose).get(keyId);
     if (key == null) {
-      throw new NotOpenable("key " + keyId + " is not configured; add it to METAGOV_PREVIOUS_SECRET_KEYS", true, null);
+      throw new NotOpenable(
+          "key " + keyId + " is not configured; add it to METAGOV_PREVIOUS_SECRET_KEYS",
+          true,
+          null);
     }
     try {
       Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
@@ -147,14 +173,19 @@ public class KeyRing {
       cipher.updateAAD(associatedData);
       return cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      throw new NotOpenable("it does not decrypt with key " + keyId + " (wrong key or tampered ciphertext)", false, e);
+      throw new NotOpenable(
+          "it does not decrypt with key " + keyId + " (wrong key or tampered ciphertext)",
+          false,
+          e);
     }
   }
 
   /** A short public name of a master key: the first 8 hex digits of its SHA-256. */
   public static String keyId(byte[] key) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key)).substring(0, 8);
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(key))
+          .substring(0, 8);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
@@ -163,14 +194,18 @@ public class KeyRing {
   private String add(byte[] master) {
     String id = keyId(master);
     for (Purpose purpose : Purpose.values()) {
-      keys.get(purpose).putIfAbsent(id, new SecretKeySpec(purpose.label == null ? master : derive(master, purpose.label), "AES"));
+      keys.get(purpose)
+          .putIfAbsent(
+              id,
+              new SecretKeySpec(
+                  purpose.label == null ? master : derive(master, purpose.label), "AES"));
     }
     return id;
   }
 
   /**
-   * HKDF-Expand (RFC 5869) of one 32-byte block with the master key as the pseudorandom key: the master key is
-   * already uniformly random, so the extract step is not needed.
+   * HKDF-Expand (RFC 5869) of one 32-byte block with the master key as the pseudorandom key: the
+   * master key is already uniformly random, so the extract step is not needed.
    */
   private static byte[] derive(byte[] master, String label) {
     try {
@@ -189,10 +224,12 @@ public class KeyRing {
     try {
       key = Base64.getDecoder().decode(base64.trim());
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(variable + " must be base64 (generate one with: openssl rand -base64 32)");
+      throw new IllegalStateException(
+          variable + " must be base64 (generate one with: openssl rand -base64 32)");
     }
     if (key.length != 32) {
-      throw new IllegalStateException(variable + " must decode to 32 bytes (AES-256); it decodes to " + key.length);
+      throw new IllegalStateException(
+          variable + " must decode to 32 bytes (AES-256); it decodes to " + key.length);
     }
     return key;
   }

@@ -10,12 +10,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Encrypts plugins' secret config fields at rest with AES-256-GCM. A sealed value reads
- * {@code enc:v1:<key id>:<base64 of nonce and ciphertext>}; the associated data binds it to its community,
+ * Encrypts plugins' secret config fields at rest with AES-256-GCM. A sealed value reads {@code
+ * enc:v1:<key id>:<base64 of nonce and ciphertext>}; the associated data binds it to its community,
  * plugin and field, so a value copied elsewhere does not decrypt.
  *
- * <p>Keys come from the {@link KeyRing}: values sealed with a previous key still open, and
- * {@link SecretRotation} re-seals them with the current key at start-up.
+ * <p>Keys come from the {@link KeyRing}: values sealed with a previous key still open, and {@link
+ * SecretRotation} re-seals them with the current key at start-up.
  */
 @Component
 public class SecretCipher {
@@ -29,7 +29,8 @@ public class SecretCipher {
   }
 
   /** A copy of {@code config} with each secret field sealed. Sealed values stay as they are. */
-  public ObjectNode seal(String community, String plugin, ObjectNode config, Set<String> secretFields) {
+  public ObjectNode seal(
+      String community, String plugin, ObjectNode config, Set<String> secretFields) {
     ObjectNode sealed = config.deepCopy();
     for (String field : secretFields) {
       JsonNode value = sealed.get(field);
@@ -41,8 +42,12 @@ public class SecretCipher {
     return sealed;
   }
 
-  /** A copy of {@code config} with each sealed field opened; plaintext values (older rows) pass through. */
-  public ObjectNode open(String community, String plugin, ObjectNode config, Set<String> secretFields) {
+  /**
+   * A copy of {@code config} with each sealed field opened; plaintext values (older rows) pass
+   * through.
+   */
+  public ObjectNode open(
+      String community, String plugin, ObjectNode config, Set<String> secretFields) {
     ObjectNode opened = config.deepCopy();
     for (String field : secretFields) {
       JsonNode value = opened.get(field);
@@ -53,7 +58,10 @@ public class SecretCipher {
     return opened;
   }
 
-  /** Whether any secret of this stored config is plaintext or sealed with a key other than the current one. */
+  /**
+   * Whether any secret of this stored config is plaintext or sealed with a key other than the
+   * current one.
+   */
   public boolean needsResealing(ObjectNode stored, Set<String> secretFields) {
     for (String field : secretFields) {
       JsonNode value = stored.get(field);
@@ -76,7 +84,8 @@ public class SecretCipher {
   }
 
   private String encrypt(String plaintext, byte[] aad) {
-    KeyRing.Sealed sealed = keys.seal(Purpose.PLUGIN_SECRETS, plaintext.getBytes(StandardCharsets.UTF_8), aad);
+    KeyRing.Sealed sealed =
+        keys.seal(Purpose.PLUGIN_SECRETS, plaintext.getBytes(StandardCharsets.UTF_8), aad);
     return PREFIX + sealed.keyId() + ":" + Base64.getEncoder().encodeToString(sealed.ciphertext());
   }
 
@@ -86,14 +95,25 @@ public class SecretCipher {
     String keyId = colon < 0 ? "" : rest.substring(0, colon);
     try {
       byte[] ciphertext = Base64.getDecoder().decode(rest.substring(colon + 1));
-      return new String(keys.open(Purpose.PLUGIN_SECRETS, keyId, ciphertext, aad), StandardCharsets.UTF_8);
+      return new String(
+          keys.open(Purpose.PLUGIN_SECRETS, keyId, ciphertext, aad), StandardCharsets.UTF_8);
     } catch (KeyRing.NotOpenable e) {
-      throw new IllegalStateException(e.keyMissing()
-          ? "A plugin secret is sealed with key " + keyId + ", which is not configured; add it to METAGOV_PREVIOUS_SECRET_KEYS."
-          : "A plugin secret sealed with key " + keyId + " does not decrypt (wrong key or tampered value).", e);
+      throw new IllegalStateException(
+          e.keyMissing()
+              ? "A plugin secret is sealed with key "
+                  + keyId
+                  + ", which is not configured; add it to METAGOV_PREVIOUS_SECRET_KEYS."
+              : "A plugin secret sealed with key "
+                  + keyId
+                  + " does not decrypt (wrong key or tampered value).",
+          e);
     } catch (IllegalArgumentException e) {
-      throw new IllegalStateException("A plugin secret sealed with key " + keyId + " does not decrypt (wrong key or "
-          + "tampered value).", e);
+      throw new IllegalStateException(
+          "A plugin secret sealed with key "
+              + keyId
+              + " does not decrypt (wrong key or "
+              + "tampered value).",
+          e);
     }
   }
 

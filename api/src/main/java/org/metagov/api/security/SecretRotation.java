@@ -9,9 +9,10 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.stereotype.Component;
 
 /**
- * At start-up, re-seals every plugin secret that is stored in plaintext or under a previous key with the
- * current {@code METAGOV_SECRET_KEY}. Once it has run, the previous keys can be removed from the
- * configuration. Each row is rewritten on its own, so an interrupted rotation resumes on the next start.
+ * At start-up, re-seals every plugin secret that is stored in plaintext or under a previous key
+ * with the current {@code METAGOV_SECRET_KEY}. Once it has run, the previous keys can be removed
+ * from the configuration. Each row is rewritten on its own, so an interrupted rotation resumes on
+ * the next start.
  */
 @Component
 public class SecretRotation implements ApplicationRunner {
@@ -30,7 +31,10 @@ public class SecretRotation implements ApplicationRunner {
   public void run(ApplicationArguments args) {
     int resealed = rotate();
     if (resealed > 0) {
-      log.info("Re-sealed the secrets of {} plugin config(s) with key {}.", resealed, cipher.currentKeyId());
+      log.info(
+          "Re-sealed the secrets of {} plugin config(s) with key {}.",
+          resealed,
+          cipher.currentKeyId());
     }
   }
 

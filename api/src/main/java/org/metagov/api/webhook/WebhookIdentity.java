@@ -10,9 +10,10 @@ import org.metagov.activities.plugin.WebhookHandler;
 import org.metagov.activities.plugin.WebhookHandler.PlatformEvent;
 
 /**
- * Identities derived from a webhook's verified content. Every part is length-prefixed before hashing, so no
- * choice of community slug, plugin name or body can make two different tuples hash the same way (a
- * dash-joined string could: {@code gamma} + {@code 1-discourse-7} against {@code gamma-discourse-1} + {@code 7}).
+ * Identities derived from a webhook's verified content. Every part is length-prefixed before
+ * hashing, so no choice of community slug, plugin name or body can make two different tuples hash
+ * the same way (a dash-joined string could: {@code gamma} + {@code 1-discourse-7} against {@code
+ * gamma-discourse-1} + {@code 7}).
  */
 public final class WebhookIdentity {
 
@@ -23,15 +24,23 @@ public final class WebhookIdentity {
     return hex(digest(utf8("webhook/v1"), utf8(community), utf8(plugin), body));
   }
 
-  /** The {@code webhook-id} of the {@code index}-th event of a webhook: {@code evt_} and 40 hex characters. */
+  /**
+   * The {@code webhook-id} of the {@code index}-th event of a webhook: {@code evt_} and 40 hex
+   * characters.
+   */
   public static String eventId(String webhookIdentity, int index) {
-    return "evt_" + hex(digest(utf8("event/v1"), utf8(webhookIdentity), utf8(Integer.toString(index)))).substring(0, 40);
+    return "evt_"
+        + hex(digest(utf8("event/v1"), utf8(webhookIdentity), utf8(Integer.toString(index))))
+            .substring(0, 40);
   }
 
   /** Whether the plugin completes its events from the platform before they are sent. */
   public static boolean enriches(WebhookHandler handler) {
     try {
-      return handler.getClass().getMethod("enrich", PluginContext.class, PlatformEvent.class).getDeclaringClass()
+      return handler
+              .getClass()
+              .getMethod("enrich", PluginContext.class, PlatformEvent.class)
+              .getDeclaringClass()
           != WebhookHandler.class;
     } catch (NoSuchMethodException e) {
       return false;

@@ -34,16 +34,18 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Receives a platform webhook, ack-first: it checks where the webhook comes from and reads it without
- * calling the platform, then, in one transaction, records its identity (a hash of the verified content, so a
- * replay or a re-labelled copy is applied once), signals the processes it concerns (found through the routing
- * index) and queues its events in PostgreSQL. It answers once that transaction has committed; completing
- * events from the platform happens later, in activities, with retries.
+ * Receives a platform webhook, ack-first: it checks where the webhook comes from and reads it
+ * without calling the platform, then, in one transaction, records its identity (a hash of the
+ * verified content, so a replay or a re-labelled copy is applied once), signals the processes it
+ * concerns (found through the routing index) and queues its events in PostgreSQL. It answers once
+ * that transaction has committed; completing events from the platform happens later, in activities,
+ * with retries.
  */
 @Service
 public class WebhookService {
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WebhookService.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(WebhookService.class);
 
   /** Headers handed to plugins are short in every platform's webhooks; longer ones are refused. */
   static final int MAX_HEADER_LENGTH = 1024;
@@ -61,9 +63,16 @@ public class WebhookService {
   private final AppInstallations installations;
   private final CommunityService communities;
 
-  public WebhookService(PluginRegistry registry, PluginContexts contexts, ProcessRepository processes,
-      WorkflowClient client, JdbcClient jdbc, TransactionTemplate transaction, EventOutbox events,
-      AppInstallations installations, CommunityService communities) {
+  public WebhookService(
+      PluginRegistry registry,
+      PluginContexts contexts,
+      ProcessRepository processes,
+      WorkflowClient client,
+      JdbcClient jdbc,
+      TransactionTemplate transaction,
+      EventOutbox events,
+      AppInstallations installations,
+      CommunityService communities) {
     this.installations = installations;
     this.communities = communities;
     this.registry = registry;
@@ -75,13 +84,16 @@ public class WebhookService {
     this.events = events;
   }
 
-  public Map<String, Object> receive(String community, String pluginName, String webhookSlug, HttpHeaders headers,
-      byte[] body) {
-    ApiException notFound = ApiException.notFound("webhook_not_found", "There is no webhook receiver at this address.");
+  public Map<String, Object> receive(
+      String community, String pluginName, String webhookSlug, HttpHeaders headers, byte[] body) {
+    ApiException notFound =
+        ApiException.notFound("webhook_not_found", "There is no webhook receiver at this address.");
     var plugin = registry.find(pluginName).orElseThrow(() -> notFound);
     if (plugin.installedApp() != null) {
-      // An installed app's webhooks name their installation and are routed by it, at /api/hooks/{plugin} only: a
-      // per-community path would let a webhook signed for one installation reach another community's processes.
+      // An installed app's webhooks name their installation and are routed by it, at
+      // /api/hooks/{plugin} only: a
+      // per-community path would let a webhook signed for one installation reach another
+      // community's processes.
       throw notFound;
     }
     PluginContext context = contexts.find(community, pluginName).orElseThrow(() -> notFound);
@@ -90,7 +102,9 @@ public class WebhookService {
       throw notFound;
     }
     WebhookHandler handler = plugin.webhookHandler();
-    if (handler != null && !handler.verifiesSender() && (configuredSlug == null || configuredSlug.isBlank())) {
+    if (handler != null
+        && !handler.verifiesSender()
+        && (configuredSlug == null || configuredSlug.isBlank())) {
       throw notFound;
     }
     Map<String, Object> answer = new LinkedHashMap<>();
@@ -105,12 +119,14 @@ public class WebhookService {
   }
 
   /**
-   * Receives an installed app's webhook at {@code /api/hooks/{plugin}}: verified with the app's own scheme,
-   * answered at once when the platform only checks the URL, otherwise routed by the installation key it names
-   * to the community that installed the app and ingested like a community webhook.
+   * Receives an installed app's webhook at {@code /api/hooks/{plugin}}: verified with the app's own
+   * scheme, answered at once when the platform only checks the URL, otherwise routed by the
+   * installation key it names to the community that installed the app and ingested like a community
+   * webhook.
    */
   public AppAnswer receiveApp(String pluginName, HttpHeaders headers, byte[] body) {
-    ApiException notFound = ApiException.notFound("webhook_not_found", "There is no webhook receiver at this address.");
+    ApiException notFound =
+        ApiException.notFound("webhook_not_found", "There is no webhook receiver at this address.");
     Plugin plugin = registry.find(pluginName).orElseThrow(() -> notFound);
     InstalledApp app = plugin.installedApp();
     WebhookHandler handler = plugin.webhookHandler();
@@ -118,7 +134,9 @@ public class WebhookService {
       throw notFound;
     }
     if (!app.configured()) {
-      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "app_not_configured",
+      throw new ApiException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          "app_not_configured",
           "The " + pluginName + " app's credentials are not configured on this deployment.");
     }
     Map<String, String> lowerCase = lowerCaseHeaders(headers);
@@ -133,25 +151,33 @@ public class WebhookService {
     Optional<String> community = installations.community(pluginName, deliver.installationKey());
     PluginContext context = community.flatMap(slug -> contexts.find(slug, pluginName)).orElse(null);
     if (context == null) {
-      // An installation this deployment does not know (uninstalled meanwhile, or another deployment's): the
-      // platform must not retry it, so it is answered with success (in the plugin's words when it has some) and
+      // An installation this deployment does not know (uninstalled meanwhile, or another
+      // deployment's): the
+      // platform must not retry it, so it is answered with success (in the plugin's words when it
+      // has some) and
       // nothing is kept.
       answer.put("status", "ignored");
       answer.put("detail", "No community holds this installation.");
       return new AppAnswer(app.unknownInstallationReply(unrouted), answer);
     }
     WebhookRequest routed = WebhookRequest.of(context, lowerCase, body);
-    Map<String, Object> ingested = ingest(context.community(), pluginName, handler, routed, deliver.identityContent(), answer);
-    if (deliver.uninstalled() && communities.uninstalled(context.community(), pluginName, deliver.installationKey())) {
-      log.info("The {} app was uninstalled from {}; the plugin is disabled there.", pluginName, context.community());
+    Map<String, Object> ingested =
+        ingest(context.community(), pluginName, handler, routed, deliver.identityContent(), answer);
+    if (deliver.uninstalled()
+        && communities.uninstalled(context.community(), pluginName, deliver.installationKey())) {
+      log.info(
+          "The {} app was uninstalled from {}; the plugin is disabled there.",
+          pluginName,
+          context.community());
       ingested.put("uninstalled", true);
     }
     return new AppAnswer(deliver.reply(), ingested);
   }
 
   /**
-   * The answer to an app-level webhook: the plugin's own reply when it shapes one, else the usual JSON. When both
-   * are present the reply is sent and the JSON's status says what became of the webhook.
+   * The answer to an app-level webhook: the plugin's own reply when it shapes one, else the usual
+   * JSON. When both are present the reply is sent and the JSON's status says what became of the
+   * webhook.
    */
   public record AppAnswer(AppWebhookRoute.Reply reply, Map<String, Object> json) {}
 
@@ -164,49 +190,60 @@ public class WebhookService {
   }
 
   /**
-   * Parses a verified webhook for its community and, in one transaction, records its identity (a hash of
-   * {@code identityContent}, which comes from the signed content), keeps its process inputs, signals the
-   * processes it concerns and queues its events.
+   * Parses a verified webhook for its community and, in one transaction, records its identity (a
+   * hash of {@code identityContent}, which comes from the signed content), keeps its process
+   * inputs, signals the processes it concerns and queues its events.
    */
-  private Map<String, Object> ingest(String community, String pluginName, WebhookHandler handler,
-      WebhookRequest request, byte[] identityContent, Map<String, Object> answer) {
+  private Map<String, Object> ingest(
+      String community,
+      String pluginName,
+      WebhookHandler handler,
+      WebhookRequest request,
+      byte[] identityContent,
+      Map<String, Object> answer) {
     ParsedWebhook webhook = handler.parse(request);
     String eventType = webhook.eventType() == null ? null : abbreviate(webhook.eventType());
     String identity = WebhookIdentity.of(community, pluginName, identityContent);
-    EventOutbox.Queued queued = transaction.execute(status -> {
-      if (!firstReceipt(identity, community, pluginName, eventType)) {
-        answer.put("status", "duplicate");
-        return null;
-      }
-      List<StoredProcess> concerned = processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
-      List<Long> ids = concerned.stream().map(StoredProcess::id).toList();
-      List<Long> toSignal;
-      if (webhook.processInput() != null) {
-        toSignal = processes.raiseHintsLocking(ids);
-        ids.forEach(id -> processes.addInput(id, identity, webhook.processInput()));
-      } else {
-        toSignal = processes.raiseHints(ids);
-      }
-      int signalled = 0;
-      for (StoredProcess process : concerned) {
-        if (!toSignal.contains(process.id())) {
-          // A signal is already waiting for the process's next platform read, which will see this change too.
-          signalled++;
-          continue;
-        }
-        if (signal(process, new PlatformHint(identity, eventType))) {
-          signalled++;
-        } else {
-          // No run took the signal: the next webhook must signal again rather than wait on this flag.
-          processes.hintTaken(process.id());
-        }
-      }
-      EventOutbox.Queued result = events.queue(community, pluginName, identity, handler, webhook.events());
-      answer.put("status", "accepted");
-      answer.put("processes", signalled);
-      answer.put("events", result.events());
-      return result;
-    });
+    EventOutbox.Queued queued =
+        transaction.execute(
+            status -> {
+              if (!firstReceipt(identity, community, pluginName, eventType)) {
+                answer.put("status", "duplicate");
+                return null;
+              }
+              List<StoredProcess> concerned =
+                  processes.openByRoutingKeys(community, pluginName, webhook.routingKeys());
+              List<Long> ids = concerned.stream().map(StoredProcess::id).toList();
+              List<Long> toSignal;
+              if (webhook.processInput() != null) {
+                toSignal = processes.raiseHintsLocking(ids);
+                ids.forEach(id -> processes.addInput(id, identity, webhook.processInput()));
+              } else {
+                toSignal = processes.raiseHints(ids);
+              }
+              int signalled = 0;
+              for (StoredProcess process : concerned) {
+                if (!toSignal.contains(process.id())) {
+                  // A signal is already waiting for the process's next platform read, which will
+                  // see this change too.
+                  signalled++;
+                  continue;
+                }
+                if (signal(process, new PlatformHint(identity, eventType))) {
+                  signalled++;
+                } else {
+                  // No run took the signal: the next webhook must signal again rather than wait on
+                  // this flag.
+                  processes.hintTaken(process.id());
+                }
+              }
+              EventOutbox.Queued result =
+                  events.queue(community, pluginName, identity, handler, webhook.events());
+              answer.put("status", "accepted");
+              answer.put("processes", signalled);
+              answer.put("events", result.events());
+              return result;
+            });
     if (queued != null && queued.wake()) {
       events.wake(community);
     }
@@ -215,21 +252,26 @@ public class WebhookService {
   }
 
   /**
-   * Signals a process's workflow. A signal can meet the workflow between two runs (continuing as new), where
-   * the server may answer that there is no run; it is tried again briefly before the process is taken to
-   * have ended. False when no run took it.
+   * Signals a process's workflow. A signal can meet the workflow between two runs (continuing as
+   * new), where the server may answer that there is no run; it is tried again briefly before the
+   * process is taken to have ended. False when no run took it.
    */
   private boolean signal(StoredProcess process, PlatformHint hint) {
     for (int attempt = 0; ; attempt++) {
       try {
         client.newWorkflowStub(ProcessWorkflow.class, process.workflowId()).platformUpdate(hint);
         if (attempt > 0) {
-          log.info("The webhook signal to process {} found no run at first; attempt {} was taken.", process.id(), attempt + 1);
+          log.info(
+              "The webhook signal to process {} found no run at first; attempt {} was taken.",
+              process.id(),
+              attempt + 1);
         }
         return true;
       } catch (WorkflowNotFoundException e) {
         if (attempt == SIGNAL_ATTEMPTS - 1) {
-          log.info("The webhook signal to process {} found no run; the process has ended.", process.id());
+          log.info(
+              "The webhook signal to process {} found no run; the process has ended.",
+              process.id());
           return false;
         }
         try {
@@ -248,14 +290,20 @@ public class WebhookService {
 
   private static Map<String, String> lowerCaseHeaders(HttpHeaders headers) {
     Map<String, String> lowerCase = new LinkedHashMap<>();
-    headers.forEach((name, values) -> {
-      String value = values.isEmpty() ? "" : values.get(0);
-      if (name.length() > MAX_HEADER_LENGTH || value.length() > MAX_HEADER_LENGTH) {
-        throw ApiException.badRequest("header_too_long", "The header " + abbreviate(name) + " is longer than "
-            + MAX_HEADER_LENGTH + " characters; no platform sends such a webhook header.");
-      }
-      lowerCase.put(name.toLowerCase(Locale.ROOT), value);
-    });
+    headers.forEach(
+        (name, values) -> {
+          String value = values.isEmpty() ? "" : values.get(0);
+          if (name.length() > MAX_HEADER_LENGTH || value.length() > MAX_HEADER_LENGTH) {
+            throw ApiException.badRequest(
+                "header_too_long",
+                "The header "
+                    + abbreviate(name)
+                    + " is longer than "
+                    + MAX_HEADER_LENGTH
+                    + " characters; no platform sends such a webhook header.");
+          }
+          lowerCase.put(name.toLowerCase(Locale.ROOT), value);
+        });
     return lowerCase;
   }
 
@@ -263,14 +311,19 @@ public class WebhookService {
     return name.length() <= 64 ? name : name.substring(0, 64) + "...";
   }
 
-  /** Records the webhook's identity; false when it was already received. Rolled back if the signals fail. */
+  /**
+   * Records the webhook's identity; false when it was already received. Rolled back if the signals
+   * fail.
+   */
   private boolean firstReceipt(String identity, String community, String plugin, String eventType) {
-    return jdbc.sql("""
+    return jdbc.sql(
+                """
             insert into webhook_receipt (identity, community_slug, plugin_name, event_type) values (?, ?, ?, ?)
             on conflict do nothing
             """)
-        .params(identity, community, plugin, eventType)
-        .update() == 1;
+            .params(identity, community, plugin, eventType)
+            .update()
+        == 1;
   }
 
   private static boolean sameSlug(String configured, String given) {
@@ -279,6 +332,7 @@ public class WebhookService {
     if (!hasConfigured || !hasGiven) {
       return hasConfigured == hasGiven;
     }
-    return MessageDigest.isEqual(configured.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
+    return MessageDigest.isEqual(
+        configured.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -41,7 +41,12 @@ class ActionApiTest extends IntegrationTest {
     assertThat(randomInt(slug, "{\"parameters\": {\"low\": -5, \"high\": -4}}")).isEqualTo(-5);
     assertThat(randomInt(slug, "{\"parameters\": {\"low\": 7, \"high\": 8}}")).isEqualTo(7);
     // The one value of an empty range does not exist: high is exclusive.
-    assertThat(errorPaths(assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 7, \"high\": 7}}"), 400, "validation_failed")))
+    assertThat(
+            errorPaths(
+                assertProblem(
+                    action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 7, \"high\": 7}}"),
+                    400,
+                    "validation_failed")))
         .containsExactly("parameters.low");
   }
 
@@ -71,29 +76,53 @@ class ActionApiTest extends IntegrationTest {
   @Test
   void lowAboveHighIs400() {
     String slug = communityWithRandomness("{}");
-    JsonNode problem = assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 5, \"high\": 1}}"), 400, "validation_failed");
+    JsonNode problem =
+        assertProblem(
+            action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 5, \"high\": 1}}"),
+            400,
+            "validation_failed");
     assertThat(errorPaths(problem)).containsExactly("parameters.low");
     // Also when the bound comes from the config.
     String inverted = communityWithRandomness("{\"default_low\": 50}");
-    assertProblem(action(inverted, RANDOM_INT, "{\"parameters\": {\"high\": 10}}"), 400, "validation_failed");
+    assertProblem(
+        action(inverted, RANDOM_INT, "{\"parameters\": {\"high\": 10}}"), 400, "validation_failed");
   }
 
   @Test
   void aParameterOfTheWrongTypeIs400WithItsPath() {
     String slug = communityWithRandomness("{}");
-    JsonNode problem = assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {\"high\": \"ten\"}}"), 400, "validation_failed");
+    JsonNode problem =
+        assertProblem(
+            action(slug, RANDOM_INT, "{\"parameters\": {\"high\": \"ten\"}}"),
+            400,
+            "validation_failed");
     assertThat(problem.path("errors").get(0).path("path").asString()).isEqualTo("parameters.high");
     assertThat(problem.path("errors").get(0).path("message").asString()).isNotBlank();
 
-    problem = assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 1.5}}"), 400, "validation_failed");
+    problem =
+        assertProblem(
+            action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 1.5}}"), 400, "validation_failed");
     assertThat(errorPaths(problem)).containsExactly("parameters.low");
-    problem = assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {\"middle\": 3}}"), 400, "validation_failed");
+    problem =
+        assertProblem(
+            action(slug, RANDOM_INT, "{\"parameters\": {\"middle\": 3}}"),
+            400,
+            "validation_failed");
     assertThat(errorPaths(problem)).containsExactly("parameters.middle");
     // Integers too large to use are a client mistake, not a 500.
-    problem = assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 99999999999999999999999}}"), 400, "validation_failed");
+    problem =
+        assertProblem(
+            action(slug, RANDOM_INT, "{\"parameters\": {\"low\": 99999999999999999999999}}"),
+            400,
+            "validation_failed");
     assertThat(errorPaths(problem)).containsExactly("parameters.low");
-    assertProblem(action(slug, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": -99999999999999999999999}}"),
-        400, "validation_failed");
+    assertProblem(
+        action(
+            slug,
+            "randomness.set-lucky-number",
+            "{\"parameters\": {\"lucky_number\": -99999999999999999999999}}"),
+        400,
+        "validation_failed");
   }
 
   @Test
@@ -101,9 +130,15 @@ class ActionApiTest extends IntegrationTest {
     String slug = communityWithRandomness("{}");
     assertProblem(action(slug, RANDOM_INT, "[]"), 400, "validation_failed");
     assertProblem(action(slug, RANDOM_INT, "\"x\""), 400, "validation_failed");
-    assertThat(errorPaths(assertProblem(action(slug, RANDOM_INT, "{\"parameters\": 5}"), 400, "validation_failed")))
+    assertThat(
+            errorPaths(
+                assertProblem(
+                    action(slug, RANDOM_INT, "{\"parameters\": 5}"), 400, "validation_failed")))
         .containsExactly("parameters");
-    assertThat(errorPaths(assertProblem(action(slug, RANDOM_INT, "{\"params\": {}}"), 400, "validation_failed")))
+    assertThat(
+            errorPaths(
+                assertProblem(
+                    action(slug, RANDOM_INT, "{\"params\": {}}"), 400, "validation_failed")))
         .containsExactly("params");
     assertProblem(action(slug, RANDOM_INT, "{\"parameters\": {"), 400, "malformed_json");
   }
@@ -112,7 +147,10 @@ class ActionApiTest extends IntegrationTest {
   void missingCommunityHeaderIs400() {
     Response response = send("POST", "/api/internal/action/" + RANDOM_INT, "{}");
     assertProblem(response, 400, "missing_community_header");
-    assertProblem(send("POST", "/api/internal/action/" + RANDOM_INT, "{}", COMMUNITY_HEADER, ""), 400, "missing_community_header");
+    assertProblem(
+        send("POST", "/api/internal/action/" + RANDOM_INT, "{}", COMMUNITY_HEADER, ""),
+        400,
+        "missing_community_header");
   }
 
   @Test
@@ -134,13 +172,15 @@ class ActionApiTest extends IntegrationTest {
     assertProblem(action(slug, "randomness", "{}"), 404, "action_not_found");
     assertProblem(action(slug, "randomness.", "{}"), 404, "action_not_found");
     // A process is not an action.
-    assertProblem(action(slug, "randomness.delayed-stochastic-vote", "{}"), 404, "action_not_found");
+    assertProblem(
+        action(slug, "randomness.delayed-stochastic-vote", "{}"), 404, "action_not_found");
   }
 
   @Test
   void aPluginTheCommunityHasNotEnabledIs400() {
     String slug = uniqueSlug("not-enabled");
-    putCommunity(slug, "[{\"name\": \"sourcecred\", \"config\": {\"server_url\": \"http://127.0.0.1:9\"}}]");
+    putCommunity(
+        slug, "[{\"name\": \"sourcecred\", \"config\": {\"server_url\": \"http://127.0.0.1:9\"}}]");
     JsonNode problem = assertProblem(action(slug, RANDOM_INT, "{}"), 400, "plugin_not_enabled");
     assertThat(problem.path("detail").asString()).contains("randomness").contains(slug);
   }
@@ -148,20 +188,33 @@ class ActionApiTest extends IntegrationTest {
   @Test
   void setLuckyNumberStoresItAndReturnsThePreviousOne() {
     String slug = communityWithRandomness("{}");
-    Response first = action(slug, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 7}}");
+    Response first =
+        action(slug, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 7}}");
     assertThat(first.status()).as(first.body()).isEqualTo(200);
     assertThat(first.json()).isEqualTo(json("{\"lucky_number\": 7, \"previous\": null}"));
 
-    Response second = action(slug, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 13}}");
+    Response second =
+        action(slug, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 13}}");
     assertThat(second.json()).isEqualTo(json("{\"lucky_number\": 13, \"previous\": 7}"));
 
     // State belongs to one community, and survives a config change of that community.
     String other = communityWithRandomness("{}");
-    assertThat(action(other, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 1}}").json().path("previous").isNull()).isTrue();
+    assertThat(
+            action(other, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 1}}")
+                .json()
+                .path("previous")
+                .isNull())
+        .isTrue();
     putCommunity(slug, "[{\"name\": \"randomness\", \"config\": {\"default_low\": 3}}]");
-    assertThat(action(slug, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 14}}").json().path("previous").asInt()).isEqualTo(13);
+    assertThat(
+            action(slug, "randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 14}}")
+                .json()
+                .path("previous")
+                .asInt())
+        .isEqualTo(13);
 
-    JsonNode problem = assertProblem(action(slug, "randomness.set-lucky-number", "{}"), 400, "validation_failed");
+    JsonNode problem =
+        assertProblem(action(slug, "randomness.set-lucky-number", "{}"), 400, "validation_failed");
     assertThat(errorPaths(problem)).containsExactly("parameters.lucky_number");
   }
 }

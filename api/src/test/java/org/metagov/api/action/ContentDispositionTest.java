@@ -7,8 +7,9 @@ import org.metagov.api.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Answers to Driver URLs that end in {@code <plugin>.<name>} are plain JSON answers: Spring's reflected-file-download
- * guard, which reads the part after the dot as a file extension, does not turn them into {@code f.txt} downloads.
+ * Answers to Driver URLs that end in {@code <plugin>.<name>} are plain JSON answers: Spring's
+ * reflected-file-download guard, which reads the part after the dot as a file extension, does not
+ * turn them into {@code f.txt} downloads.
  */
 class ContentDispositionTest extends IntegrationTest {
 
@@ -17,23 +18,37 @@ class ContentDispositionTest extends IntegrationTest {
     String slug = uniqueSlug("disposition");
     putCommunity(slug, "[{\"name\": \"randomness\", \"config\": {}}]");
 
-    Response action = action(slug, "randomness.random-int", "{\"parameters\": {\"low\": 1, \"high\": 6}}");
+    Response action =
+        action(slug, "randomness.random-int", "{\"parameters\": {\"low\": 1, \"high\": 6}}");
     assertThat(action.status()).as(action.body()).isEqualTo(200);
     assertThat(action.contentType()).startsWith(JSON);
     assertThat(action.header("Content-Disposition")).isNull();
     assertThat(action.json().path("value").asInt()).isBetween(1, 6);
 
     // With an explicit Accept, and on a failure of a known action, the same.
-    Response accepted = send("POST", "/api/internal/action/randomness.random-int", "{\"parameters\": {\"low\": 1, \"high\": 2}}",
-        COMMUNITY_HEADER, slug, "Accept", JSON);
+    Response accepted =
+        send(
+            "POST",
+            "/api/internal/action/randomness.random-int",
+            "{\"parameters\": {\"low\": 1, \"high\": 2}}",
+            COMMUNITY_HEADER,
+            slug,
+            "Accept",
+            JSON);
     assertThat(accepted.status()).isEqualTo(200);
     assertThat(accepted.header("Content-Disposition")).isNull();
-    Response invalid = action(slug, "randomness.random-int", "{\"parameters\": {\"low\": \"one\"}}");
+    Response invalid =
+        action(slug, "randomness.random-int", "{\"parameters\": {\"low\": \"one\"}}");
     assertProblem(invalid, 400, "validation_failed");
     assertThat(invalid.header("Content-Disposition")).isNull();
 
-    Response start = send("POST", "/api/internal/process/randomness.delayed-stochastic-vote",
-        "{\"options\": [\"one\", \"two\"], \"delay\": 60}", COMMUNITY_HEADER, slug);
+    Response start =
+        send(
+            "POST",
+            "/api/internal/process/randomness.delayed-stochastic-vote",
+            "{\"options\": [\"one\", \"two\"], \"delay\": 60}",
+            COMMUNITY_HEADER,
+            slug);
     assertThat(start.status()).as(start.body()).isEqualTo(202);
     assertThat(start.header("Content-Disposition")).isNull();
     JsonNode record = start.json();
@@ -43,7 +58,10 @@ class ContentDispositionTest extends IntegrationTest {
     assertThat(closed.json().path("id").asLong()).isEqualTo(record.path("id").asLong());
   }
 
-  /** A name no plugin defines is echoed in the 404 problem, so Spring's guard still protects that answer. */
+  /**
+   * A name no plugin defines is echoed in the 404 problem, so Spring's guard still protects that
+   * answer.
+   */
   @Test
   void anUnknownNameKeepsSpringsGuard() {
     String slug = uniqueSlug("disposition");

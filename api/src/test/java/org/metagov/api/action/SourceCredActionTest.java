@@ -22,16 +22,20 @@ import org.metagov.api.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The SourceCred plugin's actions against a fake SourceCred instance (WireMock on 127.0.0.1) serving
- * {@code output/accounts.json} in the shape SourceCred publishes it, and the 502/504 mapping of platform
- * failures. The test context's {@code metagov.platform.request-timeout} is 1s.
+ * The SourceCred plugin's actions against a fake SourceCred instance (WireMock on 127.0.0.1)
+ * serving {@code output/accounts.json} in the shape SourceCred publishes it, and the 502/504
+ * mapping of platform failures. The test context's {@code metagov.platform.request-timeout} is 1s.
  */
 class SourceCredActionTest extends IntegrationTest {
 
   private static final String ACCOUNTS_PATH = "/output/accounts.json";
 
-  /** Two accounts in the shape of SourceCred's output: addresses are NUL-separated and NUL-terminated. */
-  static final String ACCOUNTS_JSON = """
+  /**
+   * Two accounts in the shape of SourceCred's output: addresses are NUL-separated and
+   * NUL-terminated.
+   */
+  static final String ACCOUNTS_JSON =
+      """
       {"accounts": [
         {"account": {"identity": {"id": "2bC3zMvY-8xxPzu2Z6B7oA", "subtype": "USER", "name": "alice",
             "address": "N\\u0000sourcecred\\u0000core\\u0000IDENTITY\\u00002bC3zMvY-8xxPzu2Z6B7oA\\u0000",
@@ -77,7 +81,8 @@ class SourceCredActionTest extends IntegrationTest {
 
   private String communityAt(String serverUrl) {
     String slug = uniqueSlug("sourcecred");
-    putCommunity(slug, "[{\"name\": \"sourcecred\", \"config\": {\"server_url\": \"" + serverUrl + "\"}}]");
+    putCommunity(
+        slug, "[{\"name\": \"sourcecred\", \"config\": {\"server_url\": \"" + serverUrl + "\"}}]");
     return slug;
   }
 
@@ -100,8 +105,15 @@ class SourceCredActionTest extends IntegrationTest {
   void userCredByUsername() {
     serveAccounts();
     String slug = community();
-    assertThat(value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"alice\"}}"))).isEqualTo(5.0);
-    assertThat(value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"bob\"}}"))).isEqualTo(2.5);
+    assertThat(
+            value(
+                action(
+                    slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"alice\"}}")))
+        .isEqualTo(5.0);
+    assertThat(
+            value(
+                action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"bob\"}}")))
+        .isEqualTo(2.5);
     sourcecred.verify(2, getRequestedFor(urlEqualTo(ACCOUNTS_PATH)));
   }
 
@@ -109,23 +121,47 @@ class SourceCredActionTest extends IntegrationTest {
   void userCredByAPlatformIdAmongTheAliases() {
     serveAccounts();
     String slug = community();
-    assertThat(value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"140750062325202944\"}}"))).isEqualTo(5.0);
+    assertThat(
+            value(
+                action(
+                    slug,
+                    "sourcecred.user-cred",
+                    "{\"parameters\": {\"id\": \"140750062325202944\"}}")))
+        .isEqualTo(5.0);
     // Discord ids are often sent as JSON numbers.
-    assertThat(value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": 140750062325202944}}"))).isEqualTo(5.0);
-    assertThat(value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"bobby\"}}"))).isEqualTo(2.5);
-    assertThat(value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"bob-gh\"}}"))).isEqualTo(2.5);
+    assertThat(
+            value(
+                action(
+                    slug,
+                    "sourcecred.user-cred",
+                    "{\"parameters\": {\"id\": 140750062325202944}}")))
+        .isEqualTo(5.0);
+    assertThat(value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"bobby\"}}")))
+        .isEqualTo(2.5);
+    assertThat(
+            value(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"bob-gh\"}}")))
+        .isEqualTo(2.5);
   }
 
   @Test
   void anUnknownUserIs404() {
     serveAccounts();
     String slug = community();
-    JsonNode problem = assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"mallory\"}}"),
-        404, "user_not_found");
+    JsonNode problem =
+        assertProblem(
+            action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"mallory\"}}"),
+            404,
+            "user_not_found");
     assertThat(problem.path("detail").asString()).contains("mallory");
-    assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"999\"}}"), 404, "user_not_found");
+    assertProblem(
+        action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"999\"}}"),
+        404,
+        "user_not_found");
     // A part of an address that is not the platform user id does not match.
-    assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"discord\"}}"), 404, "user_not_found");
+    assertProblem(
+        action(slug, "sourcecred.user-cred", "{\"parameters\": {\"id\": \"discord\"}}"),
+        404,
+        "user_not_found");
   }
 
   @Test
@@ -145,64 +181,102 @@ class SourceCredActionTest extends IntegrationTest {
 
   @Test
   void sourceCredAnswering500Is502() {
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(aResponse().withStatus(500).withBody("boom")));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH))
+            .willReturn(aResponse().withStatus(500).withBody("boom")));
     String slug = community();
-    JsonNode problem = assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
+    JsonNode problem =
+        assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
     assertThat(problem.path("detail").asString()).contains("500");
   }
 
   @Test
   void sourceCredWithoutPublishedOutputIs502() {
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(aResponse().withStatus(404)));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(aResponse().withStatus(404)));
     String slug = community();
-    assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"alice\"}}"), 502, "platform_error");
+    assertProblem(
+        action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"alice\"}}"),
+        502,
+        "platform_error");
 
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(aResponse().withStatus(200).withBody("<html>not json</html>")));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH))
+            .willReturn(aResponse().withStatus(200).withBody("<html>not json</html>")));
     assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
 
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(okJson("{\"unclaimedAliases\": []}")));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(okJson("{\"unclaimedAliases\": []}")));
     assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
   }
 
   @Test
   void sourceCredNotAnsweringInTimeIs504() {
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(okJson(ACCOUNTS_JSON).withFixedDelay(3_000)));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH))
+            .willReturn(okJson(ACCOUNTS_JSON).withFixedDelay(3_000)));
     String slug = community();
     long started = System.nanoTime();
     assertProblem(action(slug, "sourcecred.total-cred", null), 504, "platform_timeout");
-    assertThat((System.nanoTime() - started) / 1_000_000).as("milliseconds until the 504").isLessThan(2_900);
+    assertThat((System.nanoTime() - started) / 1_000_000)
+        .as("milliseconds until the 504")
+        .isLessThan(2_900);
   }
 
   @Test
   void sourceCredDrippingItsAnswerIs504AtTheDeadlineNotWhenTheDripEnds() {
-    // Headers at once, then the body in 30 pieces over 30 s: no single read waits long, the whole takes long.
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(okJson(ACCOUNTS_JSON).withChunkedDribbleDelay(30, 30_000)));
+    // Headers at once, then the body in 30 pieces over 30 s: no single read waits long, the whole
+    // takes long.
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH))
+            .willReturn(okJson(ACCOUNTS_JSON).withChunkedDribbleDelay(30, 30_000)));
     String slug = community();
     long started = System.nanoTime();
-    JsonNode problem = assertProblem(action(slug, "sourcecred.total-cred", null), 504, "platform_timeout");
+    JsonNode problem =
+        assertProblem(action(slug, "sourcecred.total-cred", null), 504, "platform_timeout");
     assertThat(problem.path("detail").asString()).contains("within 1s");
-    assertThat((System.nanoTime() - started) / 1_000_000).as("milliseconds until the 504").isLessThan(15_000);
+    assertThat((System.nanoTime() - started) / 1_000_000)
+        .as("milliseconds until the 504")
+        .isLessThan(15_000);
   }
 
   @Test
   void sourceCredAnsweringMoreThanTheSizeCapIs502WithoutReadingItAll() {
     // 5 MB of JSON against the default PLATFORM_MAX_RESPONSE_SIZE of 4MB.
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(okJson(
-        "{\"accounts\": [], \"padding\": \"" + "x".repeat(5 * 1024 * 1024) + "\"}")));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH))
+            .willReturn(
+                okJson(
+                    "{\"accounts\": [], \"padding\": \"" + "x".repeat(5 * 1024 * 1024) + "\"}")));
     String slug = community();
-    JsonNode problem = assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
+    JsonNode problem =
+        assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
     assertThat(problem.path("detail").asString()).contains("with more than 4MB");
   }
 
   @Test
   void aPlatformErrorIsToldWithItsStatusAndAShortSanitizedExcerpt() {
-    sourcecred.stubFor(WireMock.get(urlEqualTo(ACCOUNTS_PATH)).willReturn(aResponse().withStatus(503)
-        .withHeader("Content-Type", "text/html").withBody("<h1>Down\r\n\u001b[2J for\u202e maintenance</h1>" + "<p>x</p>".repeat(20_000))));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo(ACCOUNTS_PATH))
+            .willReturn(
+                aResponse()
+                    .withStatus(503)
+                    .withHeader("Content-Type", "text/html")
+                    .withBody(
+                        "<h1>Down\r\n\u001b[2J for\u202e maintenance</h1>"
+                            + "<p>x</p>".repeat(20_000))));
     String slug = community();
-    String detail = assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error").path("detail").asString();
-    assertThat(detail).contains("503").contains("<h1>Down [2J for maintenance</h1><p>x</p>").endsWith("…");
+    String detail =
+        assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error")
+            .path("detail")
+            .asString();
+    assertThat(detail)
+        .contains("503")
+        .contains("<h1>Down [2J for maintenance</h1><p>x</p>")
+        .endsWith("…");
     assertThat(detail.length()).isLessThan(400);
-    assertThat(detail.codePoints()).noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
+    assertThat(detail.codePoints())
+        .noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
   }
 
   @Test
@@ -212,7 +286,8 @@ class SourceCredActionTest extends IntegrationTest {
       closedPort = socket.getLocalPort();
     }
     String slug = communityAt("http://127.0.0.1:" + closedPort);
-    JsonNode problem = assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
+    JsonNode problem =
+        assertProblem(action(slug, "sourcecred.total-cred", null), 502, "platform_error");
     assertThat(problem.path("detail").asString()).contains("127.0.0.1:" + closedPort);
   }
 
@@ -221,13 +296,41 @@ class SourceCredActionTest extends IntegrationTest {
     serveAccounts();
     String slug = community();
     assertProblem(action(slug, "sourcecred.user-cred", null), 400, "validation_failed");
-    assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {}}"), 400, "validation_failed");
-    assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"alice\", \"id\": \"1\"}}"), 400, "validation_failed");
-    assertThat(errorPaths(assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": 5}}"), 400, "validation_failed")))
+    assertProblem(
+        action(slug, "sourcecred.user-cred", "{\"parameters\": {}}"), 400, "validation_failed");
+    assertProblem(
+        action(
+            slug,
+            "sourcecred.user-cred",
+            "{\"parameters\": {\"username\": \"alice\", \"id\": \"1\"}}"),
+        400,
+        "validation_failed");
+    assertThat(
+            errorPaths(
+                assertProblem(
+                    action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": 5}}"),
+                    400,
+                    "validation_failed")))
         .contains("parameters.username");
-    assertThat(errorPaths(assertProblem(action(slug, "sourcecred.user-cred", "{\"parameters\": {\"username\": \"alice\", \"name\": \"x\"}}"), 400, "validation_failed")))
+    assertThat(
+            errorPaths(
+                assertProblem(
+                    action(
+                        slug,
+                        "sourcecred.user-cred",
+                        "{\"parameters\": {\"username\": \"alice\", \"name\": \"x\"}}"),
+                    400,
+                    "validation_failed")))
         .contains("parameters.name");
-    assertThat(errorPaths(assertProblem(action(slug, "sourcecred.total-cred", "{\"parameters\": {\"username\": \"alice\"}}"), 400, "validation_failed")))
+    assertThat(
+            errorPaths(
+                assertProblem(
+                    action(
+                        slug,
+                        "sourcecred.total-cred",
+                        "{\"parameters\": {\"username\": \"alice\"}}"),
+                    400,
+                    "validation_failed")))
         .containsExactly("parameters.username");
     assertProblem(action(slug, "sourcecred.no-such-action", "{}"), 404, "action_not_found");
     sourcecred.verify(0, anyRequestedFor(anyUrl()));
@@ -236,10 +339,15 @@ class SourceCredActionTest extends IntegrationTest {
   @Test
   void serverUrlIsRequiredAndMustBeHttp() {
     String slug = uniqueSlug("sourcecred-config");
-    Response response = put("/api/internal/community/" + slug,
-        "{\"plugins\": [{\"name\": \"sourcecred\", \"config\": {\"server_url\": \"file:///etc/passwd\"}}]}");
-    assertThat(errorPaths(assertProblem(response, 400, "validation_failed"))).contains("plugins[0].config.server_url");
-    response = put("/api/internal/community/" + slug, "{\"plugins\": [{\"name\": \"sourcecred\"}]}");
-    assertThat(errorPaths(assertProblem(response, 400, "validation_failed"))).containsExactly("plugins[0].config.server_url");
+    Response response =
+        put(
+            "/api/internal/community/" + slug,
+            "{\"plugins\": [{\"name\": \"sourcecred\", \"config\": {\"server_url\": \"file:///etc/passwd\"}}]}");
+    assertThat(errorPaths(assertProblem(response, 400, "validation_failed")))
+        .contains("plugins[0].config.server_url");
+    response =
+        put("/api/internal/community/" + slug, "{\"plugins\": [{\"name\": \"sourcecred\"}]}");
+    assertThat(errorPaths(assertProblem(response, 400, "validation_failed")))
+        .containsExactly("plugins[0].config.server_url");
   }
 }

@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
@@ -35,10 +34,10 @@ import org.metagov.api.IntegrationTest;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * The process benchmark: starts and webhooks through the Driver API, each beside the bare Temporal SDK
- * doing the same on the same server in the same run. It prints figures; it asserts only that the work
- * was done. Run it with
- * {@code mvn -B -pl api -am test -Dtest=ProcessBenchmark -Dmetagov.bench=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ * The process benchmark: starts and webhooks through the Driver API, each beside the bare Temporal
+ * SDK doing the same on the same server in the same run. It prints figures; it asserts only that
+ * the work was done. Run it with {@code mvn -B -pl api -am test -Dtest=ProcessBenchmark
+ * -Dmetagov.bench=true -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @EnabledIfSystemProperty(named = "metagov.bench", matches = "true")
 class ProcessBenchmark extends IntegrationTest {
@@ -48,8 +47,7 @@ class ProcessBenchmark extends IntegrationTest {
   static final int CLIENT_THREADS = Integer.getInteger("metagov.bench.threads", 4);
   static final String SECRET = "bench-webhook-secret";
 
-  @Autowired
-  WorkflowClient client;
+  @Autowired WorkflowClient client;
 
   /** A workflow that counts signals: the bare SDK's signal → query-visible path. */
   @WorkflowInterface
@@ -87,49 +85,98 @@ class ProcessBenchmark extends IntegrationTest {
   void benchmark() throws Exception {
     FakeForum forum = new FakeForum();
     WorkerFactory benchWorkers = WorkerFactory.newInstance(client);
-    benchWorkers.newWorker("bench-counters").registerWorkflowImplementationTypes(BenchCounterImpl.class);
+    benchWorkers
+        .newWorker("bench-counters")
+        .registerWorkflowImplementationTypes(BenchCounterImpl.class);
     benchWorkers.start();
     try {
       String community = uniqueSlug("bench");
-      putCommunity(community, "[{\"name\": \"randomness\"}, {\"name\": \"discourse\", \"config\": {\"server_url\": \""
-          + forum.url() + "\", \"api_key\": \"k\", \"webhook_secret\": \"" + SECRET + "\"}}]");
+      putCommunity(
+          community,
+          "[{\"name\": \"randomness\"}, {\"name\": \"discourse\", \"config\": {\"server_url\": \""
+              + forum.url()
+              + "\", \"api_key\": \"k\", \"webhook_secret\": \""
+              + SECRET
+              + "\"}}]");
       warmUp(community);
 
-      Figures apiStarts = concurrently(STARTS, i -> {
-        Response started = send("POST", "/api/internal/process/randomness.delayed-stochastic-vote",
-            "{\"options\": [\"a\", \"b\"], \"delay\": 600}", COMMUNITY_HEADER, community);
-        assertThat(started.status()).isEqualTo(202);
-      });
-      Figures sdkStarts = concurrently(STARTS, i -> {
-        WorkflowStub stub = client.newUntypedWorkflowStub("BenchNoop", WorkflowOptions.newBuilder()
-            .setWorkflowId("bench-noop-" + System.nanoTime() + "-" + i).setTaskQueue("bench-noop").build());
-        stub.start();
-      });
+      Figures apiStarts =
+          concurrently(
+              STARTS,
+              i -> {
+                Response started =
+                    send(
+                        "POST",
+                        "/api/internal/process/randomness.delayed-stochastic-vote",
+                        "{\"options\": [\"a\", \"b\"], \"delay\": 600}",
+                        COMMUNITY_HEADER,
+                        community);
+                assertThat(started.status()).isEqualTo(202);
+              });
+      Figures sdkStarts =
+          concurrently(
+              STARTS,
+              i -> {
+                WorkflowStub stub =
+                    client.newUntypedWorkflowStub(
+                        "BenchNoop",
+                        WorkflowOptions.newBuilder()
+                            .setWorkflowId("bench-noop-" + System.nanoTime() + "-" + i)
+                            .setTaskQueue("bench-noop")
+                            .build());
+                stub.start();
+              });
 
       List<Long> apiWebhooks = new ArrayList<>();
       List<Long> apiAcks = new ArrayList<>();
       for (int i = 0; i < WEBHOOKS; i++) {
-        Response started = send("POST", "/api/internal/process/discourse.poll",
-            "{\"title\": \"Benchmark poll number " + i + "\", \"options\": [\"Yes\", \"No\"]}", COMMUNITY_HEADER, community);
+        Response started =
+            send(
+                "POST",
+                "/api/internal/process/discourse.poll",
+                "{\"title\": \"Benchmark poll number " + i + "\", \"options\": [\"Yes\", \"No\"]}",
+                COMMUNITY_HEADER,
+                community);
         assertThat(started.status()).isEqualTo(202);
         String location = started.header("Location");
         long postId = awaitPending(location);
         forum.votes.put(postId, 1L);
-        String body = "{\"post\": {\"id\": " + postId + ", \"topic_id\": " + postId + ", \"post_number\": 1, \"raw\": \"vote\"}}";
+        String body =
+            "{\"post\": {\"id\": "
+                + postId
+                + ", \"topic_id\": "
+                + postId
+                + ", \"post_number\": 1, \"raw\": \"vote\"}}";
         long sent = System.nanoTime();
-        Response hook = send("POST", "/api/hooks/" + community + "/discourse", body,
-            "X-Discourse-Event-Id", "bench-" + community + "-" + i, "X-Discourse-Event", "post_edited",
-            "X-Discourse-Event-Type", "post", "X-Discourse-Event-Signature", "sha256=" + hmac(body));
+        Response hook =
+            send(
+                "POST",
+                "/api/hooks/" + community + "/discourse",
+                body,
+                "X-Discourse-Event-Id",
+                "bench-" + community + "-" + i,
+                "X-Discourse-Event",
+                "post_edited",
+                "X-Discourse-Event-Type",
+                "post",
+                "X-Discourse-Event-Signature",
+                "sha256=" + hmac(body));
         assertThat(hook.status()).as(hook.body()).isEqualTo(200);
         apiAcks.add(System.nanoTime() - sent);
-        awaitUntil(() -> get(location).json().path("outcome").path("votes").path("Yes").asLong(0) == 1);
+        awaitUntil(
+            () -> get(location).json().path("outcome").path("votes").path("Yes").asLong(0) == 1);
         apiWebhooks.add(System.nanoTime() - sent);
       }
 
       List<Long> sdkSignals = new ArrayList<>();
       for (int i = 0; i < WEBHOOKS; i++) {
-        BenchCounter counter = client.newWorkflowStub(BenchCounter.class, WorkflowOptions.newBuilder()
-            .setWorkflowId("bench-counter-" + System.nanoTime() + "-" + i).setTaskQueue("bench-counters").build());
+        BenchCounter counter =
+            client.newWorkflowStub(
+                BenchCounter.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId("bench-counter-" + System.nanoTime() + "-" + i)
+                    .setTaskQueue("bench-counters")
+                    .build());
         WorkflowClient.start(counter::run);
         awaitUntil(() -> counter.count() == 0);
         long sent = System.nanoTime();
@@ -141,17 +188,35 @@ class ProcessBenchmark extends IntegrationTest {
       Figures webhooks = new Figures(apiWebhooks, 0);
       Figures acks = new Figures(apiAcks, 0);
       Figures signals = new Figures(sdkSignals, 0);
-      System.out.printf("%nBENCHMARK (%d cores, in-process Temporal test server and embedded PostgreSQL, %d client threads)%n",
+      System.out.printf(
+          "%nBENCHMARK (%d cores, in-process Temporal test server and embedded PostgreSQL, %d client threads)%n",
           Runtime.getRuntime().availableProcessors(), CLIENT_THREADS);
-      System.out.printf("starts: API %d processes  %.1f/s  p50 %.1f ms  p99 %.1f ms | bare SDK start  %.1f/s  p50 %.1f ms  p99 %.1f ms | "
+      System.out.printf(
+          "starts: API %d processes  %.1f/s  p50 %.1f ms  p99 %.1f ms | bare SDK start  %.1f/s  p50 %.1f ms  p99 %.1f ms | "
               + "ratio throughput %.2f, p50 %.2f, p99 %.2f%n",
-          STARTS, apiStarts.perSecond(), apiStarts.p(50), apiStarts.p(99), sdkStarts.perSecond(), sdkStarts.p(50), sdkStarts.p(99),
-          apiStarts.perSecond() / sdkStarts.perSecond(), apiStarts.p(50) / sdkStarts.p(50), apiStarts.p(99) / sdkStarts.p(99));
-      System.out.printf("webhook -> GET-visible: API %d signed webhooks  p50 %.1f ms  p99 %.1f ms | bare SDK signal -> query  p50 %.1f ms  "
+          STARTS,
+          apiStarts.perSecond(),
+          apiStarts.p(50),
+          apiStarts.p(99),
+          sdkStarts.perSecond(),
+          sdkStarts.p(50),
+          sdkStarts.p(99),
+          apiStarts.perSecond() / sdkStarts.perSecond(),
+          apiStarts.p(50) / sdkStarts.p(50),
+          apiStarts.p(99) / sdkStarts.p(99));
+      System.out.printf(
+          "webhook -> GET-visible: API %d signed webhooks  p50 %.1f ms  p99 %.1f ms | bare SDK signal -> query  p50 %.1f ms  "
               + "p99 %.1f ms | ratio p50 %.2f, p99 %.2f%n",
-          WEBHOOKS, webhooks.p(50), webhooks.p(99), signals.p(50), signals.p(99),
-          webhooks.p(50) / signals.p(50), webhooks.p(99) / signals.p(99));
-      System.out.printf("webhook acknowledged (signal accepted by Temporal): p50 %.1f ms  p99 %.1f ms%n", acks.p(50), acks.p(99));
+          WEBHOOKS,
+          webhooks.p(50),
+          webhooks.p(99),
+          signals.p(50),
+          signals.p(99),
+          webhooks.p(50) / signals.p(50),
+          webhooks.p(99) / signals.p(99));
+      System.out.printf(
+          "webhook acknowledged (signal accepted by Temporal): p50 %.1f ms  p99 %.1f ms%n",
+          acks.p(50), acks.p(99));
     } finally {
       benchWorkers.shutdownNow();
       forum.stop();
@@ -159,10 +224,26 @@ class ProcessBenchmark extends IntegrationTest {
   }
 
   private void warmUp(String community) throws Exception {
-    concurrently(20, i -> send("POST", "/api/internal/process/randomness.delayed-stochastic-vote",
-        "{\"options\": [\"a\"], \"delay\": 600}", COMMUNITY_HEADER, community));
-    concurrently(20, i -> client.newUntypedWorkflowStub("BenchNoop", WorkflowOptions.newBuilder()
-        .setWorkflowId("bench-warm-" + System.nanoTime() + "-" + i).setTaskQueue("bench-noop").build()).start());
+    concurrently(
+        20,
+        i ->
+            send(
+                "POST",
+                "/api/internal/process/randomness.delayed-stochastic-vote",
+                "{\"options\": [\"a\"], \"delay\": 600}",
+                COMMUNITY_HEADER,
+                community));
+    concurrently(
+        20,
+        i ->
+            client
+                .newUntypedWorkflowStub(
+                    "BenchNoop",
+                    WorkflowOptions.newBuilder()
+                        .setWorkflowId("bench-warm-" + System.nanoTime() + "-" + i)
+                        .setTaskQueue("bench-noop")
+                        .build())
+                .start());
   }
 
   private long awaitPending(String location) throws InterruptedException {
@@ -178,7 +259,8 @@ class ProcessBenchmark extends IntegrationTest {
     throw new AssertionError("process did not become pending: " + location);
   }
 
-  private static void awaitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+  private static void awaitUntil(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -199,12 +281,14 @@ class ProcessBenchmark extends IntegrationTest {
     List<Future<?>> futures = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       int n = i;
-      futures.add(pool.submit(() -> {
-        long t = System.nanoTime();
-        step.run(n);
-        latencies.add(System.nanoTime() - t);
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                long t = System.nanoTime();
+                step.run(n);
+                latencies.add(System.nanoTime() - t);
+                return null;
+              }));
     }
     for (Future<?> future : futures) {
       future.get();
@@ -234,8 +318,8 @@ class ProcessBenchmark extends IntegrationTest {
   }
 
   /**
-   * A minimal Discourse for the benchmark (loopback only): creating a post returns a new post with a
-   * regular poll, and reading a post shows the votes the benchmark set for it.
+   * A minimal Discourse for the benchmark (loopback only): creating a post returns a new post with
+   * a regular poll, and reading a post shows the votes the benchmark set for it.
    */
   static final class FakeForum {
     final HttpServer server;
@@ -243,44 +327,57 @@ class ProcessBenchmark extends IntegrationTest {
     final AtomicLong ids = new AtomicLong(1000);
 
     FakeForum() throws IOException {
-      // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: +40 ms a call.
+      // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: +40
+      // ms a call.
       System.setProperty("sun.net.httpserver.nodelay", "true");
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
       server.setExecutor(Executors.newFixedThreadPool(4));
-      server.createContext("/", exchange -> {
-        String path = exchange.getRequestURI().getPath();
-        exchange.getRequestBody().readAllBytes();
-        String json;
-        if ("POST".equals(exchange.getRequestMethod()) && path.equals("/posts.json")) {
-          long id = ids.incrementAndGet();
-          votes.put(id, 0L);
-          json = post(id);
-        } else if ("GET".equals(exchange.getRequestMethod()) && path.matches("/posts/\\d+\\.json")) {
-          json = post(Long.parseLong(path.replaceAll("\\D", "")));
-        } else {
-          json = "{\"errors\": [\"The requested URL or resource could not be found.\"], \"error_type\": \"not_found\"}";
-          byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(404, bytes.length);
-          exchange.getResponseBody().write(bytes);
-          exchange.close();
-          return;
-        }
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
-      });
+      server.createContext(
+          "/",
+          exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            exchange.getRequestBody().readAllBytes();
+            String json;
+            if ("POST".equals(exchange.getRequestMethod()) && path.equals("/posts.json")) {
+              long id = ids.incrementAndGet();
+              votes.put(id, 0L);
+              json = post(id);
+            } else if ("GET".equals(exchange.getRequestMethod())
+                && path.matches("/posts/\\d+\\.json")) {
+              json = post(Long.parseLong(path.replaceAll("\\D", "")));
+            } else {
+              json =
+                  "{\"errors\": [\"The requested URL or resource could not be found.\"], \"error_type\": \"not_found\"}";
+              byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+              exchange.getResponseHeaders().add("Content-Type", "application/json");
+              exchange.sendResponseHeaders(404, bytes.length);
+              exchange.getResponseBody().write(bytes);
+              exchange.close();
+              return;
+            }
+            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+          });
       server.start();
     }
 
     String post(long id) {
       long yes = votes.getOrDefault(id, 0L);
-      return "{\"id\": " + id + ", \"topic_id\": " + id + ", \"topic_slug\": \"x\", \"post_number\": 1, \"raw\": \"vote\","
+      return "{\"id\": "
+          + id
+          + ", \"topic_id\": "
+          + id
+          + ", \"topic_slug\": \"x\", \"post_number\": 1, \"raw\": \"vote\","
           + " \"polls\": [{\"id\": 7, \"name\": \"poll\", \"type\": \"regular\", \"status\": \"open\", \"public\": true,"
-          + " \"results\": \"always\", \"options\": [{\"id\": \"a1\", \"html\": \"Yes\", \"votes\": " + yes + "},"
-          + " {\"id\": \"b2\", \"html\": \"No\", \"votes\": 0}], \"voters\": " + yes + "}]}";
+          + " \"results\": \"always\", \"options\": [{\"id\": \"a1\", \"html\": \"Yes\", \"votes\": "
+          + yes
+          + "},"
+          + " {\"id\": \"b2\", \"html\": \"No\", \"votes\": 0}], \"voters\": "
+          + yes
+          + "}]}";
     }
 
     String url() {

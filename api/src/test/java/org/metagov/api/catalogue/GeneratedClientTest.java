@@ -29,9 +29,9 @@ import org.metagov.client.model.ProcessRecord;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The Driver tutorial's flows, run with the Java client that openapi-generator built from the committed OpenAPI
- * document (api/openapi.json, see OpenApiDocumentTest) at build time: if the document and the API disagree,
- * this client cannot do what the tutorial does.
+ * The Driver tutorial's flows, run with the Java client that openapi-generator built from the
+ * committed OpenAPI document (api/openapi.json, see OpenApiDocumentTest) at build time: if the
+ * document and the API disagree, this client cannot do what the tutorial does.
  */
 class GeneratedClientTest extends IntegrationTest {
 
@@ -53,8 +53,11 @@ class GeneratedClientTest extends IntegrationTest {
   @Test
   void theTutorialsFlowsThroughTheGeneratedClient() throws ApiException {
     String slug = uniqueSlug("client");
-    CommunityView community = new CommunityView().name(slug).readableName("")
-        .plugins(List.of(new PluginView().name("randomness").config(Map.of())));
+    CommunityView community =
+        new CommunityView()
+            .name(slug)
+            .readableName("")
+            .plugins(List.of(new PluginView().name("randomness").config(Map.of())));
 
     // Create (201), then the same PUT again replaces it (200).
     ApiResponse<CommunityView> created = communities.putCommunityWithHttpInfo(slug, community);
@@ -65,51 +68,80 @@ class GeneratedClientTest extends IntegrationTest {
     CommunityView stored = communities.getCommunity(slug);
     assertThat(stored.getPlugins()).hasSize(1);
     assertThat(stored.getPlugins().get(0).getName()).isEqualTo("randomness");
-    assertThat(stored.getPlugins().get(0).getConfig()).containsEntry("default_low", 0).containsEntry("default_high", 100);
+    assertThat(stored.getPlugins().get(0).getConfig())
+        .containsEntry("default_low", 0)
+        .containsEntry("default_high", 100);
 
     // An action.
-    int value = randomness.actionRandomnessRandomInt(slug, new ActionRandomnessRandomIntRequest()
-        .parameters(new ActionRandomnessRandomIntRequestParameters().low(1).high(6))).getValue();
+    int value =
+        randomness
+            .actionRandomnessRandomInt(
+                slug,
+                new ActionRandomnessRandomIntRequest()
+                    .parameters(new ActionRandomnessRandomIntRequestParameters().low(1).high(6)))
+            .getValue();
     assertThat(value).isBetween(1, 6);
 
     // A process: started (202 with its Location), read, listed, closed early with a winner.
-    ApiResponse<ProcessRandomnessDelayedStochasticVote202Response> started = randomness
-        .processRandomnessDelayedStochasticVoteWithHttpInfo(slug, new ProcessRandomnessDelayedStochasticVoteRequest()
-            .options(List.of("one", "two", "three")).delay(2), null);
+    ApiResponse<ProcessRandomnessDelayedStochasticVote202Response> started =
+        randomness.processRandomnessDelayedStochasticVoteWithHttpInfo(
+            slug,
+            new ProcessRandomnessDelayedStochasticVoteRequest()
+                .options(List.of("one", "two", "three"))
+                .delay(2),
+            null);
     assertThat(started.getStatusCode()).isEqualTo(202);
     long id = started.getData().getId();
     assertThat(started.getHeaders().get("location"))
         .containsExactly("/api/internal/process/randomness.delayed-stochastic-vote/" + id);
     assertThat(started.getData().getCommunity()).isEqualTo(slug);
 
-    ProcessRandomnessDelayedStochasticVote202Response read = randomness.processRandomnessDelayedStochasticVoteGet(id, slug);
+    ProcessRandomnessDelayedStochasticVote202Response read =
+        randomness.processRandomnessDelayedStochasticVoteGet(id, slug);
     assertThat(read.getName()).isEqualTo("randomness.delayed-stochastic-vote");
     assertThat(read.getStatus().getValue()).isIn("created", "pending");
     List<ProcessRecord> listed = processes.listProcesses(slug, null, null, null).getProcesses();
     assertThat(listed).extracting(ProcessRecord::getId).containsExactly(id);
 
-    ProcessRandomnessDelayedStochasticVote202Response closed = randomness.processRandomnessDelayedStochasticVoteClose(id, slug);
+    ProcessRandomnessDelayedStochasticVote202Response closed =
+        randomness.processRandomnessDelayedStochasticVoteClose(id, slug);
     assertThat(closed.getStatus().getValue()).isEqualTo("completed");
     assertThat(closed.getOutcome().getWinner()).isIn("one", "two", "three");
     // What the client read is what the API stored.
     JsonNode record = get("/api/internal/process/randomness.delayed-stochastic-vote/" + id).json();
-    assertThat(record.path("outcome").path("winner").asString()).isEqualTo(closed.getOutcome().getWinner());
+    assertThat(record.path("outcome").path("winner").asString())
+        .isEqualTo(closed.getOutcome().getWinner());
 
-    // The webhook receivers, then deleting the community (204), after which it is gone (404 problem).
-    assertThat(communities.getCommunityHooks(slug).getHooks()).containsExactly("/api/hooks/" + slug + "/randomness");
+    // The webhook receivers, then deleting the community (204), after which it is gone (404
+    // problem).
+    assertThat(communities.getCommunityHooks(slug).getHooks())
+        .containsExactly("/api/hooks/" + slug + "/randomness");
     assertThat(communities.deleteCommunityWithHttpInfo(slug).getStatusCode()).isEqualTo(204);
-    ApiException gone = catchThrowableOfType(ApiException.class, () -> communities.getCommunity(slug));
+    ApiException gone =
+        catchThrowableOfType(ApiException.class, () -> communities.getCommunity(slug));
     assertThat(gone.getCode()).isEqualTo(404);
-    assertThat(json(gone.getResponseBody()).path("code").asString()).isEqualTo("community_not_found");
+    assertThat(json(gone.getResponseBody()).path("code").asString())
+        .isEqualTo("community_not_found");
   }
 
   @Test
   void invalidParametersAnswerTheDocumentedProblem() throws ApiException {
     String slug = uniqueSlug("client");
-    communities.putCommunity(slug, new CommunityView().name(slug).readableName("")
-        .plugins(List.of(new PluginView().name("randomness").config(Map.of()))));
-    ApiException invalid = catchThrowableOfType(ApiException.class, () -> randomness.actionRandomnessRandomInt(slug,
-        new ActionRandomnessRandomIntRequest().parameters(new ActionRandomnessRandomIntRequestParameters().low(10).high(1))));
+    communities.putCommunity(
+        slug,
+        new CommunityView()
+            .name(slug)
+            .readableName("")
+            .plugins(List.of(new PluginView().name("randomness").config(Map.of()))));
+    ApiException invalid =
+        catchThrowableOfType(
+            ApiException.class,
+            () ->
+                randomness.actionRandomnessRandomInt(
+                    slug,
+                    new ActionRandomnessRandomIntRequest()
+                        .parameters(
+                            new ActionRandomnessRandomIntRequestParameters().low(10).high(1))));
     assertThat(invalid.getCode()).isEqualTo(400);
     JsonNode problem = json(invalid.getResponseBody());
     assertThat(problem.path("status").asInt()).isEqualTo(400);
@@ -117,19 +149,25 @@ class GeneratedClientTest extends IntegrationTest {
     assertThat(problem.path("detail").asString()).isNotBlank();
   }
 
-  /** A gateway-era Driver: plugins enabled one at a time and disabled by id, and an account linked to a Metagov id. */
+  /**
+   * A gateway-era Driver: plugins enabled one at a time and disabled by id, and an account linked
+   * to a Metagov id.
+   */
   @Test
   void gatewayEraPluginsAndIdentitiesThroughTheGeneratedClient() throws ApiException {
     String slug = uniqueSlug("client");
-    communities.putCommunity(slug, new CommunityView().name(slug).readableName("").plugins(List.of()));
+    communities.putCommunity(
+        slug, new CommunityView().name(slug).readableName("").plugins(List.of()));
 
     // Enabled (201) with an id, then reconfigured (200) keeping it.
-    ApiResponse<PluginView> enabled = communities.enablePluginWithHttpInfo("randomness", slug, Map.of("default_low", 1));
+    ApiResponse<PluginView> enabled =
+        communities.enablePluginWithHttpInfo("randomness", slug, Map.of("default_low", 1));
     assertThat(enabled.getStatusCode()).isEqualTo(201);
     long pluginId = enabled.getData().getId();
     assertThat(enabled.getData().getCommunity()).isEqualTo(slug);
-    ApiResponse<PluginView> reconfigured = communities.enablePluginWithHttpInfo("randomness", slug,
-        Map.of("default_low", 2, "default_high", 9));
+    ApiResponse<PluginView> reconfigured =
+        communities.enablePluginWithHttpInfo(
+            "randomness", slug, Map.of("default_low", 2, "default_high", 9));
     assertThat(reconfigured.getStatusCode()).isEqualTo(200);
     assertThat(reconfigured.getData().getId()).isEqualTo(pluginId);
     PluginView stored = communities.getCommunity(slug).getPlugins().get(0);
@@ -139,28 +177,46 @@ class GeneratedClientTest extends IntegrationTest {
     // Two Metagov ids; an account of the enabled plugin's platform linked to the first.
     List<Long> ids = identity.createId(new CreateIdRequest().communitySlug(slug).count(2), null);
     assertThat(ids).hasSize(2).doesNotHaveDuplicates();
-    LinkedAccountView linked = identity.linkAccount(new LinkAccountRequest().communitySlug(slug).externalId(ids.get(0))
-        .platformType("randomness").platformIdentifier("alice")
-        .linkType(LinkAccountRequest.LinkTypeEnum.fromValue("manual admin"))
-        .linkQuality(LinkAccountRequest.LinkQualityEnum.fromValue("confirmed (weak)")), null);
+    LinkedAccountView linked =
+        identity.linkAccount(
+            new LinkAccountRequest()
+                .communitySlug(slug)
+                .externalId(ids.get(0))
+                .platformType("randomness")
+                .platformIdentifier("alice")
+                .linkType(LinkAccountRequest.LinkTypeEnum.fromValue("manual admin"))
+                .linkQuality(LinkAccountRequest.LinkQualityEnum.fromValue("confirmed (weak)")),
+            null);
     assertThat(linked.getExternalId()).isEqualTo(ids.get(0));
     IdentityView user = identity.getUser(String.valueOf(ids.get(0)), null, slug);
     assertThat(user.getSourceID()).isEqualTo(ids.get(0));
-    assertThat(user.getLinkedAccounts()).singleElement().satisfies(account -> {
-      assertThat(account.getPlatformIdentifier()).isEqualTo("alice");
-      assertThat(account.getLinkType().getValue()).isEqualTo("manual admin");
-      assertThat(account.getLinkQuality().getValue()).isEqualTo("confirmed (weak)");
-    });
+    assertThat(user.getLinkedAccounts())
+        .singleElement()
+        .satisfies(
+            account -> {
+              assertThat(account.getPlatformIdentifier()).isEqualTo("alice");
+              assertThat(account.getLinkType().getValue()).isEqualTo("manual admin");
+              assertThat(account.getLinkQuality().getValue()).isEqualTo("confirmed (weak)");
+            });
     // What the client read is what the API stored.
-    JsonNode read = get("/api/internal/identity/get_user?community=" + slug + "&external_id=" + ids.get(0)).json();
-    assertThat(read.path("linked_accounts").path(0).path("platform_identifier").asString()).isEqualTo("alice");
-    assertThat(read.path("linked_accounts").path(0).path("link_quality").asString()).isEqualTo("confirmed (weak)");
-    assertThat(identity.getUser(String.valueOf(ids.get(1)), slug, null).getLinkedAccounts()).isEmpty();
+    JsonNode read =
+        get("/api/internal/identity/get_user?community=" + slug + "&external_id=" + ids.get(0))
+            .json();
+    assertThat(read.path("linked_accounts").path(0).path("platform_identifier").asString())
+        .isEqualTo("alice");
+    assertThat(read.path("linked_accounts").path(0).path("link_quality").asString())
+        .isEqualTo("confirmed (weak)");
+    assertThat(identity.getUser(String.valueOf(ids.get(1)), slug, null).getLinkedAccounts())
+        .isEmpty();
 
-    // Disabled by id (204); the community has no plugin left, and the id is no longer found (404 problem).
-    assertThat(communities.disablePluginWithHttpInfo("randomness", pluginId).getStatusCode()).isEqualTo(204);
+    // Disabled by id (204); the community has no plugin left, and the id is no longer found (404
+    // problem).
+    assertThat(communities.disablePluginWithHttpInfo("randomness", pluginId).getStatusCode())
+        .isEqualTo(204);
     assertThat(communities.getCommunity(slug).getPlugins()).isEmpty();
-    ApiException gone = catchThrowableOfType(ApiException.class, () -> communities.disablePlugin("randomness", pluginId));
+    ApiException gone =
+        catchThrowableOfType(
+            ApiException.class, () -> communities.disablePlugin("randomness", pluginId));
     assertThat(gone.getCode()).isEqualTo(404);
     assertThat(json(gone.getResponseBody()).path("code").asString()).isEqualTo("plugin_not_found");
   }

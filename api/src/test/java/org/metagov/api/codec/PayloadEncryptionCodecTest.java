@@ -24,7 +24,8 @@ class PayloadEncryptionCodecTest {
   static final String CALLBACK = "https://driver.example.org/receive?token=s3cr3t-query-token";
 
   static PayloadEncryptionCodec codec(String key, String previousKeys) {
-    return new PayloadEncryptionCodec(new KeyRing(new SecretKeyProperties(key, previousKeys), false));
+    return new PayloadEncryptionCodec(
+        new KeyRing(new SecretKeyProperties(key, previousKeys), false));
   }
 
   static Payload json(Object value) {
@@ -42,12 +43,20 @@ class PayloadEncryptionCodecTest {
 
     Payload encrypted = codec.encode(List.of(original)).get(0);
 
-    assertThat(encrypted.getMetadataOrThrow("encoding").toStringUtf8()).isEqualTo("binary/encrypted");
+    assertThat(encrypted.getMetadataOrThrow("encoding").toStringUtf8())
+        .isEqualTo("binary/encrypted");
     assertThat(encrypted.getMetadataOrThrow("encryption-key-id").toStringUtf8())
         .isEqualTo(KeyRing.keyId(java.util.Base64.getDecoder().decode(NEW_KEY)));
-    assertThat(encrypted.getMetadataCount()).as("the original's json/plain encoding is inside the ciphertext").isEqualTo(2);
-    assertThat(clear(encrypted)).doesNotContain("s3cr3t").doesNotContain("driver.example.org").doesNotContain("json");
-    assertThat(codec.encode(List.of(original)).get(0).getData()).as("a fresh nonce each time").isNotEqualTo(encrypted.getData());
+    assertThat(encrypted.getMetadataCount())
+        .as("the original's json/plain encoding is inside the ciphertext")
+        .isEqualTo(2);
+    assertThat(clear(encrypted))
+        .doesNotContain("s3cr3t")
+        .doesNotContain("driver.example.org")
+        .doesNotContain("json");
+    assertThat(codec.encode(List.of(original)).get(0).getData())
+        .as("a fresh nonce each time")
+        .isNotEqualTo(encrypted.getData());
     assertThat(codec.decode(List.of(encrypted))).containsExactly(original);
   }
 
@@ -60,9 +69,11 @@ class PayloadEncryptionCodecTest {
     Payload tampered = encrypted.toBuilder().setData(ByteString.copyFrom(data)).build();
 
     assertThatThrownBy(() -> codec.decode(List.of(tampered)))
-        .isInstanceOf(PayloadCodecException.class).hasMessageContaining("does not decrypt");
+        .isInstanceOf(PayloadCodecException.class)
+        .hasMessageContaining("does not decrypt");
     Payload withoutKeyId = encrypted.toBuilder().removeMetadata("encryption-key-id").build();
-    assertThatThrownBy(() -> codec.decode(List.of(withoutKeyId))).isInstanceOf(PayloadCodecException.class);
+    assertThatThrownBy(() -> codec.decode(List.of(withoutKeyId)))
+        .isInstanceOf(PayloadCodecException.class);
   }
 
   @Test
@@ -77,15 +88,19 @@ class PayloadEncryptionCodecTest {
 
     assertThatThrownBy(() -> codec(NEW_KEY, "").decode(List.of(encryptedWithOld)))
         .isInstanceOf(PayloadCodecException.class)
-        .hasMessageContaining(encryptedWithOld.getMetadataOrThrow("encryption-key-id").toStringUtf8())
+        .hasMessageContaining(
+            encryptedWithOld.getMetadataOrThrow("encryption-key-id").toStringUtf8())
         .hasMessageContaining("METAGOV_PREVIOUS_SECRET_KEYS");
   }
 
   @Test
   void payloadsRecordedBeforeEncryptionPassThrough() {
     Payload plain = json(Map.of("title", "Adopt X"));
-    Payload binary = Payload.newBuilder().putMetadata("encoding", ByteString.copyFromUtf8("binary/plain"))
-        .setData(ByteString.copyFromUtf8("raw")).build();
+    Payload binary =
+        Payload.newBuilder()
+            .putMetadata("encoding", ByteString.copyFromUtf8("binary/plain"))
+            .setData(ByteString.copyFromUtf8("raw"))
+            .build();
 
     assertThat(codec(NEW_KEY, "").decode(List.of(plain, binary))).containsExactly(plain, binary);
   }
@@ -93,17 +108,23 @@ class PayloadEncryptionCodecTest {
   @Test
   void theDataConverterEncryptsFailureMessagesAndRestoresThem() {
     DataConverter converter = codec(NEW_KEY, "").dataConverter();
-    ApplicationFailure platformError = ApplicationFailure.newNonRetryableFailure(
-        "Loomio answered 422: group 77 of s3cr3t-collective is archived", "PlatformRejected");
+    ApplicationFailure platformError =
+        ApplicationFailure.newNonRetryableFailure(
+            "Loomio answered 422: group 77 of s3cr3t-collective is archived", "PlatformRejected");
 
     Failure failure = converter.exceptionToFailure(platformError);
 
     assertThat(failure.getMessage()).doesNotContain("s3cr3t");
     assertThat(failure.getStackTrace()).isEmpty();
-    assertThat(failure.toByteString().toString(StandardCharsets.ISO_8859_1)).doesNotContain("s3cr3t").doesNotContain("Loomio");
-    assertThat(failure.getApplicationFailureInfo().getType()).as("the type stays readable").isEqualTo("PlatformRejected");
+    assertThat(failure.toByteString().toString(StandardCharsets.ISO_8859_1))
+        .doesNotContain("s3cr3t")
+        .doesNotContain("Loomio");
+    assertThat(failure.getApplicationFailureInfo().getType())
+        .as("the type stays readable")
+        .isEqualTo("PlatformRejected");
     ApplicationFailure restored = (ApplicationFailure) converter.failureToException(failure);
-    assertThat(restored.getOriginalMessage()).isEqualTo("Loomio answered 422: group 77 of s3cr3t-collective is archived");
+    assertThat(restored.getOriginalMessage())
+        .isEqualTo("Loomio answered 422: group 77 of s3cr3t-collective is archived");
   }
 
   @Test

@@ -13,23 +13,25 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What Temporal stores, read raw (no codec): every {@link Payload} and {@link Failure} inside a protobuf message
- * such as a history or a workflow's description, and assertions that nothing readable is left in them.
+ * What Temporal stores, read raw (no codec): every {@link Payload} and {@link Failure} inside a
+ * protobuf message such as a history or a workflow's description, and assertions that nothing
+ * readable is left in them.
  */
 final class StoredPayloads {
 
   /**
-   * What the SDK itself writes in clear in its markers (version and local-activity markers): change ids,
-   * versions, activity ids and types, times and attempt counts, never application data. A marker's results and
-   * side effects' data are application data and go through the codec.
+   * What the SDK itself writes in clear in its markers (version and local-activity markers): change
+   * ids, versions, activity ids and types, times and attempt counts, never application data. A
+   * marker's results and side effects' data are application data and go through the codec.
    */
-  private static final Set<String> SDK_MARKER_FIELDS = Set.of("changeId", "version", "activityId", "type", "time", "meta");
+  private static final Set<String> SDK_MARKER_FIELDS =
+      Set.of("changeId", "version", "activityId", "type", "time", "meta");
 
   private StoredPayloads() {}
 
   /**
-   * Every payload in the message, except search attributes (never encoded, so Temporal can index them) and the
-   * SDK's own marker fields ({@link #SDK_MARKER_FIELDS}).
+   * Every payload in the message, except search attributes (never encoded, so Temporal can index
+   * them) and the SDK's own marker fields ({@link #SDK_MARKER_FIELDS}).
    */
   static List<Payload> payloads(Message message) {
     List<Payload> found = new ArrayList<>();
@@ -44,8 +46,8 @@ final class StoredPayloads {
   }
 
   /**
-   * Asserts that the stored bytes contain none of the texts, that the message has payloads and each is
-   * encrypted, and that no failure keeps its message or stack trace in clear.
+   * Asserts that the stored bytes contain none of the texts, that the message has payloads and each
+   * is encrypted, and that no failure keeps its message or stack trace in clear.
    */
   static void assertNothingInClear(Message stored, String... texts) {
     String bytes = stored.toByteString().toString(StandardCharsets.ISO_8859_1);
@@ -53,12 +55,19 @@ final class StoredPayloads {
       assertThat(bytes).as("the stored bytes hold no \"%s\"", text).doesNotContain(text);
     }
     List<Payload> payloads = payloads(stored);
-    assertThat(payloads).as("payloads").isNotEmpty().allSatisfy(payload ->
-        assertThat(payload.getMetadataOrThrow("encoding").toStringUtf8()).isEqualTo("binary/encrypted"));
-    assertThat(failures(stored)).allSatisfy(failure -> {
-      assertThat(failure.hasEncodedAttributes()).as("failure attributes encoded").isTrue();
-      assertThat(failure.getStackTrace()).isEmpty();
-    });
+    assertThat(payloads)
+        .as("payloads")
+        .isNotEmpty()
+        .allSatisfy(
+            payload ->
+                assertThat(payload.getMetadataOrThrow("encoding").toStringUtf8())
+                    .isEqualTo("binary/encrypted"));
+    assertThat(failures(stored))
+        .allSatisfy(
+            failure -> {
+              assertThat(failure.hasEncodedAttributes()).as("failure attributes encoded").isTrue();
+              assertThat(failure.getStackTrace()).isEmpty();
+            });
   }
 
   private static <T extends Message> void walk(Message message, Class<T> type, List<T> found) {
@@ -69,12 +78,20 @@ final class StoredPayloads {
       found.add(type.cast(message));
     }
     if (message instanceof MarkerRecordedEventAttributes marker) {
-      marker.getDetailsMap().forEach((key, details) -> {
-        if (!SDK_MARKER_FIELDS.contains(key)) {
-          walk(details, type, found);
-        }
-      });
-      marker.toBuilder().clearDetails().build().getAllFields().values().forEach(value -> walkValue(value, type, found));
+      marker
+          .getDetailsMap()
+          .forEach(
+              (key, details) -> {
+                if (!SDK_MARKER_FIELDS.contains(key)) {
+                  walk(details, type, found);
+                }
+              });
+      marker.toBuilder()
+          .clearDetails()
+          .build()
+          .getAllFields()
+          .values()
+          .forEach(value -> walkValue(value, type, found));
       return;
     }
     message.getAllFields().values().forEach(value -> walkValue(value, type, found));
@@ -84,7 +101,9 @@ final class StoredPayloads {
     if (value instanceof Message child) {
       walk(child, type, found);
     } else if (value instanceof List<?> list) {
-      list.stream().filter(Message.class::isInstance).forEach(child -> walk((Message) child, type, found));
+      list.stream()
+          .filter(Message.class::isInstance)
+          .forEach(child -> walk((Message) child, type, found));
     }
   }
 }

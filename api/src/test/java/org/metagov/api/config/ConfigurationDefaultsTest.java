@@ -24,16 +24,27 @@ import org.springframework.core.env.MutablePropertySources;
 import org.springframework.core.io.ClassPathResource;
 
 /**
- * Every settings record's {@code @DefaultValue}s are the defaults {@code application.yml} gives with no environment
- * variable set, so a record bound without the file (a slice, a test context) behaves as the application does.
- * {@link TemporalConnectionProperties} and {@code SlackProperties} are left out: they take an empty string for unset.
+ * Every settings record's {@code @DefaultValue}s are the defaults {@code application.yml} gives
+ * with no environment variable set, so a record bound without the file (a slice, a test context)
+ * behaves as the application does. {@link TemporalConnectionProperties} and {@code SlackProperties}
+ * are left out: they take an empty string for unset.
  */
 class ConfigurationDefaultsTest {
 
   static List<Class<?>> records() {
-    return List.of(DeliveryProperties.class, ProcessProperties.class, TemporalProperties.class, DriverProperties.class,
-        MetagovProperties.class, HttpProperties.class, PlatformProperties.class, ShutdownProperties.class,
-        RetentionProperties.class, InstallProperties.class, CodecProperties.class, SecretKeyProperties.class);
+    return List.of(
+        DeliveryProperties.class,
+        ProcessProperties.class,
+        TemporalProperties.class,
+        DriverProperties.class,
+        MetagovProperties.class,
+        HttpProperties.class,
+        PlatformProperties.class,
+        ShutdownProperties.class,
+        RetentionProperties.class,
+        InstallProperties.class,
+        CodecProperties.class,
+        SecretKeyProperties.class);
   }
 
   @ParameterizedTest
@@ -41,17 +52,27 @@ class ConfigurationDefaultsTest {
   void defaultsAreThoseOfApplicationYml(Class<?> type) throws IOException {
     String prefix = type.getAnnotation(ConfigurationProperties.class).value();
     Object fromYml = applicationYml().bindOrCreate(prefix, type);
-    Object fromDefaults = new Binder(ConfigurationPropertySources.from(new MutablePropertySources())).bindOrCreate(prefix, type);
+    Object fromDefaults =
+        new Binder(ConfigurationPropertySources.from(new MutablePropertySources()))
+            .bindOrCreate(prefix, type);
     assertThat(fromYml).isEqualTo(fromDefaults);
   }
 
-  /** application.yml alone, its placeholders resolved to their defaults (as with no environment variable set). */
+  /**
+   * application.yml alone, its placeholders resolved to their defaults (as with no environment
+   * variable set).
+   */
   private static Binder applicationYml() throws IOException {
     MutablePropertySources sources = new MutablePropertySources();
-    new YamlPropertySourceLoader().load("application.yml", new ClassPathResource("application.yml")).forEach(sources::addLast);
-    // Left empty in application.yml on purpose: EmbeddedDefaultsEnvironment decides it from the other settings.
-    sources.addFirst(new MapPropertySource("decided",
-        Map.of("metagov.delivery.deny-private-networks", "true")));
-    return new Binder(ConfigurationPropertySources.from(sources), new PropertySourcesPlaceholdersResolver(sources));
+    new YamlPropertySourceLoader()
+        .load("application.yml", new ClassPathResource("application.yml"))
+        .forEach(sources::addLast);
+    // Left empty in application.yml on purpose: EmbeddedDefaultsEnvironment decides it from the
+    // other settings.
+    sources.addFirst(
+        new MapPropertySource("decided", Map.of("metagov.delivery.deny-private-networks", "true")));
+    return new Binder(
+        ConfigurationPropertySources.from(sources),
+        new PropertySourcesPlaceholdersResolver(sources));
   }
 }

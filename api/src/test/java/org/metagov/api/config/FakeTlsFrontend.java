@@ -28,53 +28,72 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * A Temporal frontend that speaks only TLS, on 127.0.0.1: it answers {@code GetSystemInfo} (what the SDK asks
- * first) and {@code ListSearchAttributes} (none registered), and records, for every call, the TLS session's client certificate and the {@code authorization} header.
- * Client certificates are optional, and must be signed by the test CA when presented.
+ * A Temporal frontend that speaks only TLS, on 127.0.0.1: it answers {@code GetSystemInfo} (what
+ * the SDK asks first) and {@code ListSearchAttributes} (none registered), and records, for every
+ * call, the TLS session's client certificate and the {@code authorization} header. Client
+ * certificates are optional, and must be signed by the test CA when presented.
  */
 final class FakeTlsFrontend implements AutoCloseable {
 
-  /** What one call carried. {@code clientCertificate} is the subject of the client's certificate, or null. */
+  /**
+   * What one call carried. {@code clientCertificate} is the subject of the client's certificate, or
+   * null.
+   */
   record Call(String method, boolean tls, String clientCertificate, String authorization) {}
 
-  private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final Server server;
 
   FakeTlsFrontend(File serverCert, File serverKey, File clientCa) throws Exception {
-    ServerInterceptor recorder = new ServerInterceptor() {
-      @Override
-      public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-          ServerCallHandler<Q, A> next) {
-        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-        calls.add(new Call(call.getMethodDescriptor().getBareMethodName(), session != null, clientSubject(session),
-            headers.get(AUTHORIZATION)));
-        return next.startCall(call, headers);
-      }
-    };
-    WorkflowServiceGrpc.WorkflowServiceImplBase service = new WorkflowServiceGrpc.WorkflowServiceImplBase() {
-      @Override
-      public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> answer) {
-        answer.onNext(GetSystemInfoResponse.newBuilder().setServerVersion("fake-tls-frontend").build());
-        answer.onCompleted();
-      }
-    };
-    OperatorServiceGrpc.OperatorServiceImplBase operator = new OperatorServiceGrpc.OperatorServiceImplBase() {
-      @Override
-      public void listSearchAttributes(ListSearchAttributesRequest request,
-          StreamObserver<ListSearchAttributesResponse> answer) {
-        answer.onNext(ListSearchAttributesResponse.getDefaultInstance());
-        answer.onCompleted();
-      }
-    };
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-        .sslContext(GrpcSslContexts.forServer(serverCert, serverKey).trustManager(clientCa)
-            .clientAuth(ClientAuth.OPTIONAL).build())
-        .addService(ServerInterceptors.intercept(service, recorder))
-        .addService(ServerInterceptors.intercept(operator, recorder))
-        .build()
-        .start();
+    ServerInterceptor recorder =
+        new ServerInterceptor() {
+          @Override
+          public <Q, A> ServerCall.Listener<Q> interceptCall(
+              ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+            SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+            calls.add(
+                new Call(
+                    call.getMethodDescriptor().getBareMethodName(),
+                    session != null,
+                    clientSubject(session),
+                    headers.get(AUTHORIZATION)));
+            return next.startCall(call, headers);
+          }
+        };
+    WorkflowServiceGrpc.WorkflowServiceImplBase service =
+        new WorkflowServiceGrpc.WorkflowServiceImplBase() {
+          @Override
+          public void getSystemInfo(
+              GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> answer) {
+            answer.onNext(
+                GetSystemInfoResponse.newBuilder().setServerVersion("fake-tls-frontend").build());
+            answer.onCompleted();
+          }
+        };
+    OperatorServiceGrpc.OperatorServiceImplBase operator =
+        new OperatorServiceGrpc.OperatorServiceImplBase() {
+          @Override
+          public void listSearchAttributes(
+              ListSearchAttributesRequest request,
+              StreamObserver<ListSearchAttributesResponse> answer) {
+            answer.onNext(ListSearchAttributesResponse.getDefaultInstance());
+            answer.onCompleted();
+          }
+        };
+    server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .sslContext(
+                GrpcSslContexts.forServer(serverCert, serverKey)
+                    .trustManager(clientCa)
+                    .clientAuth(ClientAuth.OPTIONAL)
+                    .build())
+            .addService(ServerInterceptors.intercept(service, recorder))
+            .addService(ServerInterceptors.intercept(operator, recorder))
+            .build()
+            .start();
   }
 
   String address() {

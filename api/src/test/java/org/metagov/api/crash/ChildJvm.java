@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JVM started as a direct child of the test ({@code <java.home>/bin/java ...}, no shell or wrapper in
- * between), its output in a log file, so that {@link #kill()} (SIGKILL on Linux) hits the JVM itself.
+ * A JVM started as a direct child of the test ({@code <java.home>/bin/java ...}, no shell or
+ * wrapper in between), its output in a log file, so that {@link #kill()} (SIGKILL on Linux) hits
+ * the JVM itself.
  */
 final class ChildJvm {
 
@@ -42,7 +43,8 @@ final class ChildJvm {
     }
     runs++;
     log = logDir.resolve(name + "-" + runs + ".log");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(environment);
     process = builder.start();
   }
@@ -72,8 +74,8 @@ final class ChildJvm {
   }
 
   /**
-   * SIGTERM (the JVM runs its shutdown hooks, Spring stops gracefully): returns how long the process took to
-   * exit, or {@code null} if it was still running after {@code wait}.
+   * SIGTERM (the JVM runs its shutdown hooks, Spring stops gracefully): returns how long the
+   * process took to exit, or {@code null} if it was still running after {@code wait}.
    */
   synchronized Duration terminate(Duration wait) throws InterruptedException {
     long sent = System.nanoTime();
@@ -87,8 +89,12 @@ final class ChildJvm {
   /** The threads of the running process ({@code jstack}), for a failure message. */
   String threadDump() {
     try {
-      Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
-          Long.toString(pid())).redirectErrorStream(true).start();
+      Process jstack =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                  Long.toString(pid()))
+              .redirectErrorStream(true)
+              .start();
       byte[] out = jstack.getInputStream().readAllBytes();
       jstack.waitFor(30, TimeUnit.SECONDS);
       return new String(out, StandardCharsets.UTF_8);

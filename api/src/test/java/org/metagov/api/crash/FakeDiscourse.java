@@ -26,26 +26,28 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A stateful fake Discourse (with its poll plugin) on 127.0.0.1, faithful to the calls the discourse plugin
- * makes (see {@code DiscourseApi} and {@code DiscoursePoll}):
+ * A stateful fake Discourse (with its poll plugin) on 127.0.0.1, faithful to the calls the
+ * discourse plugin makes (see {@code DiscourseApi} and {@code DiscoursePoll}):
  *
  * <ul>
- *   <li>{@code POST /posts.json} creates a topic and its first post. The post is committed when the request
- *       ARRIVES, before the (optional) fixed delay of the answer: a client killed during the delay has created
- *       the topic and lost the answer, as with a real forum. Topic titles and {@code external_id}s are unique:
- *       a second create answers 422 {@code {"action": "create_post", "errors": ["Title has already been used",
- *       ...]}}.</li>
- *   <li>{@code GET /t/external_id/{id}.json} redirects (302) to {@code /t/{slug}/{topic_id}.json}, or 404.</li>
- *   <li>{@code GET /t/{id}.json}: the topic with {@code post_stream.posts[0]}.</li>
- *   <li>{@code GET /posts/{id}.json}: the post with {@code raw} and {@code polls[]} (options with {@code html}
- *       and {@code votes}, {@code voters}, {@code status}).</li>
- *   <li>{@code PUT /polls/toggle_status} ({@code post_id}, {@code poll_name}, {@code status}): {@code {"poll": ...}},
- *       422 when the poll already has that status.</li>
+ *   <li>{@code POST /posts.json} creates a topic and its first post. The post is committed when the
+ *       request ARRIVES, before the (optional) fixed delay of the answer: a client killed during
+ *       the delay has created the topic and lost the answer, as with a real forum. Topic titles and
+ *       {@code external_id}s are unique: a second create answers 422 {@code {"action":
+ *       "create_post", "errors": ["Title has already been used", ...]}}.
+ *   <li>{@code GET /t/external_id/{id}.json} redirects (302) to {@code /t/{slug}/{topic_id}.json},
+ *       or 404.
+ *   <li>{@code GET /t/{id}.json}: the topic with {@code post_stream.posts[0]}.
+ *   <li>{@code GET /posts/{id}.json}: the post with {@code raw} and {@code polls[]} (options with
+ *       {@code html} and {@code votes}, {@code voters}, {@code status}).
+ *   <li>{@code PUT /polls/toggle_status} ({@code post_id}, {@code poll_name}, {@code status}):
+ *       {@code {"poll": ...}}, 422 when the poll already has that status.
  * </ul>
+ *
  * Every call needs the {@code Api-Key} header (403 otherwise).
  *
- * <p>The forum's state and its counters change and are read under the fake's lock, each change in one critical
- * section: a test never sees a create counted whose topic is not stored yet.
+ * <p>The forum's state and its counters change and are read under the fake's lock, each change in
+ * one critical section: a test never sees a create counted whose topic is not stored yet.
  */
 final class FakeDiscourse implements AutoCloseable {
 
@@ -53,7 +55,8 @@ final class FakeDiscourse implements AutoCloseable {
   private static final Pattern MARKER = Pattern.compile("<!-- metagov-process:([^:]+):(\\d+) -->");
   private static final Pattern POST = Pattern.compile("^/posts/(\\d+)\\.json$");
   private static final Pattern TOPIC = Pattern.compile("^/t/(\\d+)\\.json$");
-  private static final Pattern TOPIC_BY_EXTERNAL_ID = Pattern.compile("^/t/external_id/([^/]+)\\.json$");
+  private static final Pattern TOPIC_BY_EXTERNAL_ID =
+      Pattern.compile("^/t/external_id/([^/]+)\\.json$");
 
   /** A topic with its first post (the only kind the poll process creates). */
   static final class Topic {
@@ -68,11 +71,19 @@ final class FakeDiscourse implements AutoCloseable {
     final List<Long> votes;
     String status = "open";
 
-    Topic(long id, long postId, String title, String externalId, String raw, String marker, List<String> options) {
+    Topic(
+        long id,
+        long postId,
+        String title,
+        String externalId,
+        String raw,
+        String marker,
+        List<String> options) {
       this.id = id;
       this.postId = postId;
       this.title = title;
-      this.slug = title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+      this.slug =
+          title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
       this.externalId = externalId;
       this.raw = raw;
       this.marker = marker;
@@ -93,16 +104,20 @@ final class FakeDiscourse implements AutoCloseable {
   private final Map<String, AtomicInteger> createdByMarker = new LinkedHashMap<>();
   private volatile int createDelayMillis;
 
-  /** The forum's creations at one instant: requests answered or held back, refusals, topics stored. */
+  /**
+   * The forum's creations at one instant: requests answered or held back, refusals, topics stored.
+   */
   record Creates(int requests, int refused, int topics) {}
 
   FakeDiscourse(String apiKey) {
     this.apiKey = apiKey;
-    this.server = new WireMockServer(WireMockConfiguration.options()
-        .bindAddress("127.0.0.1")
-        .dynamicPort()
-        .containerThreads(30)
-        .extensions(new Behaviour()));
+    this.server =
+        new WireMockServer(
+            WireMockConfiguration.options()
+                .bindAddress("127.0.0.1")
+                .dynamicPort()
+                .containerThreads(30)
+                .extensions(new Behaviour()));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(404)));
   }
@@ -111,7 +126,10 @@ final class FakeDiscourse implements AutoCloseable {
     return "http://127.0.0.1:" + server.port();
   }
 
-  /** Answers of later {@code POST /posts.json} are held back this long (the post is created at once). */
+  /**
+   * Answers of later {@code POST /posts.json} are held back this long (the post is created at
+   * once).
+   */
   void delayCreates(int millis) {
     createDelayMillis = millis;
   }
@@ -151,17 +169,25 @@ final class FakeDiscourse implements AutoCloseable {
 
   synchronized Topic topicOf(String community, long processId) {
     String marker = community + ":" + processId;
-    return topicsById.values().stream().filter(t -> marker.equals(t.marker)).findFirst().orElse(null);
+    return topicsById.values().stream()
+        .filter(t -> marker.equals(t.marker))
+        .findFirst()
+        .orElse(null);
   }
 
   /** Votes are cast on the forum: sets the option's count. */
   synchronized void setVotes(long postId, String option, long votes) {
-    Topic topic = topicsById.values().stream().filter(t -> t.postId == postId).findFirst().orElseThrow();
+    Topic topic =
+        topicsById.values().stream().filter(t -> t.postId == postId).findFirst().orElseThrow();
     topic.votes.set(topic.options.indexOf(option), votes);
   }
 
   synchronized String pollStatus(long postId) {
-    return topicsById.values().stream().filter(t -> t.postId == postId).findFirst().orElseThrow().status;
+    return topicsById.values().stream()
+        .filter(t -> t.postId == postId)
+        .findFirst()
+        .orElseThrow()
+        .status;
   }
 
   @Override
@@ -169,7 +195,8 @@ final class FakeDiscourse implements AutoCloseable {
     server.stop();
   }
 
-  // --- the forum -------------------------------------------------------------------------------------
+  // --- the forum
+  // -------------------------------------------------------------------------------------
 
   private final class Behaviour implements ResponseDefinitionTransformerV2 {
 
@@ -192,7 +219,10 @@ final class FakeDiscourse implements AutoCloseable {
     String method = request.getMethod().getName();
     String path = request.getUrl().replaceFirst("\\?.*$", "");
     if (!apiKey.equals(request.getHeader("Api-Key"))) {
-      return json(403, error("You are not permitted to view the requested resource. The API username or key is invalid."));
+      return json(
+          403,
+          error(
+              "You are not permitted to view the requested resource. The API username or key is invalid."));
     }
     Matcher m;
     if ("POST".equals(method) && "/posts.json".equals(path)) {
@@ -206,7 +236,9 @@ final class FakeDiscourse implements AutoCloseable {
       if (topic == null) {
         return notFound();
       }
-      return aResponse().withStatus(302).withHeader("Location", baseUrl() + "/t/" + topic.slug + "/" + topic.id + ".json");
+      return aResponse()
+          .withStatus(302)
+          .withHeader("Location", baseUrl() + "/t/" + topic.slug + "/" + topic.id + ".json");
     }
     if ("GET".equals(method) && (m = TOPIC.matcher(path)).matches()) {
       Topic topic = topic(Long.parseLong(m.group(1)));
@@ -259,10 +291,19 @@ final class FakeDiscourse implements AutoCloseable {
         options.add(line.substring(2).strip());
       }
     }
-    Topic topic = new Topic(nextTopicId.incrementAndGet(), nextPostId.incrementAndGet(), title, externalId, raw, markerKey,
-        options);
+    Topic topic =
+        new Topic(
+            nextTopicId.incrementAndGet(),
+            nextPostId.incrementAndGet(),
+            title,
+            externalId,
+            raw,
+            markerKey,
+            options);
     topicsById.put(topic.id, topic);
-    createdByMarker.computeIfAbsent(String.valueOf(markerKey), k -> new AtomicInteger()).incrementAndGet();
+    createdByMarker
+        .computeIfAbsent(String.valueOf(markerKey), k -> new AtomicInteger())
+        .incrementAndGet();
     return json(200, postJson(topic));
   }
 
@@ -286,7 +327,10 @@ final class FakeDiscourse implements AutoCloseable {
 
   private Topic byExternalId(String externalId) {
     synchronized (this) {
-      return topicsById.values().stream().filter(t -> externalId.equals(t.externalId)).findFirst().orElse(null);
+      return topicsById.values().stream()
+          .filter(t -> externalId.equals(t.externalId))
+          .findFirst()
+          .orElse(null);
     }
   }
 
@@ -299,32 +343,37 @@ final class FakeDiscourse implements AutoCloseable {
   }
 
   private synchronized ObjectNode postJson(Topic topic) {
-    ObjectNode post = JSON.createObjectNode()
-        .put("id", topic.postId)
-        .put("topic_id", topic.id)
-        .put("topic_slug", topic.slug)
-        .put("post_number", 1)
-        .put("username", "system")
-        .put("user_id", -1)
-        .put("raw", topic.raw)
-        .put("cooked", "<p>" + topic.title + "</p>");
+    ObjectNode post =
+        JSON.createObjectNode()
+            .put("id", topic.postId)
+            .put("topic_id", topic.id)
+            .put("topic_slug", topic.slug)
+            .put("post_number", 1)
+            .put("username", "system")
+            .put("user_id", -1)
+            .put("raw", topic.raw)
+            .put("cooked", "<p>" + topic.title + "</p>");
     post.putArray("polls").add(pollJson(topic));
     return post;
   }
 
   private synchronized ObjectNode pollJson(Topic topic) {
-    ObjectNode poll = JSON.createObjectNode()
-        .put("id", topic.postId * 10)
-        .put("name", "poll")
-        .put("type", "regular")
-        .put("status", topic.status)
-        .put("public", true)
-        .put("results", "always");
+    ObjectNode poll =
+        JSON.createObjectNode()
+            .put("id", topic.postId * 10)
+            .put("name", "poll")
+            .put("type", "regular")
+            .put("status", topic.status)
+            .put("public", true)
+            .put("results", "always");
     ArrayNode options = poll.putArray("options");
     long voters = 0;
     for (int i = 0; i < topic.options.size(); i++) {
-      options.addObject().put("id", Integer.toHexString((topic.options.get(i)).hashCode()))
-          .put("html", topic.options.get(i)).put("votes", topic.votes.get(i));
+      options
+          .addObject()
+          .put("id", Integer.toHexString((topic.options.get(i)).hashCode()))
+          .put("html", topic.options.get(i))
+          .put("votes", topic.votes.get(i));
       voters += topic.votes.get(i);
     }
     poll.put("voters", voters);
@@ -333,12 +382,21 @@ final class FakeDiscourse implements AutoCloseable {
   }
 
   private static ObjectNode topicJson(Topic topic) {
-    ObjectNode json = JSON.createObjectNode().put("id", topic.id).put("title", topic.title).put("slug", topic.slug);
+    ObjectNode json =
+        JSON.createObjectNode()
+            .put("id", topic.id)
+            .put("title", topic.title)
+            .put("slug", topic.slug);
     if (topic.externalId != null) {
       json.put("external_id", topic.externalId);
     }
     ObjectNode stream = json.putObject("post_stream");
-    stream.putArray("posts").addObject().put("id", topic.postId).put("post_number", 1).put("topic_id", topic.id);
+    stream
+        .putArray("posts")
+        .addObject()
+        .put("id", topic.postId)
+        .put("post_number", 1)
+        .put("topic_id", topic.id);
     stream.putArray("stream").add(topic.postId);
     return json;
   }
@@ -356,7 +414,9 @@ final class FakeDiscourse implements AutoCloseable {
   }
 
   private static ResponseDefinitionBuilder json(int status, JsonNode body) {
-    return aResponse().withStatus(status).withHeader("Content-Type", "application/json; charset=utf-8")
+    return aResponse()
+        .withStatus(status)
+        .withHeader("Content-Type", "application/json; charset=utf-8")
         .withBody(JSON.writeValueAsString(body));
   }
 }

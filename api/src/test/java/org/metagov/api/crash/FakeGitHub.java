@@ -29,11 +29,12 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A fake GitHub REST API on loopback (JDK HttpServer) for one app and one repository, stateful where the issue
- * votes depend on it: installation tokens minted only for the app's RS256 JWT, the repository's issues (newest
- * first, authored by the app's bot), their reactions and comments (paged), and issues closed by {@code PATCH}.
- * Errors are GitHub's JSON {@code message}. It can hold its answer to the next issue creation, after the issue
- * is created, so that a test can kill the application while the answer is on its way.
+ * A fake GitHub REST API on loopback (JDK HttpServer) for one app and one repository, stateful
+ * where the issue votes depend on it: installation tokens minted only for the app's RS256 JWT, the
+ * repository's issues (newest first, authored by the app's bot), their reactions and comments
+ * (paged), and issues closed by {@code PATCH}. Errors are GitHub's JSON {@code message}. It can
+ * hold its answer to the next issue creation, after the issue is created, so that a test can kill
+ * the application while the answer is on its way.
  */
 final class FakeGitHub implements AutoCloseable {
 
@@ -42,7 +43,9 @@ final class FakeGitHub implements AutoCloseable {
   static final String OWNER = "Crash-Org";
   static final String REPO = "charter";
 
-  private static final Pattern ISSUE_PATH = Pattern.compile("/api/repos/" + OWNER + "/" + REPO + "/issues(?:/(\\d+)(?:/(reactions|comments))?)?");
+  private static final Pattern ISSUE_PATH =
+      Pattern.compile(
+          "/api/repos/" + OWNER + "/" + REPO + "/issues(?:/(\\d+)(?:/(reactions|comments))?)?");
 
   private final HttpServer server;
   private final KeyPair keys;
@@ -76,11 +79,15 @@ final class FakeGitHub implements AutoCloseable {
   }
 
   String privateKeyPem() {
-    return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(keys.getPrivate().getEncoded())
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder().encodeToString(keys.getPrivate().getEncoded())
         + "\n-----END PRIVATE KEY-----";
   }
 
-  /** Holds the answer to the next issue creation for {@code hold} after creating it; the latch opens on receipt. */
+  /**
+   * Holds the answer to the next issue creation for {@code hold} after creating it; the latch opens
+   * on receipt.
+   */
   CountDownLatch holdNextIssueCreation(Duration hold) {
     creationHeld = hold;
     creationReceived = new CountDownLatch(1);
@@ -102,22 +109,39 @@ final class FakeGitHub implements AutoCloseable {
   }
 
   synchronized void react(long issue, String login, String content) {
-    ObjectNode reaction = reactions.computeIfAbsent(issue, n -> Json.MAPPER.createArrayNode()).addObject();
+    ObjectNode reaction =
+        reactions.computeIfAbsent(issue, n -> Json.MAPPER.createArrayNode()).addObject();
     reaction.put("id", sequence.incrementAndGet());
     reaction.put("content", content);
     user(reaction.putObject("user"), login, "User");
   }
 
-  /** A person's comment; returns the {@code issue_comment} webhook payload GitHub would send for it. */
+  /**
+   * A person's comment; returns the {@code issue_comment} webhook payload GitHub would send for it.
+   */
   synchronized String comment(long issue, String login, String body, String installationId) {
     ObjectNode comment = addComment(issue, login, "User", body);
-    return "{\"action\": \"created\", \"issue\": {\"number\": " + issue + "}, \"comment\": " + Json.write(comment)
-        + ", \"repository\": {\"name\": \"" + REPO + "\", \"full_name\": \"" + OWNER + "/" + REPO + "\"},"
-        + " \"sender\": {\"login\": \"" + login + "\", \"type\": \"User\"}, \"installation\": {\"id\": " + installationId + "}}";
+    return "{\"action\": \"created\", \"issue\": {\"number\": "
+        + issue
+        + "}, \"comment\": "
+        + Json.write(comment)
+        + ", \"repository\": {\"name\": \""
+        + REPO
+        + "\", \"full_name\": \""
+        + OWNER
+        + "/"
+        + REPO
+        + "\"},"
+        + " \"sender\": {\"login\": \""
+        + login
+        + "\", \"type\": \"User\"}, \"installation\": {\"id\": "
+        + installationId
+        + "}}";
   }
 
   private ObjectNode addComment(long issue, String login, String type, String body) {
-    ObjectNode comment = comments.computeIfAbsent(issue, n -> Json.MAPPER.createArrayNode()).addObject();
+    ObjectNode comment =
+        comments.computeIfAbsent(issue, n -> Json.MAPPER.createArrayNode()).addObject();
     comment.put("id", sequence.incrementAndGet());
     comment.put("body", body);
     user(comment.putObject("user"), login, type);
@@ -150,12 +174,22 @@ final class FakeGitHub implements AutoCloseable {
         synchronized (this) {
           tokens.add(token);
         }
-        answer(exchange, 201, "{\"token\": \"" + token + "\", \"expires_at\": \"" + Instant.now().plus(Duration.ofHours(1)) + "\"}");
+        answer(
+            exchange,
+            201,
+            "{\"token\": \""
+                + token
+                + "\", \"expires_at\": \""
+                + Instant.now().plus(Duration.ofHours(1))
+                + "\"}");
         return;
       }
       synchronized (this) {
         if (authorization == null || !tokens.contains(authorization.replaceFirst("^Bearer ", ""))) {
-          answer(exchange, 401, "{\"message\": \"Bad credentials\", \"documentation_url\": \"https://docs.github.com/rest\"}");
+          answer(
+              exchange,
+              401,
+              "{\"message\": \"Bad credentials\", \"documentation_url\": \"https://docs.github.com/rest\"}");
           return;
         }
       }
@@ -171,7 +205,11 @@ final class FakeGitHub implements AutoCloseable {
         } else {
           ArrayNode newestFirst = Json.MAPPER.createArrayNode();
           List<JsonNode> all = issues();
-          for (int i = all.size() - 1; i >= 0 && newestFirst.size() < Integer.parseInt(parameters.getOrDefault("per_page", "30")); i--) {
+          for (int i = all.size() - 1;
+              i >= 0
+                  && newestFirst.size()
+                      < Integer.parseInt(parameters.getOrDefault("per_page", "30"));
+              i--) {
             newestFirst.add(all.get(i));
           }
           answer(exchange, 200, Json.write(newestFirst));
@@ -188,15 +226,27 @@ final class FakeGitHub implements AutoCloseable {
           return;
         }
         if (matcher.group(2) == null && method.equals("PATCH")) {
-          issue.put("state", Json.parse(new String(body, StandardCharsets.UTF_8)).path("state").asString("open"));
+          issue.put(
+              "state",
+              Json.parse(new String(body, StandardCharsets.UTF_8)).path("state").asString("open"));
           answer = Json.write(issue);
         } else if (matcher.group(2) == null) {
           answer = Json.write(issue);
         } else if (matcher.group(2).equals("comments") && method.equals("POST")) {
-          answer = Json.write(addComment(number, SLUG + "[bot]", "Bot", Json.parse(new String(body, StandardCharsets.UTF_8)).path("body").asString()));
+          answer =
+              Json.write(
+                  addComment(
+                      number,
+                      SLUG + "[bot]",
+                      "Bot",
+                      Json.parse(new String(body, StandardCharsets.UTF_8))
+                          .path("body")
+                          .asString()));
           status = 201;
         } else {
-          ArrayNode all = (matcher.group(2).equals("reactions") ? reactions : comments).getOrDefault(number, Json.MAPPER.createArrayNode());
+          ArrayNode all =
+              (matcher.group(2).equals("reactions") ? reactions : comments)
+                  .getOrDefault(number, Json.MAPPER.createArrayNode());
           int perPage = Integer.parseInt(parameters.getOrDefault("per_page", "30"));
           int page = Integer.parseInt(parameters.getOrDefault("page", "1"));
           ArrayNode slice = Json.MAPPER.createArrayNode();
@@ -237,7 +287,10 @@ final class FakeGitHub implements AutoCloseable {
     answer(exchange, 201, Json.write(issue));
   }
 
-  /** An RS256 JWT under the app's key, issued by the App ID, fresh and short-lived, as GitHub requires. */
+  /**
+   * An RS256 JWT under the app's key, issued by the App ID, fresh and short-lived, as GitHub
+   * requires.
+   */
   private boolean appJwt(String authorization) {
     if (authorization == null || !authorization.startsWith("Bearer ")) {
       return false;
@@ -253,10 +306,13 @@ final class FakeGitHub implements AutoCloseable {
       if (!signature.verify(Base64.getUrlDecoder().decode(parts[2]))) {
         return false;
       }
-      JsonNode claims = Json.parse(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+      JsonNode claims =
+          Json.parse(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
       long now = Instant.now().getEpochSecond();
-      return APP_ID.equals(claims.path("iss").asString()) && claims.path("iat").asLong() <= now
-          && claims.path("exp").asLong() > now && claims.path("exp").asLong() - claims.path("iat").asLong() <= 600;
+      return APP_ID.equals(claims.path("iss").asString())
+          && claims.path("iat").asLong() <= now
+          && claims.path("exp").asLong() > now
+          && claims.path("exp").asLong() - claims.path("iat").asLong() <= 600;
     } catch (Exception e) {
       return false;
     }

@@ -8,13 +8,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * The standalone Temporal Java test server, run by {@link ProcessCrashIT} in its own OS process so that it
- * outlives the application it kills. It is {@code io.temporal.testserver.TestServer <port>} (time skipping
- * off: the first argument of {@code TestServicesStarter} locks time skipping) with one difference: it
- * listens on 127.0.0.1 only, where {@code TestServer} binds every interface.
+ * The standalone Temporal Java test server, run by {@link ProcessCrashIT} in its own OS process so
+ * that it outlives the application it kills. It is {@code io.temporal.testserver.TestServer <port>}
+ * (time skipping off: the first argument of {@code TestServicesStarter} locks time skipping) with
+ * one difference: it listens on 127.0.0.1 only, where {@code TestServer} binds every interface.
  *
- * <p>Usage: {@code java -cp <test classpath> org.metagov.api.crash.LoopbackTemporalTestServer <port>}. It
- * prints {@code TEMPORAL TEST SERVER READY <port>} once it accepts connections and runs until killed.
+ * <p>Usage: {@code java -cp <test classpath> org.metagov.api.crash.LoopbackTemporalTestServer
+ * <port>}. It prints {@code TEMPORAL TEST SERVER READY <port>} once it accepts connections and runs
+ * until killed.
  */
 public final class LoopbackTemporalTestServer {
 
@@ -26,14 +27,20 @@ public final class LoopbackTemporalTestServer {
       System.exit(2);
     }
     int port = Integer.parseInt(args[0]);
-    TestServicesStarter services = new TestServicesStarter(true, 0); // lockTimeSkipping = true: real time
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    TestServicesStarter services =
+        new TestServicesStarter(true, 0); // lockTimeSkipping = true: real time
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
     Server server = builder.build().start();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.shutdownNow();
-      services.close();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.shutdownNow();
+                  services.close();
+                }));
     System.out.println("TEMPORAL TEST SERVER READY " + port);
     System.out.flush();
     server.awaitTermination();

@@ -20,9 +20,9 @@ import org.metagov.api.process.ProcessTestSupport;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Result callbacks to a Driver whose receiver fails: retried with back-off under one {@code webhook-id},
- * recorded in {@code /api/internal/deliveries}, dead-lettered after {@code give-up-after} (6s in the
- * tests), and redeliverable.
+ * Result callbacks to a Driver whose receiver fails: retried with back-off under one {@code
+ * webhook-id}, recorded in {@code /api/internal/deliveries}, dead-lettered after {@code
+ * give-up-after} (6s in the tests), and redeliverable.
  */
 class CallbackDeliveryTest extends ProcessTestSupport {
 
@@ -46,17 +46,28 @@ class CallbackDeliveryTest extends ProcessTestSupport {
     return slug;
   }
 
-  /** Starts a vote with a callback to the fake receiver and closes it at once; returns the process id. */
+  /**
+   * Starts a vote with a callback to the fake receiver and closes it at once; returns the process
+   * id.
+   */
   private long voteClosedNow(String slug) {
-    String location = started(slug, VOTE, "{\"options\": [\"a\", \"b\"], \"delay\": " + delayMinutes(60)
-        + ", \"callback_url\": \"" + driver.baseUrl() + "/hook\"}");
+    String location =
+        started(
+            slug,
+            VOTE,
+            "{\"options\": [\"a\", \"b\"], \"delay\": "
+                + delayMinutes(60)
+                + ", \"callback_url\": \""
+                + driver.baseUrl()
+                + "/hook\"}");
     Response closed = deleteAs(slug, location);
     assertThat(closed.status()).as(closed.body()).isEqualTo(200);
     return idOf(location);
   }
 
   private JsonNode delivery(String slug, String status, String id) {
-    Response response = getAs(slug, "/api/internal/deliveries" + (status == null ? "" : "?status=" + status));
+    Response response =
+        getAs(slug, "/api/internal/deliveries" + (status == null ? "" : "?status=" + status));
     assertThat(response.status()).as(response.body()).isEqualTo(200);
     for (JsonNode delivery : response.json().path("deliveries")) {
       if (id.equals(delivery.path("id").asString())) {
@@ -68,7 +79,9 @@ class CallbackDeliveryTest extends ProcessTestSupport {
 
   private JsonNode awaitDelivery(String slug, String status, String id) {
     JsonNode[] found = new JsonNode[1];
-    await(id + " " + status).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+    await(id + " " + status)
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> (found[0] = delivery(slug, status, id)) != null);
     return found[0];
   }
@@ -87,20 +100,35 @@ class CallbackDeliveryTest extends ProcessTestSupport {
 
   @Test
   void aReceiverThatRecoversGetsTheCallbackOnceWithOneWebhookId() {
-    driver.stubFor(WireMock.post(urlEqualTo("/hook")).inScenario("flaky").whenScenarioStateIs(STARTED)
-        .willReturn(aResponse().withStatus(503)).willSetStateTo("failed once"));
-    driver.stubFor(WireMock.post(urlEqualTo("/hook")).inScenario("flaky").whenScenarioStateIs("failed once")
-        .willReturn(aResponse().withStatus(503)).willSetStateTo("recovered"));
-    driver.stubFor(WireMock.post(urlEqualTo("/hook")).inScenario("flaky").whenScenarioStateIs("recovered").willReturn(ok()));
+    driver.stubFor(
+        WireMock.post(urlEqualTo("/hook"))
+            .inScenario("flaky")
+            .whenScenarioStateIs(STARTED)
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("failed once"));
+    driver.stubFor(
+        WireMock.post(urlEqualTo("/hook"))
+            .inScenario("flaky")
+            .whenScenarioStateIs("failed once")
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("recovered"));
+    driver.stubFor(
+        WireMock.post(urlEqualTo("/hook"))
+            .inScenario("flaky")
+            .whenScenarioStateIs("recovered")
+            .willReturn(ok()));
     String slug = community();
     long id = voteClosedNow(slug);
     String deliveryId = "process-" + id + "-result";
 
     JsonNode delivered = awaitDelivery(slug, "delivered", deliveryId);
     awaitDeliveryClosed(deliveryId);
-    // The result delivery outlives its process without holding the test server's clock: a month still passes
-    // at once. (Started as an abandoned child workflow, it held the clock for good and this sleep ran in real time.)
-    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> skip(Duration.ofDays(30)));
+    // The result delivery outlives its process without holding the test server's clock: a month
+    // still passes
+    // at once. (Started as an abandoned child workflow, it held the clock for good and this sleep
+    // ran in real time.)
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        Duration.ofSeconds(60), () -> skip(Duration.ofDays(30)));
     assertThat(delivered.path("attempts").asInt()).isEqualTo(3);
     assertThat(delivered.path("kind").asString()).isEqualTo("callback");
     assertThat(delivered.path("process_id").asLong()).isEqualTo(id);
@@ -135,16 +163,31 @@ class CallbackDeliveryTest extends ProcessTestSupport {
     assertThat(attempts).isGreaterThan(1);
     assertThat(dead.path("last_error").asString()).contains("503");
     assertThat(dead.path("delivered_at").isNull()).isTrue();
-    assertThat(callbacks()).hasSize(attempts).allSatisfy(r -> assertThat(r.getHeader("webhook-id")).isEqualTo(deliveryId));
+    assertThat(callbacks())
+        .hasSize(attempts)
+        .allSatisfy(r -> assertThat(r.getHeader("webhook-id")).isEqualTo(deliveryId));
 
     // Only the community of the delivery can redeliver it.
     String other = community();
-    assertProblem(send("POST", "/api/internal/deliveries/" + deliveryId + "/redeliver", null, COMMUNITY_HEADER, other),
-        404, "delivery_not_found");
+    assertProblem(
+        send(
+            "POST",
+            "/api/internal/deliveries/" + deliveryId + "/redeliver",
+            null,
+            COMMUNITY_HEADER,
+            other),
+        404,
+        "delivery_not_found");
 
     driver.resetAll();
     driver.stubFor(WireMock.post(urlEqualTo("/hook")).willReturn(ok()));
-    Response redeliver = send("POST", "/api/internal/deliveries/" + deliveryId + "/redeliver", null, COMMUNITY_HEADER, slug);
+    Response redeliver =
+        send(
+            "POST",
+            "/api/internal/deliveries/" + deliveryId + "/redeliver",
+            null,
+            COMMUNITY_HEADER,
+            slug);
     assertThat(redeliver.status()).as(redeliver.body()).isEqualTo(202);
     assertThat(redeliver.json().path("id").asString()).isEqualTo(deliveryId);
 
@@ -152,21 +195,38 @@ class CallbackDeliveryTest extends ProcessTestSupport {
     assertThat(delivered.path("attempts").asInt()).isEqualTo(attempts + 1);
     assertThat(callbacks()).hasSize(1);
     assertStandardWebhook(callbacks().get(0), deliveryId);
-    assertThat(json(callbacks().get(0).getBodyAsString()).path("status").asString()).isEqualTo("completed");
+    assertThat(json(callbacks().get(0).getBodyAsString()).path("status").asString())
+        .isEqualTo("completed");
 
-    assertProblem(send("POST", "/api/internal/deliveries/" + deliveryId + "/redeliver", null, COMMUNITY_HEADER, slug),
-        409, "delivery_not_dead");
+    assertProblem(
+        send(
+            "POST",
+            "/api/internal/deliveries/" + deliveryId + "/redeliver",
+            null,
+            COMMUNITY_HEADER,
+            slug),
+        409,
+        "delivery_not_dead");
     assertThat(delivery(slug, "dead", deliveryId)).isNull();
   }
 
   @Test
   void listingDeliveriesChecksItsParameters() {
     String slug = community();
-    assertThat(getAs(slug, "/api/internal/deliveries").json().path("deliveries").isEmpty()).isTrue();
+    assertThat(getAs(slug, "/api/internal/deliveries").json().path("deliveries").isEmpty())
+        .isTrue();
     assertProblem(getAs(slug, "/api/internal/deliveries?status=lost"), 400, "invalid_parameter");
     assertProblem(get("/api/internal/deliveries"), 400, "missing_community_header");
-    assertProblem(getAs("no-such-community-d", "/api/internal/deliveries"), 404, "community_not_found");
-    assertProblem(send("POST", "/api/internal/deliveries/process-0-result/redeliver", null, COMMUNITY_HEADER, slug),
-        404, "delivery_not_found");
+    assertProblem(
+        getAs("no-such-community-d", "/api/internal/deliveries"), 404, "community_not_found");
+    assertProblem(
+        send(
+            "POST",
+            "/api/internal/deliveries/process-0-result/redeliver",
+            null,
+            COMMUNITY_HEADER,
+            slug),
+        404,
+        "delivery_not_found");
   }
 }

@@ -15,15 +15,24 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * Guards the "closed by default" properties of the compose deployment (docker-compose.yml, .env.example,
- * .gitignore and deploy/postgres-init.sql at the repository root) against regressions. Nothing here runs
- * Docker: the files are read and the compose file is parsed as YAML.
+ * Guards the "closed by default" properties of the compose deployment (docker-compose.yml,
+ * .env.example, .gitignore and deploy/postgres-init.sql at the repository root) against
+ * regressions. Nothing here runs Docker: the files are read and the compose file is parsed as YAML.
  */
 class ComposeSecurityTest {
 
-  /** Settings without which `docker compose` must refuse to start: they are secrets with no safe default. */
-  static final List<String> REQUIRED = List.of("POSTGRES_PASSWORD", "TEMPORAL_DB_PASSWORD", "METAGOV_DB_PASSWORD",
-      "METAGOV_SECRET_KEY", "DRIVER_API_TOKENS", "METAGOV_SIGNING_SECRET");
+  /**
+   * Settings without which `docker compose` must refuse to start: they are secrets with no safe
+   * default.
+   */
+  static final List<String> REQUIRED =
+      List.of(
+          "POSTGRES_PASSWORD",
+          "TEMPORAL_DB_PASSWORD",
+          "METAGOV_DB_PASSWORD",
+          "METAGOV_SECRET_KEY",
+          "DRIVER_API_TOKENS",
+          "METAGOV_SIGNING_SECRET");
 
   private static Path root;
   private static String composeText;
@@ -39,22 +48,34 @@ class ComposeSecurityTest {
     composeText = Files.readString(compose);
     Map<String, Object> document = new Yaml().load(composeText);
     services = (Map<String, Map<String, Object>>) document.get("services");
-    assertThat(services).containsKeys("postgresql", "postgres-setup", "temporal-schema-setup", "temporal",
-        "temporal-namespace-setup", "temporal-ui", "app");
+    assertThat(services)
+        .containsKeys(
+            "postgresql",
+            "postgres-setup",
+            "temporal-schema-setup",
+            "temporal",
+            "temporal-namespace-setup",
+            "temporal-ui",
+            "app");
   }
 
   @Test
   void everyPublishedPortIsBoundToLoopback() {
-    services.forEach((name, service) -> {
-      for (Object port : list(service.get("ports"))) {
-        if (port instanceof Map<?, ?> longSyntax) {
-          assertThat(String.valueOf(longSyntax.get("host_ip"))).as("host_ip of %s", name).isIn("127.0.0.1", "::1");
-        } else {
-          // Without an address ("8080:8080", "8080") Docker publishes on every interface.
-          assertThat(String.valueOf(port)).as("a port of %s", name).matches("(127\\.0\\.0\\.1|\\[::1\\]):.+:.+");
-        }
-      }
-    });
+    services.forEach(
+        (name, service) -> {
+          for (Object port : list(service.get("ports"))) {
+            if (port instanceof Map<?, ?> longSyntax) {
+              assertThat(String.valueOf(longSyntax.get("host_ip")))
+                  .as("host_ip of %s", name)
+                  .isIn("127.0.0.1", "::1");
+            } else {
+              // Without an address ("8080:8080", "8080") Docker publishes on every interface.
+              assertThat(String.valueOf(port))
+                  .as("a port of %s", name)
+                  .matches("(127\\.0\\.0\\.1|\\[::1\\]):.+:.+");
+            }
+          }
+        });
     assertThat(publishedContainerPorts("temporal")).containsExactly("7233");
     assertThat(publishedContainerPorts("temporal-ui")).containsExactly("8080");
   }
@@ -71,8 +92,13 @@ class ComposeSecurityTest {
     String metrics = String.valueOf(environment("temporal").get("PROMETHEUS_ENDPOINT"));
     assertThat(metrics).startsWith("0.0.0.0:");
     String metricsPort = metrics.substring(metrics.indexOf(':') + 1);
-    services.keySet().forEach(name -> assertThat(publishedContainerPorts(name)).as("published by %s", name)
-        .doesNotContain(managementPort, metricsPort, "5432"));
+    services
+        .keySet()
+        .forEach(
+            name ->
+                assertThat(publishedContainerPorts(name))
+                    .as("published by %s", name)
+                    .doesNotContain(managementPort, metricsPort, "5432"));
   }
 
   @Test
@@ -83,8 +109,11 @@ class ComposeSecurityTest {
       while (reference.find()) {
         modifiers.add(reference.group(1));
       }
-      assertThat(modifiers).as("references to %s", variable).isNotEmpty()
-          .allSatisfy(modifier -> assertThat(modifier).as("${%s%s}", variable, modifier).startsWith(":?"));
+      assertThat(modifiers)
+          .as("references to %s", variable)
+          .isNotEmpty()
+          .allSatisfy(
+              modifier -> assertThat(modifier).as("${%s%s}", variable, modifier).startsWith(":?"));
     }
   }
 
@@ -93,15 +122,19 @@ class ComposeSecurityTest {
     assertThat(environment("app").get("SPRING_DATASOURCE_USERNAME")).isEqualTo("metagov_app");
     assertThat(environment("temporal").get("POSTGRES_USER")).isEqualTo("temporal");
     assertThat(environment("temporal-schema-setup").get("SQL_USER")).isEqualTo("temporal");
-    assertThat(String.valueOf(environment("postgresql").get("POSTGRES_USER"))).doesNotContain("temporal", "metagov_app");
+    assertThat(String.valueOf(environment("postgresql").get("POSTGRES_USER")))
+        .doesNotContain("temporal", "metagov_app");
     assertThat(environment("app")).doesNotContainKey("POSTGRES_PASSWORD");
     assertThat(environment("temporal")).doesNotContainKey("POSTGRES_PASSWORD");
 
     String init = Files.readString(root.resolve("deploy/postgres-init.sql"));
     for (String role : List.of("temporal", "metagov_app")) {
-      assertThat(init).containsPattern("ALTER ROLE " + role + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE");
+      assertThat(init)
+          .containsPattern(
+              "ALTER ROLE " + role + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE");
     }
-    assertThat(init).contains("REVOKE ALL ON DATABASE temporal, temporal_visibility, metagov FROM PUBLIC");
+    assertThat(init)
+        .contains("REVOKE ALL ON DATABASE temporal, temporal_visibility, metagov FROM PUBLIC");
   }
 
   @Test
@@ -115,14 +148,18 @@ class ComposeSecurityTest {
 
   @Test
   void oneShotJobsRetryAndTheAppIsBounded() {
-    for (String job : List.of("postgres-setup", "temporal-schema-setup", "temporal-namespace-setup")) {
-      assertThat(String.valueOf(services.get(job).get("restart"))).as("restart of %s", job).startsWith("on-failure");
+    for (String job :
+        List.of("postgres-setup", "temporal-schema-setup", "temporal-namespace-setup")) {
+      assertThat(String.valueOf(services.get(job).get("restart")))
+          .as("restart of %s", job)
+          .startsWith("on-failure");
     }
     Map<String, Object> app = services.get("app");
     assertThat(app).containsKeys("mem_limit", "stop_grace_period");
     assertThat(String.valueOf(environment("app").get("JAVA_TOOL_OPTIONS")))
         .contains("-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=");
-    assertThat(environment("app").get("DELIVERY_DENY_PRIVATE_NETWORKS")).isEqualTo("${DELIVERY_DENY_PRIVATE_NETWORKS:-true}");
+    assertThat(environment("app").get("DELIVERY_DENY_PRIVATE_NETWORKS"))
+        .isEqualTo("${DELIVERY_DENY_PRIVATE_NETWORKS:-true}");
   }
 
   @SuppressWarnings("unchecked")

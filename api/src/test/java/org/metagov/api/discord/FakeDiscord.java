@@ -31,14 +31,15 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A fake Discord on loopback (JDK HttpServer) that behaves as Discord does where the plugin depends on it: the OAuth2
- * authorize page (which approves at once and sends the browser back with a code, the state, the guild and the
- * permissions), {@code POST /oauth2/token} (HTTP Basic client credentials, single-use codes bound to their redirect
- * URI, OAuth errors as {@code {"error": ...}}), the bot's REST routes under {@code /api/v10} with
- * {@code Authorization: Bot}, JSON errors as {@code {"message": ..., "code": ...}}, message nonces with
- * {@code enforce_nonce}, interaction follow-ups by token, and 429s with {@code Retry-After}, {@code X-RateLimit-*}
- * and a body {@code retry_after} when told to. It also holds the application's Ed25519 key and signs interactions
- * as Discord does. Every API call is recorded.
+ * A fake Discord on loopback (JDK HttpServer) that behaves as Discord does where the plugin depends
+ * on it: the OAuth2 authorize page (which approves at once and sends the browser back with a code,
+ * the state, the guild and the permissions), {@code POST /oauth2/token} (HTTP Basic client
+ * credentials, single-use codes bound to their redirect URI, OAuth errors as {@code {"error":
+ * ...}}), the bot's REST routes under {@code /api/v10} with {@code Authorization: Bot}, JSON errors
+ * as {@code {"message": ..., "code": ...}}, message nonces with {@code enforce_nonce}, interaction
+ * follow-ups by token, and 429s with {@code Retry-After}, {@code X-RateLimit-*} and a body {@code
+ * retry_after} when told to. It also holds the application's Ed25519 key and signs interactions as
+ * Discord does. Every API call is recorded.
  */
 public final class FakeDiscord implements AutoCloseable {
 
@@ -47,7 +48,8 @@ public final class FakeDiscord implements AutoCloseable {
   public static final String BOT_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.fake.bot-token";
 
   /** One API call as received. */
-  public record Call(String method, String path, String authorization, String contentType, JsonNode body) {}
+  public record Call(
+      String method, String path, String authorization, String contentType, JsonNode body) {}
 
   private record Code(String guildId, String guildName, String redirectUri) {}
 
@@ -55,7 +57,8 @@ public final class FakeDiscord implements AutoCloseable {
   private static final Pattern MESSAGES = Pattern.compile("/channels/(\\d+)/messages");
   private static final Pattern MESSAGE = Pattern.compile("/channels/(\\d+)/messages/(\\d+)");
   private static final Pattern GUILD = Pattern.compile("/guilds/(\\d+)");
-  private static final Pattern COMMANDS = Pattern.compile("/applications/(\\d+)/guilds/(\\d+)/commands(?:/(\\d+))?");
+  private static final Pattern COMMANDS =
+      Pattern.compile("/applications/(\\d+)/guilds/(\\d+)/commands(?:/(\\d+))?");
   private static final Pattern LEAVE = Pattern.compile("/users/@me/guilds/(\\d+)");
   private static final Pattern FOLLOW_UP = Pattern.compile("/webhooks/(\\d+)/([A-Za-z0-9._-]+)");
 
@@ -106,7 +109,8 @@ public final class FakeDiscord implements AutoCloseable {
   /** The application's public key as the developer portal shows it: the raw 32 bytes in hex. */
   public String publicKeyHex() {
     byte[] encoded = keys.getPublic().getEncoded();
-    return HexFormat.of().formatHex(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
+    return HexFormat.of()
+        .formatHex(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
   }
 
   /** The hex Ed25519 signature of {@code timestamp + body} under the application's key. */
@@ -140,7 +144,10 @@ public final class FakeDiscord implements AutoCloseable {
     nextRedirectGuild = guildId;
   }
 
-  /** Makes the next redirect name another guild than the one the bot is added to (a tampered redirect). */
+  /**
+   * Makes the next redirect name another guild than the one the bot is added to (a tampered
+   * redirect).
+   */
   public void nextRedirectNames(String guildId) {
     nextRedirectGuild = guildId;
   }
@@ -173,7 +180,9 @@ public final class FakeDiscord implements AutoCloseable {
   /** Every call whose method matches and whose path matches the regular expression, in order. */
   public List<Call> calls(String method, String pathRegex) {
     synchronized (calls) {
-      return calls.stream().filter(c -> c.method().equals(method) && c.path().matches(pathRegex)).toList();
+      return calls.stream()
+          .filter(c -> c.method().equals(method) && c.path().matches(pathRegex))
+          .toList();
     }
   }
 
@@ -181,16 +190,26 @@ public final class FakeDiscord implements AutoCloseable {
     Map<String, String> query = form(exchange.getRequestURI().getRawQuery());
     Code install = nextInstall;
     String scope = query.getOrDefault("scope", "");
-    if (!CLIENT_ID.equals(query.get("client_id")) || install == null || query.get("redirect_uri") == null
-        || !"code".equals(query.get("response_type")) || !List.of(scope.split(" ")).contains("bot")) {
+    if (!CLIENT_ID.equals(query.get("client_id"))
+        || install == null
+        || query.get("redirect_uri") == null
+        || !"code".equals(query.get("response_type"))
+        || !List.of(scope.split(" ")).contains("bot")) {
       send(exchange, 400, "text/plain", "invalid OAuth2 link");
       return;
     }
     String code = "code" + sequence.incrementAndGet();
     codes.put(code, new Code(install.guildId(), install.guildName(), query.get("redirect_uri")));
-    String redirect = query.get("redirect_uri") + "?code=" + code + "&state="
-        + URLEncoder.encode(query.getOrDefault("state", ""), StandardCharsets.UTF_8)
-        + "&guild_id=" + nextRedirectGuild + "&permissions=" + query.getOrDefault("permissions", "0");
+    String redirect =
+        query.get("redirect_uri")
+            + "?code="
+            + code
+            + "&state="
+            + URLEncoder.encode(query.getOrDefault("state", ""), StandardCharsets.UTF_8)
+            + "&guild_id="
+            + nextRedirectGuild
+            + "&permissions="
+            + query.getOrDefault("permissions", "0");
     exchange.getResponseHeaders().add("Location", redirect);
     exchange.sendResponseHeaders(302, -1);
     exchange.close();
@@ -202,8 +221,12 @@ public final class FakeDiscord implements AutoCloseable {
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
     String text = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-    JsonNode body = text.isEmpty() ? null
-        : contentType != null && contentType.startsWith("application/json") ? Json.parse(text) : Json.MAPPER.valueToTree(form(text));
+    JsonNode body =
+        text.isEmpty()
+            ? null
+            : contentType != null && contentType.startsWith("application/json")
+                ? Json.parse(text)
+                : Json.MAPPER.valueToTree(form(text));
     synchronized (calls) {
       calls.add(new Call(method, path, authorization, contentType, body));
     }
@@ -216,7 +239,11 @@ public final class FakeDiscord implements AutoCloseable {
         exchange.getResponseHeaders().add("X-RateLimit-Reset-After", "0.500");
         exchange.getResponseHeaders().add("X-RateLimit-Bucket", "fakebucket");
         exchange.getResponseHeaders().add("X-RateLimit-Scope", "user");
-        send(exchange, 429, "application/json", "{\"message\": \"You are being rate limited.\", \"retry_after\": 0.5, \"global\": false}");
+        send(
+            exchange,
+            429,
+            "application/json",
+            "{\"message\": \"You are being rate limited.\", \"retry_after\": 0.5, \"global\": false}");
         return;
       }
     }
@@ -242,7 +269,8 @@ public final class FakeDiscord implements AutoCloseable {
     bot(exchange, method, path, body);
   }
 
-  private void bot(HttpExchange exchange, String method, String path, JsonNode body) throws IOException {
+  private void bot(HttpExchange exchange, String method, String path, JsonNode body)
+      throws IOException {
     Matcher matcher;
     if ((matcher = MESSAGE.matcher(path)).matches() && method.equals("PATCH")) {
       ObjectNode message = messages.get(matcher.group(1) + ":" + matcher.group(2));
@@ -259,7 +287,9 @@ public final class FakeDiscord implements AutoCloseable {
         return;
       }
       String nonce = body.path("nonce").asString(null);
-      if (nonce != null && body.path("enforce_nonce").asBoolean(false) && nonces.containsKey(nonce)) {
+      if (nonce != null
+          && body.path("enforce_nonce").asBoolean(false)
+          && nonces.containsKey(nonce)) {
         json(exchange, 200, messages.get(nonces.get(nonce)));
         return;
       }
@@ -267,11 +297,14 @@ public final class FakeDiscord implements AutoCloseable {
       message.put("id", snowflake());
       message.put("channel_id", channel);
       message.put("type", 0);
-      body.properties().forEach(field -> {
-        if (!field.getKey().equals("enforce_nonce") && !field.getKey().equals("allowed_mentions")) {
-          message.set(field.getKey(), field.getValue());
-        }
-      });
+      body.properties()
+          .forEach(
+              field -> {
+                if (!field.getKey().equals("enforce_nonce")
+                    && !field.getKey().equals("allowed_mentions")) {
+                  message.set(field.getKey(), field.getValue());
+                }
+              });
       message.putObject("author").put("id", CLIENT_ID).put("bot", true);
       messages.put(channel + ":" + message.get("id").asString(), message);
       if (nonce != null) {
@@ -300,7 +333,8 @@ public final class FakeDiscord implements AutoCloseable {
       guild.put("name", guilds.get(matcher.group(1)));
       guild.put("owner_id", "80351110224678912");
       json(exchange, 200, guild);
-    } else if ((matcher = COMMANDS.matcher(path)).matches() && (method.equals("POST") || method.equals("PATCH"))) {
+    } else if ((matcher = COMMANDS.matcher(path)).matches()
+        && (method.equals("POST") || method.equals("PATCH"))) {
       if (!matcher.group(1).equals(CLIENT_ID) || !guilds.containsKey(matcher.group(2))) {
         error(exchange, 403, "Missing Access", 50001);
         return;
@@ -323,16 +357,26 @@ public final class FakeDiscord implements AutoCloseable {
     }
   }
 
-  private void token(HttpExchange exchange, String authorization, JsonNode form) throws IOException {
-    String expected = "Basic " + Base64.getEncoder().encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
+  private void token(HttpExchange exchange, String authorization, JsonNode form)
+      throws IOException {
+    String expected =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
     if (!expected.equals(authorization)) {
       json(exchange, 401, (ObjectNode) Json.parse("{\"error\": \"invalid_client\"}"));
       return;
     }
     Code code = codes.remove(form.path("code").asString(""));
-    if (!"authorization_code".equals(form.path("grant_type").asString("")) || code == null
+    if (!"authorization_code".equals(form.path("grant_type").asString(""))
+        || code == null
         || !code.redirectUri().equals(form.path("redirect_uri").asString(""))) {
-      json(exchange, 400, (ObjectNode) Json.parse("{\"error\": \"invalid_grant\", \"error_description\": \"Invalid \\\"code\\\" in request.\"}"));
+      json(
+          exchange,
+          400,
+          (ObjectNode)
+              Json.parse(
+                  "{\"error\": \"invalid_grant\", \"error_description\": \"Invalid \\\"code\\\" in request.\"}"));
       return;
     }
     ObjectNode answer = Json.object();
@@ -348,7 +392,8 @@ public final class FakeDiscord implements AutoCloseable {
     json(exchange, 200, answer);
   }
 
-  private static void error(HttpExchange exchange, int status, String message, int code) throws IOException {
+  private static void error(HttpExchange exchange, int status, String message, int code)
+      throws IOException {
     ObjectNode error = Json.object();
     error.put("message", message);
     error.put("code", code);
@@ -359,7 +404,8 @@ public final class FakeDiscord implements AutoCloseable {
     send(exchange, status, "application/json", Json.write(body));
   }
 
-  private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+  private static void send(HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", contentType);
     exchange.sendResponseHeaders(status, bytes.length);
@@ -374,8 +420,11 @@ public final class FakeDiscord implements AutoCloseable {
     }
     for (String pair : raw.split("&")) {
       int equals = pair.indexOf('=');
-      String key = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
-      fields.put(key, equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+      String key =
+          URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+      fields.put(
+          key,
+          equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
     }
     return fields;
   }

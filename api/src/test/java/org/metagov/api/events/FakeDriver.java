@@ -12,9 +12,9 @@ import java.util.concurrent.Executors;
 import java.util.function.ToIntFunction;
 
 /**
- * A Driver's event receiver on loopback: it answers each POST with the status its current policy gives
- * the request (204 by default) and records every request in arrival order. Small and fast, so a test can
- * push ten thousand events through it.
+ * A Driver's event receiver on loopback: it answers each POST with the status its current policy
+ * gives the request (204 by default) and records every request in arrival order. Small and fast, so
+ * a test can push ten thousand events through it.
  */
 final class FakeDriver implements AutoCloseable {
 
@@ -36,16 +36,25 @@ final class FakeDriver implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     server.setExecutor(Executors.newFixedThreadPool(4));
-    server.createContext("/events", exchange -> {
-      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      int status = policy.applyAsInt(body);
-      // Recorded before answering, so a test that saw the answer's effect also sees the request.
-      synchronized (received) {
-        received.add(new Received(exchange.getRequestHeaders().getFirst("webhook-id"), body, status, community(body)));
-      }
-      exchange.sendResponseHeaders(status, -1);
-      exchange.close();
-    });
+    server.createContext(
+        "/events",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          int status = policy.applyAsInt(body);
+          // Recorded before answering, so a test that saw the answer's effect also sees the
+          // request.
+          synchronized (received) {
+            received.add(
+                new Received(
+                    exchange.getRequestHeaders().getFirst("webhook-id"),
+                    body,
+                    status,
+                    community(body)));
+          }
+          exchange.sendResponseHeaders(status, -1);
+          exchange.close();
+        });
     server.start();
   }
 
@@ -81,8 +90,8 @@ final class FakeDriver implements AutoCloseable {
   }
 
   /**
-   * The webhook-ids of the events of one community the Driver accepted, in the order it accepted them (other
-   * tests' communities may still be delivering).
+   * The webhook-ids of the events of one community the Driver accepted, in the order it accepted
+   * them (other tests' communities may still be delivering).
    */
   List<String> acceptedIds(String community) {
     List<String> ids = new ArrayList<>();

@@ -8,8 +8,9 @@ import org.metagov.api.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Health (with the database and the Temporal frontend) and Prometheus metrics are served on the management
- * port only; the API port, which the Driver and the platforms reach, has no actuator endpoint at all.
+ * Health (with the database and the Temporal frontend) and Prometheus metrics are served on the
+ * management port only; the API port, which the Driver and the platforms reach, has no actuator
+ * endpoint at all.
  */
 class HealthTest extends IntegrationTest {
 
@@ -20,9 +21,13 @@ class HealthTest extends IntegrationTest {
     JsonNode health = response.json();
     assertThat(health.path("status").asString()).isEqualTo("UP");
     assertThat(health.path("components").path("db").path("status").asString()).isEqualTo("UP");
-    assertThat(health.path("components").path("db").path("details").path("database").asString()).isEqualTo("PostgreSQL");
-    assertThat(health.path("components").path("temporal").path("status").asString()).isEqualTo("UP");
-    assertThat(health.path("components").path("temporal").path("details").path("namespace").asString()).isEqualTo("default");
+    assertThat(health.path("components").path("db").path("details").path("database").asString())
+        .isEqualTo("PostgreSQL");
+    assertThat(health.path("components").path("temporal").path("status").asString())
+        .isEqualTo("UP");
+    assertThat(
+            health.path("components").path("temporal").path("details").path("namespace").asString())
+        .isEqualTo("default");
   }
 
   @Test
@@ -36,8 +41,14 @@ class HealthTest extends IntegrationTest {
   @Test
   void theApiPortServesNoActuatorEndpoint() {
     assertThat(managementPort).isNotEqualTo(port);
-    for (String path : List.of("/actuator", "/actuator/health", "/actuator/health/readiness", "/actuator/health/db",
-        "/actuator/prometheus", "/actuator/info")) {
+    for (String path :
+        List.of(
+            "/actuator",
+            "/actuator/health",
+            "/actuator/health/readiness",
+            "/actuator/health/db",
+            "/actuator/prometheus",
+            "/actuator/info")) {
       Response response = get(path);
       assertProblem(response, 404, "not_found");
       assertThat(response.body()).as(path).doesNotContain("PostgreSQL").doesNotContain("jvm_");

@@ -11,9 +11,9 @@ import java.util.function.Consumer;
 
 /**
  * One hostile request and what the Driver API must answer: the exact status, the allowed problem
- * {@code code}s (any when empty), an optional extra check of the answer, and, for the few requests that
- * legitimately change something, the exact row-count change of each table (every other request must
- * change nothing at all).
+ * {@code code}s (any when empty), an optional extra check of the answer, and, for the few requests
+ * that legitimately change something, the exact row-count change of each table (every other request
+ * must change nothing at all).
  */
 final class HostileCase {
 
@@ -26,6 +26,7 @@ final class HostileCase {
   int status = -1;
   final Set<String> codes = new LinkedHashSet<>();
   Consumer<RawHttp.Reply> check = reply -> {};
+
   /** Table -> expected change of its row count; null when the request must change nothing. */
   Map<String, Long> changes;
 
@@ -44,7 +45,10 @@ final class HostileCase {
     return this;
   }
 
-  /** Sets a header, replacing any of the same name set before (where {@link #header} would send both). */
+  /**
+   * Sets a header, replacing any of the same name set before (where {@link #header} would send
+   * both).
+   */
   HostileCase replaceHeader(String name, String value) {
     headers.removeIf(header -> header[0].equalsIgnoreCase(name));
     return header(name, value);
@@ -84,7 +88,10 @@ final class HostileCase {
     return this;
   }
 
-  /** This request legitimately adds (or removes) rows: table -> row-count change; every other table stays as it was. */
+  /**
+   * This request legitimately adds (or removes) rows: table -> row-count change; every other table
+   * stays as it was.
+   */
   HostileCase changes(String table, long delta) {
     if (changes == null) {
       changes = new LinkedHashMap<>();

@@ -14,17 +14,20 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A deliberately dumb HTTP/1.1 client over a plain socket: it sends the request target, headers and body
- * bytes exactly as given (no URI normalization, no header validation, any method, no Content-Type unless
- * asked), so hostile requests reach the server as a hostile client would send them. One request per
- * connection ({@code Connection: close}); the body is written on its own thread so an early answer (413)
- * is still read.
+ * A deliberately dumb HTTP/1.1 client over a plain socket: it sends the request target, headers and
+ * body bytes exactly as given (no URI normalization, no header validation, any method, no
+ * Content-Type unless asked), so hostile requests reach the server as a hostile client would send
+ * them. One request per connection ({@code Connection: close}); the body is written on its own
+ * thread so an early answer (413) is still read.
  */
 final class RawHttp {
 
   private RawHttp() {}
 
-  /** An answer: the status, the headers (names in lower case, first value) and the body as UTF-8 text. */
+  /**
+   * An answer: the status, the headers (names in lower case, first value) and the body as UTF-8
+   * text.
+   */
   record Reply(int status, Map<String, String> headers, String body) {
 
     String contentType() {
@@ -36,7 +39,13 @@ final class RawHttp {
     }
   }
 
-  static Reply exchange(int port, String method, String target, List<String[]> headers, byte[] body, boolean chunked) {
+  static Reply exchange(
+      int port,
+      String method,
+      String target,
+      List<String[]> headers,
+      byte[] body,
+      boolean chunked) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
       socket.setSoTimeout(30_000);
@@ -48,7 +57,8 @@ final class RawHttp {
         head.append(header[0]).append(": ").append(header[1]).append("\r\n");
       }
       if (body != null) {
-        head.append(chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length + "\r\n");
+        head.append(
+            chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length + "\r\n");
       }
       head.append("\r\n");
       // Header values are sent as UTF-8 bytes (a hostile client may send any bytes).
@@ -119,11 +129,14 @@ final class RawHttp {
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       if (colon > 0) {
-        headers.putIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+        headers.putIfAbsent(
+            lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            lines[i].substring(colon + 1).trim());
       }
     }
     byte[] rest = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
-    byte[] body = "chunked".equalsIgnoreCase(headers.get("transfer-encoding")) ? dechunk(rest) : rest;
+    byte[] body =
+        "chunked".equalsIgnoreCase(headers.get("transfer-encoding")) ? dechunk(rest) : rest;
     if (headers.containsKey("content-length")) {
       int length = Integer.parseInt(headers.get("content-length"));
       body = java.util.Arrays.copyOf(body, Math.min(length, body.length));
@@ -139,7 +152,8 @@ final class RawHttp {
       if (lineEnd < 0) {
         break;
       }
-      String sizeText = new String(data, pos, lineEnd - pos, StandardCharsets.US_ASCII).split(";")[0].trim();
+      String sizeText =
+          new String(data, pos, lineEnd - pos, StandardCharsets.US_ASCII).split(";")[0].trim();
       int size = sizeText.isEmpty() ? 0 : Integer.parseInt(sizeText, 16);
       if (size == 0) {
         break;
@@ -169,6 +183,8 @@ final class RawHttp {
   }
 
   static String abbreviate(String text) {
-    return text.length() <= 120 ? text : text.substring(0, 100) + "...(" + text.length() + " chars)";
+    return text.length() <= 120
+        ? text
+        : text.substring(0, 100) + "...(" + text.length() + " chars)";
   }
 }

@@ -13,22 +13,25 @@ import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /**
- * With every PostgreSQL connection of the pool busy, a process start is refused quickly with a 503 that says
- * when to retry, and changes nothing; once connections come free, the same start is accepted.
+ * With every PostgreSQL connection of the pool busy, a process start is refused quickly with a 503
+ * that says when to retry, and changes nothing; once connections come free, the same start is
+ * accepted.
  */
 class ConnectionPoolExhaustionTest extends IntegrationTest {
 
   private static final String VOTE = "/api/internal/process/randomness.delayed-stochastic-vote";
 
-  @Autowired
-  HikariDataSource pool;
+  @Autowired HikariDataSource pool;
 
   @Test
-  void aStartFindingNoFreeConnectionIsAnswered503WithRetryAfterAndStoresNothing() throws SQLException {
+  void aStartFindingNoFreeConnectionIsAnswered503WithRetryAfterAndStoresNothing()
+      throws SQLException {
     String community = uniqueSlug("starved");
     putCommunity(community, "[{\"name\": \"randomness\"}]");
     String body = "{\"options\": [\"a\", \"b\"], \"delay\": 600}";
-    assertThat(pool.getConnectionTimeout()).as("DB_CONNECTION_TIMEOUT_MS's default").isEqualTo(2000);
+    assertThat(pool.getConnectionTimeout())
+        .as("DB_CONNECTION_TIMEOUT_MS's default")
+        .isEqualTo(2000);
 
     List<Connection> held = new ArrayList<>();
     Response refused;
@@ -49,16 +52,20 @@ class ConnectionPoolExhaustionTest extends IntegrationTest {
     JsonNode problem = assertProblem(refused, 503, "server_busy");
     assertThat(problem.path("detail").asString()).contains("nothing was changed");
     assertThat(refused.header("Retry-After")).isEqualTo("1");
-    assertThat(waitedMillis).as("refused after the pool's connection timeout, not the pool default of 30 s")
+    assertThat(waitedMillis)
+        .as("refused after the pool's connection timeout, not the pool default of 30 s")
         .isGreaterThanOrEqualTo(pool.getConnectionTimeout())
         .isLessThan(pool.getConnectionTimeout() + 10_000);
     Response listed = send("GET", "/api/internal/process", null, COMMUNITY_HEADER, community);
-    assertThat(listed.json().path("processes").size()).as("the refused start stored no process").isZero();
+    assertThat(listed.json().path("processes").size())
+        .as("the refused start stored no process")
+        .isZero();
 
     Response accepted = send("POST", VOTE, body, COMMUNITY_HEADER, community);
     assertThat(accepted.status()).isEqualTo(202);
     listed = send("GET", "/api/internal/process", null, COMMUNITY_HEADER, community);
     assertThat(listed.json().path("processes").size()).isEqualTo(1);
-    assertThat(listed.json().path("processes").get(0).path("id").asLong()).isEqualTo(accepted.json().path("id").asLong());
+    assertThat(listed.json().path("processes").get(0).path("id").asLong())
+        .isEqualTo(accepted.json().path("id").asLong());
   }
 }

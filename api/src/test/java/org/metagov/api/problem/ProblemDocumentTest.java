@@ -10,8 +10,8 @@ import org.metagov.api.IntegrationTest;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Transport-level client mistakes: wrong method, wrong content type, oversized bodies (with Content-Length
- * and chunked), unknown paths. Each answers a 4xx problem document, never a 5xx.
+ * Transport-level client mistakes: wrong method, wrong content type, oversized bodies (with
+ * Content-Length and chunked), unknown paths. Each answers a 4xx problem document, never a 5xx.
  */
 class ProblemDocumentTest extends IntegrationTest {
 
@@ -42,30 +42,42 @@ class ProblemDocumentTest extends IntegrationTest {
   @Test
   void wrongContentTypeIs415() {
     String slug = uniqueSlug("media");
-    Response response = send(request("/api/internal/community/" + slug)
-        .header("Content-Type", "text/plain")
-        .PUT(HttpRequest.BodyPublishers.ofString("{\"plugins\": []}")));
+    Response response =
+        send(
+            request("/api/internal/community/" + slug)
+                .header("Content-Type", "text/plain")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"plugins\": []}")));
     JsonNode problem = assertProblem(response, 415, "unsupported_media_type");
     assertThat(problem.path("detail").asString()).contains("application/json");
     assertThat(get("/api/internal/community/" + slug).status()).isEqualTo(404);
 
     putCommunity(slug, "[{\"name\": \"randomness\"}]");
-    assertProblem(send(request("/api/internal/action/randomness.random-int")
-        .header(COMMUNITY_HEADER, slug)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString("parameters=1"))), 415, "unsupported_media_type");
-    assertProblem(send(request("/api/internal/community")
-        .header("Content-Type", "application/xml")
-        .POST(HttpRequest.BodyPublishers.ofString("<community/>"))), 415, "unsupported_media_type");
+    assertProblem(
+        send(
+            request("/api/internal/action/randomness.random-int")
+                .header(COMMUNITY_HEADER, slug)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("parameters=1"))),
+        415,
+        "unsupported_media_type");
+    assertProblem(
+        send(
+            request("/api/internal/community")
+                .header("Content-Type", "application/xml")
+                .POST(HttpRequest.BodyPublishers.ofString("<community/>"))),
+        415,
+        "unsupported_media_type");
   }
 
   @Test
   void aBodyOverTheLimitWithContentLengthIs413() {
     String slug = uniqueSlug("large");
     byte[] body = bigCommunityBody(slug, LIMIT + 10_000);
-    Response response = send(request("/api/internal/community/" + slug)
-        .header("Content-Type", JSON)
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+    Response response =
+        send(
+            request("/api/internal/community/" + slug)
+                .header("Content-Type", JSON)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
     assertProblem(response, 413, "payload_too_large");
     assertThat(get("/api/internal/community/" + slug).status()).isEqualTo(404);
   }
@@ -74,41 +86,68 @@ class ProblemDocumentTest extends IntegrationTest {
   void aChunkedBodyOverTheLimitIs413() {
     String slug = uniqueSlug("chunked");
     byte[] body = bigCommunityBody(slug, LIMIT + 10_000);
-    // An InputStream publisher has no known length, so HTTP/1.1 sends it chunked (no Content-Length).
-    Response response = send(request("/api/internal/community/" + slug)
-        .header("Content-Type", JSON)
-        .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
+    // An InputStream publisher has no known length, so HTTP/1.1 sends it chunked (no
+    // Content-Length).
+    Response response =
+        send(
+            request("/api/internal/community/" + slug)
+                .header("Content-Type", JSON)
+                .PUT(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(body))));
     assertProblem(response, 413, "payload_too_large");
     assertThat(get("/api/internal/community/" + slug).status()).isEqualTo(404);
 
     putCommunity(slug, "[{\"name\": \"randomness\"}]");
-    byte[] action = ("{\"parameters\": {\"low\": 1, \"padding\": \"" + "b".repeat(LIMIT) + "\"}}").getBytes(StandardCharsets.UTF_8);
-    assertProblem(send(request("/api/internal/action/randomness.random-int")
-        .header("Content-Type", JSON)
-        .header(COMMUNITY_HEADER, slug)
-        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(action)))), 413, "payload_too_large");
+    byte[] action =
+        ("{\"parameters\": {\"low\": 1, \"padding\": \"" + "b".repeat(LIMIT) + "\"}}")
+            .getBytes(StandardCharsets.UTF_8);
+    assertProblem(
+        send(
+            request("/api/internal/action/randomness.random-int")
+                .header("Content-Type", JSON)
+                .header(COMMUNITY_HEADER, slug)
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(action)))),
+        413,
+        "payload_too_large");
   }
 
   @Test
   void aBodyJustUnderTheLimitIsAccepted() {
     String slug = uniqueSlug("almost");
-    // readable_name is limited to 500 characters, so a large body fails validation, not the size limit.
+    // readable_name is limited to 500 characters, so a large body fails validation, not the size
+    // limit.
     byte[] body = bigCommunityBody(slug, LIMIT - 1_000);
-    Response response = send(request("/api/internal/community/" + slug)
-        .header("Content-Type", JSON)
-        .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
-    assertThat(errorPaths(assertProblem(response, 400, "validation_failed"))).containsExactly("readable_name");
+    Response response =
+        send(
+            request("/api/internal/community/" + slug)
+                .header("Content-Type", JSON)
+                .PUT(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(body))));
+    assertThat(errorPaths(assertProblem(response, 400, "validation_failed")))
+        .containsExactly("readable_name");
   }
 
   @Test
   void anEmptyBodyWhereOneIsRequiredIs400() {
     String slug = uniqueSlug("empty");
-    assertProblem(send(request("/api/internal/community/" + slug)
-        .header("Content-Type", JSON)
-        .PUT(HttpRequest.BodyPublishers.noBody())), 400, "malformed_json");
-    assertProblem(send(request("/api/internal/community/" + slug)
-        .header("Content-Type", JSON)
-        .PUT(HttpRequest.BodyPublishers.ofString("   "))), 400, "malformed_json");
+    assertProblem(
+        send(
+            request("/api/internal/community/" + slug)
+                .header("Content-Type", JSON)
+                .PUT(HttpRequest.BodyPublishers.noBody())),
+        400,
+        "malformed_json");
+    assertProblem(
+        send(
+            request("/api/internal/community/" + slug)
+                .header("Content-Type", JSON)
+                .PUT(HttpRequest.BodyPublishers.ofString("   "))),
+        400,
+        "malformed_json");
   }
 
   @Test
@@ -120,9 +159,13 @@ class ProblemDocumentTest extends IntegrationTest {
   @Test
   void invalidUtf8OrBinaryIsAClientMistake() {
     String slug = uniqueSlug("binary");
-    Response response = send(request("/api/internal/community/" + slug)
-        .header("Content-Type", JSON)
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, '{'})));
+    Response response =
+        send(
+            request("/api/internal/community/" + slug)
+                .header("Content-Type", JSON)
+                .PUT(
+                    HttpRequest.BodyPublishers.ofByteArray(
+                        new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, '{'})));
     assertThat(response.status()).isEqualTo(400);
     assertProblem(response, 400, "malformed_json");
   }

@@ -14,9 +14,12 @@ class OpenProcessCommunityRulesTest extends ProcessTestSupport {
   void deletingACommunityWithAnOpenProcessIs409UntilItEnds() {
     String slug = uniqueSlug("rules");
     putCommunity(slug, "[{\"name\": \"randomness\", \"config\": {}}]");
-    String location = started(slug, VOTE, "{\"options\": [\"a\"], \"delay\": " + delayMinutes(60) + "}");
+    String location =
+        started(slug, VOTE, "{\"options\": [\"a\"], \"delay\": " + delayMinutes(60) + "}");
 
-    JsonNode problem = assertProblem(delete("/api/internal/community/" + slug), 409, "community_has_open_processes");
+    JsonNode problem =
+        assertProblem(
+            delete("/api/internal/community/" + slug), 409, "community_has_open_processes");
     assertThat(problem.path("detail").asString()).contains(slug);
     assertThat(get("/api/internal/community/" + slug).status()).isEqualTo(200);
     assertThat(record(slug, location).path("status").asString()).isIn("created", "pending");
@@ -30,14 +33,22 @@ class OpenProcessCommunityRulesTest extends ProcessTestSupport {
   void removingAPluginWithAnOpenProcessIs409AndChangesNothing() {
     String slug = uniqueSlug("rules");
     putCommunity(slug, "[{\"name\": \"randomness\", \"config\": {\"default_high\": 7}}]");
-    String location = started(slug, VOTE, "{\"options\": [\"a\"], \"delay\": " + delayMinutes(60) + "}");
+    String location =
+        started(slug, VOTE, "{\"options\": [\"a\"], \"delay\": " + delayMinutes(60) + "}");
 
-    JsonNode problem = assertProblem(put("/api/internal/community/" + slug,
-        "{\"name\": \"" + slug + "\", \"readable_name\": \"Renamed\", \"plugins\": []}"), 409, "plugin_has_open_processes");
+    JsonNode problem =
+        assertProblem(
+            put(
+                "/api/internal/community/" + slug,
+                "{\"name\": \"" + slug + "\", \"readable_name\": \"Renamed\", \"plugins\": []}"),
+            409,
+            "plugin_has_open_processes");
     assertThat(problem.path("detail").asString()).contains("randomness");
     JsonNode community = get("/api/internal/community/" + slug).json();
     assertThat(community.path("readable_name").asString()).isEqualTo("Test " + slug);
-    assertThat(community.path("plugins").toString()).contains("randomness").contains("\"default_high\":7");
+    assertThat(community.path("plugins").toString())
+        .contains("randomness")
+        .contains("\"default_high\":7");
 
     // Changing the config of the plugin (keeping it) is allowed while the process runs.
     putCommunity(slug, "[{\"name\": \"randomness\", \"config\": {\"default_high\": 9}}]");

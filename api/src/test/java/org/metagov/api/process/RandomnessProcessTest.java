@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The process lifecycle with the platform-free {@code randomness.delayed-stochastic-vote}: start, read, the
- * deadline's durable timer, early close, idempotent starts and the listing.
+ * The process lifecycle with the platform-free {@code randomness.delayed-stochastic-vote}: start,
+ * read, the deadline's durable timer, early close, idempotent starts and the listing.
  */
 class RandomnessProcessTest extends ProcessTestSupport {
 
@@ -98,12 +98,22 @@ class RandomnessProcessTest extends ProcessTestSupport {
     assertThat(again.header("Location")).isEqualTo(first.header("Location"));
     assertThat(listedIds(slug, null)).containsExactly(id);
 
-    JsonNode problem = assertProblem(startProcess(slug, VOTE, voteBody(delayMinutes(61)), "Idempotency-Key", "key-1"),
-        409, "idempotency_key_reused");
+    JsonNode problem =
+        assertProblem(
+            startProcess(slug, VOTE, voteBody(delayMinutes(61)), "Idempotency-Key", "key-1"),
+            409,
+            "idempotency_key_reused");
     assertThat(problem.path("detail").asString()).contains(Long.toString(id));
     // A different callback_url is a different request too.
-    assertProblem(startProcess(slug, VOTE, body.replace("{", "{\"callback_url\": \"http://127.0.0.1:9/cb\", "),
-        "Idempotency-Key", "key-1"), 409, "idempotency_key_reused");
+    assertProblem(
+        startProcess(
+            slug,
+            VOTE,
+            body.replace("{", "{\"callback_url\": \"http://127.0.0.1:9/cb\", "),
+            "Idempotency-Key",
+            "key-1"),
+        409,
+        "idempotency_key_reused");
     assertThat(listedIds(slug, null)).containsExactly(id);
 
     // Another key starts another process.
@@ -141,7 +151,8 @@ class RandomnessProcessTest extends ProcessTestSupport {
 
     assertProblem(getAs(slug, "/api/internal/process?status=finished"), 400, "validation_failed");
     assertProblem(get("/api/internal/process?status=completed"), 400, "missing_community_header");
-    assertProblem(getAs("no-such-community-x", "/api/internal/process"), 404, "community_not_found");
+    assertProblem(
+        getAs("no-such-community-x", "/api/internal/process"), 404, "community_not_found");
 
     deleteAs(slug, open);
   }

@@ -17,11 +17,9 @@ import org.springframework.beans.factory.annotation.Autowired;
  */
 class UnstartedProcessTest extends ProcessTestSupport {
 
-  @Autowired
-  ProcessRepository repository;
+  @Autowired ProcessRepository repository;
 
-  @Autowired
-  ProcessService processes;
+  @Autowired ProcessService processes;
 
   @Test
   void anAcceptedProcessWhoseStartWasInterruptedIsStartedByTheSweeper() {
@@ -29,18 +27,36 @@ class UnstartedProcessTest extends ProcessTestSupport {
     putCommunity(community, "[{\"name\": \"randomness\"}]");
     long id = repository.nextIdLockingCommunity(community).orElseThrow();
     String name = "randomness.delayed-stochastic-vote";
-    ProcessRecord record = new ProcessRecord(id, name, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
-    assertThat(repository.insert(id, community, "randomness", "delayed-stochastic-vote", Json.MAPPER.valueToTree(record),
-        ProcessWorkflow.workflowId(community, name, id), null, false, "crash-key", "hash", temporalNow().plus(Duration.ofDays(1)),
-        Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}"))).isPresent();
+    ProcessRecord record =
+        new ProcessRecord(id, name, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
+    assertThat(
+            repository.insert(
+                id,
+                community,
+                "randomness",
+                "delayed-stochastic-vote",
+                Json.MAPPER.valueToTree(record),
+                ProcessWorkflow.workflowId(community, name, id),
+                null,
+                false,
+                "crash-key",
+                "hash",
+                temporalNow().plus(Duration.ofDays(1)),
+                Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}")))
+        .isPresent();
     String location = PROCESS + name + "/" + id;
     assertThat(record(community, location).path("status").asString()).isEqualTo("created");
 
     assertThat(processes.startUnstarted(Duration.ZERO)).isGreaterThanOrEqualTo(1);
 
     awaitStatus(community, location, "pending");
-    assertThat(processes.startUnstarted(Duration.ZERO)).as("a started process is not started again").isZero();
-    assertThat(workflowClient.newUntypedWorkflowStub(ProcessWorkflow.workflowId(community, name, id)).describe())
+    assertThat(processes.startUnstarted(Duration.ZERO))
+        .as("a started process is not started again")
+        .isZero();
+    assertThat(
+            workflowClient
+                .newUntypedWorkflowStub(ProcessWorkflow.workflowId(community, name, id))
+                .describe())
         .isNotNull();
   }
 }

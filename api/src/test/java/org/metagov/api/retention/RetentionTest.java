@@ -8,36 +8,49 @@ import org.metagov.api.IntegrationTest;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-/** The pruner deletes exactly what outlived its retention (30 days; dead letters 90) and nothing in flight. */
+/**
+ * The pruner deletes exactly what outlived its retention (30 days; dead letters 90) and nothing in
+ * flight.
+ */
 class RetentionTest extends IntegrationTest {
 
-  @Autowired
-  JdbcClient jdbc;
+  @Autowired JdbcClient jdbc;
 
-  @Autowired
-  RetentionPruner pruner;
+  @Autowired RetentionPruner pruner;
 
   String community;
 
   void receipt(String identity, int daysAgo) {
-    jdbc.sql("insert into webhook_receipt (identity, community_slug, plugin_name, received_at) values (?, ?, 'discourse', now() - make_interval(days => ?))")
-        .params(identity, community, daysAgo).update();
+    jdbc.sql(
+            "insert into webhook_receipt (identity, community_slug, plugin_name, received_at) values (?, ?, 'discourse', now() - make_interval(days => ?))")
+        .params(identity, community, daysAgo)
+        .update();
   }
 
   void delivery(String id, String status, int daysAgo) {
-    jdbc.sql("""
+    jdbc.sql(
+            """
             insert into delivery (id, kind, community_slug, url, body, status, created_at, updated_at)
             values (?, 'event', ?, 'http://127.0.0.1:9/events', '{}', ?, now() - make_interval(days => ?), now() - make_interval(days => ?))
-            """).params(id, community, status, daysAgo, daysAgo).update();
+            """)
+        .params(id, community, status, daysAgo, daysAgo)
+        .update();
   }
 
   long process(String status, int daysAgo) {
-    long id = jdbc.sql("""
+    long id =
+        jdbc.sql(
+                """
             insert into process (community_slug, plugin_name, process_name, status, record, workflow_id, updated_at)
             values (?, 'randomness', 'delayed-stochastic-vote', ?, '{}', 'process/x', now() - make_interval(days => ?)) returning id
-            """).params(community, status, daysAgo).query(Long.class).single();
-    jdbc.sql("insert into process_route (community_slug, plugin_name, routing_key, process_id) values (?, 'randomness', ?, ?)")
-        .params(community, "key:" + id, id).update();
+            """)
+            .params(community, status, daysAgo)
+            .query(Long.class)
+            .single();
+    jdbc.sql(
+            "insert into process_route (community_slug, plugin_name, routing_key, process_id) values (?, 'randomness', ?, ?)")
+        .params(community, "key:" + id, id)
+        .update();
     return id;
   }
 
@@ -68,11 +81,17 @@ class RetentionTest extends IntegrationTest {
 
     assertThat(remaining("select identity from webhook_receipt where community_slug = ?"))
         .containsExactly("new-receipt-" + community);
-    assertThat(remaining("select id from delivery where community_slug = ? order by id")).containsExactlyInAnyOrder(
-        community + "-delivered-new", community + "-dead-40", community + "-queued-old", community + "-pending-old");
-    assertThat(remaining("select id::text from process where community_slug = ?")).containsExactlyInAnyOrder(
-        Long.toString(endedNew), Long.toString(openOld), Long.toString(createdOld));
-    assertThat(remaining("select process_id::text from process_route where community_slug = ?")).containsExactlyInAnyOrder(
-        Long.toString(endedNew), Long.toString(openOld), Long.toString(createdOld));
+    assertThat(remaining("select id from delivery where community_slug = ? order by id"))
+        .containsExactlyInAnyOrder(
+            community + "-delivered-new",
+            community + "-dead-40",
+            community + "-queued-old",
+            community + "-pending-old");
+    assertThat(remaining("select id::text from process where community_slug = ?"))
+        .containsExactlyInAnyOrder(
+            Long.toString(endedNew), Long.toString(openOld), Long.toString(createdOld));
+    assertThat(remaining("select process_id::text from process_route where community_slug = ?"))
+        .containsExactlyInAnyOrder(
+            Long.toString(endedNew), Long.toString(openOld), Long.toString(createdOld));
   }
 }

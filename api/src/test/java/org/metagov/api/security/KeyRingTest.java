@@ -22,36 +22,56 @@ class KeyRingTest {
 
   @Test
   void aRealDeploymentNeedsAKeyAndKeysMustBe256Bits() {
-    assertThatThrownBy(() -> ring("", "")).hasMessageContaining("METAGOV_SECRET_KEY is required")
+    assertThatThrownBy(() -> ring("", ""))
+        .hasMessageContaining("METAGOV_SECRET_KEY is required")
         .hasMessageContaining("Temporal");
-    assertThatThrownBy(() -> ring(Base64.getEncoder().encodeToString(new byte[16]), "")).hasMessageContaining("32 bytes");
+    assertThatThrownBy(() -> ring(Base64.getEncoder().encodeToString(new byte[16]), ""))
+        .hasMessageContaining("32 bytes");
     assertThatThrownBy(() -> ring("not base64!", "")).hasMessageContaining("base64");
-    assertThatThrownBy(() -> ring(KEY, "AAAA")).hasMessageContaining("METAGOV_PREVIOUS_SECRET_KEYS");
-    assertThat(new KeyRing(new SecretKeyProperties("", ""), true).currentId()).as("the embedded run's random key").hasSize(8);
+    assertThatThrownBy(() -> ring(KEY, "AAAA"))
+        .hasMessageContaining("METAGOV_PREVIOUS_SECRET_KEYS");
+    assertThat(new KeyRing(new SecretKeyProperties("", ""), true).currentId())
+        .as("the embedded run's random key")
+        .hasSize(8);
   }
 
   @Test
   void eachPurposeHasItsOwnKey() throws Exception {
     KeyRing keys = ring(KEY, "");
-    KeyRing.Sealed payload = keys.seal(Purpose.TEMPORAL_PAYLOADS, "parameters".getBytes(StandardCharsets.UTF_8), AAD);
+    KeyRing.Sealed payload =
+        keys.seal(Purpose.TEMPORAL_PAYLOADS, "parameters".getBytes(StandardCharsets.UTF_8), AAD);
 
     assertThat(keys.open(Purpose.TEMPORAL_PAYLOADS, payload.keyId(), payload.ciphertext(), AAD))
-        .asString(StandardCharsets.UTF_8).isEqualTo("parameters");
-    assertThatThrownBy(() -> keys.open(Purpose.PLUGIN_SECRETS, payload.keyId(), payload.ciphertext(), AAD))
-        .isInstanceOf(KeyRing.NotOpenable.class).hasMessageContaining("does not decrypt");
-    assertThatThrownBy(() -> keys.open(Purpose.TEMPORAL_PAYLOADS, payload.keyId(), payload.ciphertext(), "other".getBytes()))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("parameters");
+    assertThatThrownBy(
+            () -> keys.open(Purpose.PLUGIN_SECRETS, payload.keyId(), payload.ciphertext(), AAD))
+        .isInstanceOf(KeyRing.NotOpenable.class)
+        .hasMessageContaining("does not decrypt");
+    assertThatThrownBy(
+            () ->
+                keys.open(
+                    Purpose.TEMPORAL_PAYLOADS,
+                    payload.keyId(),
+                    payload.ciphertext(),
+                    "other".getBytes()))
         .isInstanceOf(KeyRing.NotOpenable.class);
   }
 
   @Test
   void pluginSecretsStillUseTheMasterKeyItselfSoStoredSecretsKeepOpening() throws Exception {
     byte[] master = Base64.getDecoder().decode(KEY);
-    KeyRing.Sealed sealed = ring(KEY, "").seal(Purpose.PLUGIN_SECRETS, "s3cr3t".getBytes(StandardCharsets.UTF_8), AAD);
+    KeyRing.Sealed sealed =
+        ring(KEY, "").seal(Purpose.PLUGIN_SECRETS, "s3cr3t".getBytes(StandardCharsets.UTF_8), AAD);
 
     Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-    cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(master, "AES"), new GCMParameterSpec(128, sealed.ciphertext(), 0, 12));
+    cipher.init(
+        Cipher.DECRYPT_MODE,
+        new SecretKeySpec(master, "AES"),
+        new GCMParameterSpec(128, sealed.ciphertext(), 0, 12));
     cipher.updateAAD(AAD);
-    assertThat(cipher.doFinal(sealed.ciphertext(), 12, sealed.ciphertext().length - 12)).asString(StandardCharsets.UTF_8)
+    assertThat(cipher.doFinal(sealed.ciphertext(), 12, sealed.ciphertext().length - 12))
+        .asString(StandardCharsets.UTF_8)
         .isEqualTo("s3cr3t");
     assertThat(sealed.keyId()).isEqualTo(KeyRing.keyId(master));
   }
@@ -59,15 +79,28 @@ class KeyRingTest {
   @Test
   void aPreviousKeyOpensWhatItSealedAndAnUnknownKeyIsNamed() throws Exception {
     String old = SecretCipherTest.OLD_KEY;
-    KeyRing.Sealed sealedWithOld = ring(old, "").seal(Purpose.TEMPORAL_PAYLOADS, "x".getBytes(StandardCharsets.UTF_8), AAD);
+    KeyRing.Sealed sealedWithOld =
+        ring(old, "").seal(Purpose.TEMPORAL_PAYLOADS, "x".getBytes(StandardCharsets.UTF_8), AAD);
 
     KeyRing rotated = ring(KEY, old);
-    assertThat(rotated.open(Purpose.TEMPORAL_PAYLOADS, sealedWithOld.keyId(), sealedWithOld.ciphertext(), AAD))
-        .asString(StandardCharsets.UTF_8).isEqualTo("x");
-    assertThat(rotated.seal(Purpose.TEMPORAL_PAYLOADS, new byte[1], AAD).keyId()).isEqualTo(rotated.currentId())
+    assertThat(
+            rotated.open(
+                Purpose.TEMPORAL_PAYLOADS, sealedWithOld.keyId(), sealedWithOld.ciphertext(), AAD))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("x");
+    assertThat(rotated.seal(Purpose.TEMPORAL_PAYLOADS, new byte[1], AAD).keyId())
+        .isEqualTo(rotated.currentId())
         .isNotEqualTo(sealedWithOld.keyId());
-    assertThatThrownBy(() -> ring(KEY, "").open(Purpose.TEMPORAL_PAYLOADS, sealedWithOld.keyId(), sealedWithOld.ciphertext(), AAD))
+    assertThatThrownBy(
+            () ->
+                ring(KEY, "")
+                    .open(
+                        Purpose.TEMPORAL_PAYLOADS,
+                        sealedWithOld.keyId(),
+                        sealedWithOld.ciphertext(),
+                        AAD))
         .isInstanceOfSatisfying(KeyRing.NotOpenable.class, e -> assertThat(e.keyMissing()).isTrue())
-        .hasMessageContaining(sealedWithOld.keyId()).hasMessageContaining("METAGOV_PREVIOUS_SECRET_KEYS");
+        .hasMessageContaining(sealedWithOld.keyId())
+        .hasMessageContaining("METAGOV_PREVIOUS_SECRET_KEYS");
   }
 }

@@ -18,18 +18,27 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 
 /**
- * Public actions (the gateway's {@code is_public}) at {@code POST /api/action/{plugin}.{action}} in a deployment with
- * Driver tokens: they run with the community header and no token; every other action is not found there and runs
- * nothing. The settings are SecuredDeploymentTest's, so both share one application context.
+ * Public actions (the gateway's {@code is_public}) at {@code POST /api/action/{plugin}.{action}} in
+ * a deployment with Driver tokens: they run with the community header and no token; every other
+ * action is not found there and runs nothing. The settings are SecuredDeploymentTest's, so both
+ * share one application context.
  */
-@TestPropertySource(properties = {
-    "metagov.driver.api-tokens=" + SecuredDeploymentTest.ADMIN + "," + SecuredDeploymentTest.LIMITED + "@" + SecuredDeploymentTest.MINE,
-    "metagov.secrets.key=" + SecuredDeploymentTest.KEY,
-    "metagov.secrets.previous-keys=" + SecuredDeploymentTest.OLD_KEY,
-    "metagov.codec.tokens=" + SecuredDeploymentTest.OPERATOR})
+@TestPropertySource(
+    properties = {
+      "metagov.driver.api-tokens="
+          + SecuredDeploymentTest.ADMIN
+          + ","
+          + SecuredDeploymentTest.LIMITED
+          + "@"
+          + SecuredDeploymentTest.MINE,
+      "metagov.secrets.key=" + SecuredDeploymentTest.KEY,
+      "metagov.secrets.previous-keys=" + SecuredDeploymentTest.OLD_KEY,
+      "metagov.codec.tokens=" + SecuredDeploymentTest.OPERATOR
+    })
 class PublicActionTest extends IntegrationTest {
 
-  private static final String ACCOUNTS = """
+  private static final String ACCOUNTS =
+      """
       {"accounts": [
         {"account": {"identity": {"id": "2bC3zMvY-8xxPzu2Z6B7oA", "subtype": "USER", "name": "alice",
             "address": "N\\u0000sourcecred\\u0000core\\u0000IDENTITY\\u00002bC3zMvY-8xxPzu2Z6B7oA\\u0000", "aliases": []},
@@ -43,8 +52,7 @@ class PublicActionTest extends IntegrationTest {
       "unclaimedAliases": [], "intervals": []}
       """;
 
-  @Autowired
-  private JdbcClient jdbc;
+  @Autowired private JdbcClient jdbc;
 
   private WireMockServer sourcecred;
   private String slug;
@@ -61,10 +69,19 @@ class PublicActionTest extends IntegrationTest {
   void setUp() {
     sourcecred = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
     sourcecred.start();
-    sourcecred.stubFor(WireMock.get(urlEqualTo("/output/accounts.json")).willReturn(okJson(ACCOUNTS)));
+    sourcecred.stubFor(
+        WireMock.get(urlEqualTo("/output/accounts.json")).willReturn(okJson(ACCOUNTS)));
     slug = uniqueSlug("public");
-    Response created = asAdmin("PUT", "/api/internal/community/" + slug, "{\"slug\": \"" + slug + "\", \"plugins\": ["
-        + "{\"name\": \"sourcecred\", \"config\": {\"server_url\": \"" + sourcecred.baseUrl() + "\"}}, {\"name\": \"randomness\"}]}");
+    Response created =
+        asAdmin(
+            "PUT",
+            "/api/internal/community/" + slug,
+            "{\"slug\": \""
+                + slug
+                + "\", \"plugins\": ["
+                + "{\"name\": \"sourcecred\", \"config\": {\"server_url\": \""
+                + sourcecred.baseUrl()
+                + "\"}}, {\"name\": \"randomness\"}]}");
     assertThat(created.status()).as(created.body()).isEqualTo(201);
   }
 
@@ -75,36 +92,86 @@ class PublicActionTest extends IntegrationTest {
 
   @Test
   void sourceCredsPublicActionsRunWithoutADriverToken() {
-    Response userCred = send("POST", "/api/action/sourcecred.user-cred", "{\"parameters\": {\"username\": \"alice\"}}", COMMUNITY_HEADER, slug);
+    Response userCred =
+        send(
+            "POST",
+            "/api/action/sourcecred.user-cred",
+            "{\"parameters\": {\"username\": \"alice\"}}",
+            COMMUNITY_HEADER,
+            slug);
     assertThat(userCred.status()).as(userCred.body()).isEqualTo(200);
     assertThat(userCred.json().path("value").asDouble()).isEqualTo(5.0);
-    Response totalCred = send("POST", "/api/action/sourcecred.total-cred", null, COMMUNITY_HEADER, slug);
+    Response totalCred =
+        send("POST", "/api/action/sourcecred.total-cred", null, COMMUNITY_HEADER, slug);
     assertThat(totalCred.status()).as(totalCred.body()).isEqualTo(200);
     assertThat(totalCred.json().path("value").asDouble()).isEqualTo(7.5);
 
     // The internal path still needs the token, and takes it.
-    assertProblem(send("POST", "/api/internal/action/sourcecred.total-cred", null, COMMUNITY_HEADER, slug), 401, "missing_credentials");
-    assertThat(asAdmin("POST", "/api/internal/action/sourcecred.total-cred", null, COMMUNITY_HEADER, slug).json().path("value").asDouble())
+    assertProblem(
+        send("POST", "/api/internal/action/sourcecred.total-cred", null, COMMUNITY_HEADER, slug),
+        401,
+        "missing_credentials");
+    assertThat(
+            asAdmin(
+                    "POST",
+                    "/api/internal/action/sourcecred.total-cred",
+                    null,
+                    COMMUNITY_HEADER,
+                    slug)
+                .json()
+                .path("value")
+                .asDouble())
         .isEqualTo(7.5);
   }
 
   @Test
   void anActionThatIsNotPublicIsNotFoundThereWithOrWithoutATokenAndRunsNothing() {
-    assertProblem(send("POST", "/api/action/randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 7}}", COMMUNITY_HEADER, slug),
-        404, "action_not_found");
-    assertProblem(asAdmin("POST", "/api/action/randomness.set-lucky-number", "{\"parameters\": {\"lucky_number\": 7}}", COMMUNITY_HEADER, slug),
-        404, "action_not_found");
-    assertThat(jdbc.sql("select state::text from community_plugin where community_slug = ? and plugin_name = 'randomness'")
-        .param(slug).query(String.class).single()).isEqualTo("{}");
+    assertProblem(
+        send(
+            "POST",
+            "/api/action/randomness.set-lucky-number",
+            "{\"parameters\": {\"lucky_number\": 7}}",
+            COMMUNITY_HEADER,
+            slug),
+        404,
+        "action_not_found");
+    assertProblem(
+        asAdmin(
+            "POST",
+            "/api/action/randomness.set-lucky-number",
+            "{\"parameters\": {\"lucky_number\": 7}}",
+            COMMUNITY_HEADER,
+            slug),
+        404,
+        "action_not_found");
+    assertThat(
+            jdbc.sql(
+                    "select state::text from community_plugin where community_slug = ? and plugin_name = 'randomness'")
+                .param(slug)
+                .query(String.class)
+                .single())
+        .isEqualTo("{}");
   }
 
   @Test
   void publicActionsStillNeedTheCommunityHeaderAndAnEnabledPlugin() {
-    assertProblem(send("POST", "/api/action/sourcecred.total-cred", null), 400, "missing_community_header");
-    assertProblem(send("POST", "/api/action/sourcecred.total-cred", null, COMMUNITY_HEADER, uniqueSlug("nobody")), 404, "community_not_found");
+    assertProblem(
+        send("POST", "/api/action/sourcecred.total-cred", null), 400, "missing_community_header");
+    assertProblem(
+        send(
+            "POST",
+            "/api/action/sourcecred.total-cred",
+            null,
+            COMMUNITY_HEADER,
+            uniqueSlug("nobody")),
+        404,
+        "community_not_found");
     String bare = uniqueSlug("public-bare");
     asAdmin("PUT", "/api/internal/community/" + bare, "{\"plugins\": []}");
-    assertProblem(send("POST", "/api/action/sourcecred.total-cred", null, COMMUNITY_HEADER, bare), 400, "plugin_not_enabled");
+    assertProblem(
+        send("POST", "/api/action/sourcecred.total-cred", null, COMMUNITY_HEADER, bare),
+        400,
+        "plugin_not_enabled");
     sourcecred.verify(0, anyRequestedFor(anyUrl()));
   }
 }

@@ -12,7 +12,8 @@ import tools.jackson.databind.node.ObjectNode;
 class SecretCipherTest {
 
   static final String OLD_KEY = Base64.getEncoder().encodeToString(new byte[32]);
-  static final String NEW_KEY = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
+  static final String NEW_KEY =
+      Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
   static final Set<String> SECRETS = Set.of("api_key");
 
   static ObjectNode config() {
@@ -24,11 +25,14 @@ class SecretCipherTest {
     SecretCipher cipher = cipher(NEW_KEY, "");
     ObjectNode sealed = cipher.seal("c1", "loomio", config(), SECRETS);
 
-    assertThat(sealed.path("api_key").asString()).startsWith("enc:v1:" + cipher.currentKeyId() + ":").doesNotContain("s3cr3t");
+    assertThat(sealed.path("api_key").asString())
+        .startsWith("enc:v1:" + cipher.currentKeyId() + ":")
+        .doesNotContain("s3cr3t");
     assertThat(sealed.path("label").asString()).isEqualTo("plain");
     assertThat(cipher.open("c1", "loomio", sealed, SECRETS)).isEqualTo(config());
     assertThat(cipher.seal("c1", "loomio", config(), SECRETS).path("api_key"))
-        .as("a fresh nonce each time").isNotEqualTo(sealed.path("api_key"));
+        .as("a fresh nonce each time")
+        .isNotEqualTo(sealed.path("api_key"));
   }
 
   @Test
@@ -37,7 +41,8 @@ class SecretCipherTest {
     ObjectNode sealed = cipher.seal("c1", "loomio", config(), SECRETS);
 
     assertThatThrownBy(() -> cipher.open("c2", "loomio", sealed, SECRETS))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("does not decrypt");
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("does not decrypt");
   }
 
   @Test
@@ -47,13 +52,15 @@ class SecretCipherTest {
 
     SecretCipher during = cipher(NEW_KEY, OLD_KEY);
     assertThat(during.needsResealing(sealedWithOld, SECRETS)).isTrue();
-    ObjectNode resealed = during.seal("c1", "loomio", during.open("c1", "loomio", sealedWithOld, SECRETS), SECRETS);
+    ObjectNode resealed =
+        during.seal("c1", "loomio", during.open("c1", "loomio", sealedWithOld, SECRETS), SECRETS);
     assertThat(during.needsResealing(resealed, SECRETS)).isFalse();
 
     SecretCipher after = cipher(NEW_KEY, "");
     assertThat(after.open("c1", "loomio", resealed, SECRETS)).isEqualTo(config());
     assertThatThrownBy(() -> after.open("c1", "loomio", sealedWithOld, SECRETS))
-        .hasMessageContaining("not configured").hasMessageContaining("METAGOV_PREVIOUS_SECRET_KEYS");
+        .hasMessageContaining("not configured")
+        .hasMessageContaining("METAGOV_PREVIOUS_SECRET_KEYS");
   }
 
   @Test

@@ -24,11 +24,12 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A fake Slack on loopback (JDK HttpServer) that behaves as Slack does where the plugin depends on it: the OAuth v2
- * authorize page (which approves at once and sends the browser back with a code and the state), {@code oauth.v2.access}
- * (HTTP Basic client credentials, single-use codes bound to their redirect URI), bot tokens that work until
- * {@code auth.revoke}, errors as {@code 200 {"ok": false, "error": ...}}, JSON bodies only on the write methods that
- * take them, and the messages the votes post and update. Every Web API call is recorded.
+ * A fake Slack on loopback (JDK HttpServer) that behaves as Slack does where the plugin depends on
+ * it: the OAuth v2 authorize page (which approves at once and sends the browser back with a code
+ * and the state), {@code oauth.v2.access} (HTTP Basic client credentials, single-use codes bound to
+ * their redirect URI), bot tokens that work until {@code auth.revoke}, errors as {@code 200 {"ok":
+ * false, "error": ...}}, JSON bodies only on the write methods that take them, and the messages the
+ * votes post and update. Every Web API call is recorded.
  */
 public final class FakeSlack implements AutoCloseable {
 
@@ -36,9 +37,18 @@ public final class FakeSlack implements AutoCloseable {
   public static final String CLIENT_SECRET = "fake-slack-client-secret";
   public static final String SIGNING_SECRET = "fake-slack-signing-secret-8f7e6d";
 
-  /** Methods that read form (or query) parameters only; a JSON body leaves them without arguments. */
-  private static final Set<String> FORM_ONLY = Set.of("chat.getPermalink", "conversations.history", "users.info",
-      "conversations.open", "conversations.join", "auth.revoke", "oauth.v2.access");
+  /**
+   * Methods that read form (or query) parameters only; a JSON body leaves them without arguments.
+   */
+  private static final Set<String> FORM_ONLY =
+      Set.of(
+          "chat.getPermalink",
+          "conversations.history",
+          "users.info",
+          "conversations.open",
+          "conversations.join",
+          "auth.revoke",
+          "oauth.v2.access");
 
   /** One Web API call as received. */
   public record Call(String method, String authorization, String contentType, JsonNode arguments) {}
@@ -91,7 +101,10 @@ public final class FakeSlack implements AutoCloseable {
     nextInstall = new Team(teamId, teamName, botUser(teamId));
   }
 
-  /** A bot token that works for the workspace, as if the app had been installed there (for configs set by hand). */
+  /**
+   * A bot token that works for the workspace, as if the app had been installed there (for configs
+   * set by hand).
+   */
   public String tokenFor(String teamId) {
     String token = "xoxb-" + teamId + "-" + sequence.incrementAndGet() + "-fake";
     tokens.put(token, new Team(teamId, teamId + " workspace", botUser(teamId)));
@@ -124,7 +137,9 @@ public final class FakeSlack implements AutoCloseable {
 
   /** Calls of a method with a given bot token. */
   public List<Call> calls(String method, String token) {
-    return calls(method).stream().filter(c -> ("Bearer " + token).equals(c.authorization())).toList();
+    return calls(method).stream()
+        .filter(c -> ("Bearer " + token).equals(c.authorization()))
+        .toList();
   }
 
   /** The blocks a message shows now (as last posted or updated), or null. */
@@ -135,14 +150,20 @@ public final class FakeSlack implements AutoCloseable {
   private void authorize(HttpExchange exchange) throws IOException {
     Map<String, String> query = form(exchange.getRequestURI().getRawQuery());
     Team team = nextInstall;
-    if (!CLIENT_ID.equals(query.get("client_id")) || team == null || query.get("redirect_uri") == null) {
+    if (!CLIENT_ID.equals(query.get("client_id"))
+        || team == null
+        || query.get("redirect_uri") == null) {
       send(exchange, 400, "text/plain", "invalid install link");
       return;
     }
     String code = "code-" + sequence.incrementAndGet();
     codes.put(code, new Code(team, query.get("redirect_uri")));
-    String redirect = query.get("redirect_uri") + "?code=" + code + "&state="
-        + URLEncoder.encode(query.getOrDefault("state", ""), StandardCharsets.UTF_8);
+    String redirect =
+        query.get("redirect_uri")
+            + "?code="
+            + code
+            + "&state="
+            + URLEncoder.encode(query.getOrDefault("state", ""), StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Location", redirect);
     exchange.sendResponseHeaders(302, -1);
     exchange.close();
@@ -153,7 +174,8 @@ public final class FakeSlack implements AutoCloseable {
     String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-    boolean json = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/json");
+    boolean json =
+        contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/json");
     JsonNode arguments;
     if (json && !FORM_ONLY.contains(method)) {
       arguments = Json.parse(body);
@@ -226,15 +248,27 @@ public final class FakeSlack implements AutoCloseable {
           return error("invalid_arguments");
         }
         ok.put("channel", channel);
-        ok.put("permalink", "https://" + team.id().toLowerCase(Locale.ROOT) + ".slack.example/archives/" + channel + "/p"
-            + arguments.path("message_ts").asString().replace(".", ""));
+        ok.put(
+            "permalink",
+            "https://"
+                + team.id().toLowerCase(Locale.ROOT)
+                + ".slack.example/archives/"
+                + channel
+                + "/p"
+                + arguments.path("message_ts").asString().replace(".", ""));
       }
-      case "chat.postEphemeral" -> ok.put("message_ts", (1_700_000_000L + sequence.incrementAndGet()) + ".000200");
+      case "chat.postEphemeral" ->
+          ok.put("message_ts", (1_700_000_000L + sequence.incrementAndGet()) + ".000200");
       case "conversations.open" -> {
         if (arguments.path("users").asString("").isEmpty()) {
           return error("users_list_not_supplied");
         }
-        ok.putObject("channel").put("id", "G0" + Integer.toHexString(arguments.path("users").asString().hashCode()).toUpperCase(Locale.ROOT));
+        ok.putObject("channel")
+            .put(
+                "id",
+                "G0"
+                    + Integer.toHexString(arguments.path("users").asString().hashCode())
+                        .toUpperCase(Locale.ROOT));
       }
       case "conversations.join" -> ok.putObject("channel").put("id", channel);
       case "conversations.history" -> ok.putArray("messages");
@@ -246,7 +280,10 @@ public final class FakeSlack implements AutoCloseable {
   }
 
   private ObjectNode oauthAccess(String authorization, JsonNode arguments) {
-    String expected = "Basic " + Base64.getEncoder().encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
+    String expected =
+        "Basic "
+            + Base64.getEncoder()
+                .encodeToString((CLIENT_ID + ":" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
     if (!expected.equals(authorization)) {
       return error("invalid_client");
     }
@@ -286,7 +323,8 @@ public final class FakeSlack implements AutoCloseable {
     send(exchange, 200, "application/json; charset=utf-8", Json.write(body));
   }
 
-  private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+  private static void send(HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", contentType);
     exchange.sendResponseHeaders(status, bytes.length);
@@ -301,8 +339,11 @@ public final class FakeSlack implements AutoCloseable {
     }
     for (String pair : raw.split("&")) {
       int equals = pair.indexOf('=');
-      String key = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
-      fields.put(key, equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+      String key =
+          URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+      fields.put(
+          key,
+          equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
     }
     return fields;
   }

@@ -15,9 +15,9 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A test-only plugin that records its teardowns: what {@code onDisable} saw (community, the opened secret, the
- * state {@code onEnable} left), and that fails a given number of times per community first, like a platform
- * that is down.
+ * A test-only plugin that records its teardowns: what {@code onDisable} saw (community, the opened
+ * secret, the state {@code onEnable} left), and that fails a given number of times per community
+ * first, like a platform that is down.
  */
 @Component
 public class TeardownProbePlugin implements Plugin {
@@ -30,7 +30,9 @@ public class TeardownProbePlugin implements Plugin {
   public static final List<Teardown> TEARDOWNS = new CopyOnWriteArrayList<>();
   public static final Map<String, AtomicInteger> FAILURES_LEFT = new ConcurrentHashMap<>();
 
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {"token": {"type": "string", "minLength": 1, "writeOnly": true}},
        "required": ["token"],
@@ -59,17 +61,25 @@ public class TeardownProbePlugin implements Plugin {
 
   @Override
   public void onEnable(PluginContext context, String webhookUrl) {
-    context.state().set("enabled_mark", Json.MAPPER.getNodeFactory().stringNode("mark-" + context.community()));
+    context
+        .state()
+        .set(
+            "enabled_mark", Json.MAPPER.getNodeFactory().stringNode("mark-" + context.community()));
   }
 
   @Override
   public void onDisable(PluginContext context) {
     AtomicInteger failures = FAILURES_LEFT.get(context.community());
     if (failures != null && failures.getAndDecrement() > 0) {
-      throw new PlatformException(PlatformException.Kind.UNREACHABLE, NAME, 0, "the probe's platform is down");
+      throw new PlatformException(
+          PlatformException.Kind.UNREACHABLE, NAME, 0, "the probe's platform is down");
     }
     JsonNode mark = context.state().get("enabled_mark");
-    TEARDOWNS.add(new Teardown(context.community(), context.configText("token"), mark == null ? null : mark.asString()));
+    TEARDOWNS.add(
+        new Teardown(
+            context.community(),
+            context.configText("token"),
+            mark == null ? null : mark.asString()));
   }
 
   public static List<Teardown> of(String community) {

@@ -5,8 +5,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 
 /**
- * What a delivery carries to the Driver. Its wire name is what Drivers read, what PostgreSQL and the metrics' kind tag
- * hold; recorded workflow histories carry it too, so a wire name never changes.
+ * What a delivery carries to the Driver. Its wire name is what Drivers read, what PostgreSQL and
+ * the metrics' kind tag hold; recorded workflow histories carry it too, so a wire name never
+ * changes.
  */
 public enum DeliveryKind {
   /** The result of a process, sent to the callback URL its Driver gave. */
@@ -28,7 +29,9 @@ public enum DeliveryKind {
   /** The kind of this wire name; throws IllegalArgumentException for any other text. */
   @JsonCreator
   public static DeliveryKind fromWireName(String wireName) {
-    return Arrays.stream(values()).filter(kind -> kind.wireName.equals(wireName)).findFirst()
+    return Arrays.stream(values())
+        .filter(kind -> kind.wireName.equals(wireName))
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no delivery kind is named " + wireName));
   }
 

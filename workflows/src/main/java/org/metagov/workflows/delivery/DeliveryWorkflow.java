@@ -5,8 +5,8 @@ import io.temporal.workflow.WorkflowMethod;
 
 /**
  * Delivers one message at least once, retrying with exponential backoff up to the configured limit,
- * then dead-letters it. Workflow id: {@code delivery/{deliveryId}}; a redelivery starts a new run with
- * the same id.
+ * then dead-letters it. Workflow id: {@code delivery/{deliveryId}}; a redelivery starts a new run
+ * with the same id.
  */
 @WorkflowInterface
 public interface DeliveryWorkflow {

@@ -15,26 +15,33 @@ public class EventOutboxWorkflowImpl implements EventOutboxWorkflow {
   static final Duration IDLE_BEFORE_END = Duration.ofHours(1);
 
   /**
-   * Each drain adds about ten events and each wake-up one; a run continues as new past this many, so no
-   * run's history grows beyond it by more than the wake-ups of one drain (the wake-up flag allows one).
+   * Each drain adds about ten events and each wake-up one; a run continues as new past this many,
+   * so no run's history grows beyond it by more than the wake-ups of one drain (the wake-up flag
+   * allows one).
    */
   static final int HISTORY_EVENTS_BEFORE_CONTINUE = 1_000;
 
-  /** When the activity itself cannot run (PostgreSQL down), how long to wait before the next drain. */
+  /**
+   * When the activity itself cannot run (PostgreSQL down), how long to wait before the next drain.
+   */
   static final Duration DRAIN_FAILURE_PAUSE = Duration.ofSeconds(30);
 
   private static final Logger log = Workflow.getLogger(EventOutboxWorkflowImpl.class);
 
-  private final EventOutboxActivities outbox = Workflow.newActivityStub(EventOutboxActivities.class,
-      ActivityOptions.newBuilder()
-          // The activity stops sending after its time budget (20 s) plus at most one request timeout.
-          .setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setScheduleToCloseTimeout(Duration.ofMinutes(10))
-          .setRetryOptions(RetryOptions.newBuilder()
-              .setInitialInterval(Duration.ofSeconds(1))
-              .setMaximumInterval(Duration.ofSeconds(30))
-              .build())
-          .build());
+  private final EventOutboxActivities outbox =
+      Workflow.newActivityStub(
+          EventOutboxActivities.class,
+          ActivityOptions.newBuilder()
+              // The activity stops sending after its time budget (20 s) plus at most one request
+              // timeout.
+              .setStartToCloseTimeout(Duration.ofMinutes(2))
+              .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+              .setRetryOptions(
+                  RetryOptions.newBuilder()
+                      .setInitialInterval(Duration.ofSeconds(1))
+                      .setMaximumInterval(Duration.ofSeconds(30))
+                      .build())
+              .build());
 
   private int wakes;
 
@@ -50,8 +57,11 @@ public class EventOutboxWorkflowImpl implements EventOutboxWorkflow {
       try {
         drained = outbox.deliverQueued(community);
       } catch (ActivityFailure failure) {
-        log.warn("The event outbox of {} could not be drained; trying again in {}: {}", community,
-            DRAIN_FAILURE_PAUSE, Failures.message(failure));
+        log.warn(
+            "The event outbox of {} could not be drained; trying again in {}: {}",
+            community,
+            DRAIN_FAILURE_PAUSE,
+            Failures.message(failure));
         pauseUntil(community, Workflow.currentTimeMillis() + DRAIN_FAILURE_PAUSE.toMillis());
         continue;
       }
@@ -76,7 +86,10 @@ public class EventOutboxWorkflowImpl implements EventOutboxWorkflow {
     wakes++;
   }
 
-  /** Waits out a backoff; wake-ups do not end it early, but a history grown long hands it to a new run. */
+  /**
+   * Waits out a backoff; wake-ups do not end it early, but a history grown long hands it to a new
+   * run.
+   */
   private void pauseUntil(String community, long retryAtMillis) {
     Duration pause = Duration.ofMillis(Math.max(0, retryAtMillis - Workflow.currentTimeMillis()));
     Workflow.await(pause, EventOutboxWorkflowImpl::historyIsLong);

@@ -54,15 +54,21 @@ public class EventStreamWorkflowImpl implements EventStreamWorkflow {
   }
 
   private void deliver(QueuedEvent event) {
-    DeliveryWorkflow child = Workflow.newChildWorkflowStub(DeliveryWorkflow.class,
-        ChildWorkflowOptions.newBuilder()
-            .setWorkflowId(DeliveryWorkflow.workflowId(event.delivery().id()))
-            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-            .build());
+    DeliveryWorkflow child =
+        Workflow.newChildWorkflowStub(
+            DeliveryWorkflow.class,
+            ChildWorkflowOptions.newBuilder()
+                .setWorkflowId(DeliveryWorkflow.workflowId(event.delivery().id()))
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .build());
     try {
       child.deliver(event.delivery(), event.policy());
     } catch (ChildWorkflowFailure failure) {
-      log.warn("Event {} was not delivered by this stream: {}", event.delivery().id(), failure.getMessage());
+      log.warn(
+          "Event {} was not delivered by this stream: {}",
+          event.delivery().id(),
+          failure.getMessage());
     }
   }
 }

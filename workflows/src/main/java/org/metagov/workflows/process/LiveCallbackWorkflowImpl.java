@@ -19,24 +19,30 @@ public class LiveCallbackWorkflowImpl implements LiveCallbackWorkflow {
   private static final Logger log = Workflow.getLogger(LiveCallbackWorkflowImpl.class);
 
   /**
-   * One attempt per activity: the workflow waits out the backoff itself, so that an ending process is never held up
-   * behind a retry, and the final callback starts only after the last update attempt has finished. The attempt's own
-   * deadline (the delivery request timeout) is shorter than this timeout.
+   * One attempt per activity: the workflow waits out the backoff itself, so that an ending process
+   * is never held up behind a retry, and the final callback starts only after the last update
+   * attempt has finished. The attempt's own deadline (the delivery request timeout) is shorter than
+   * this timeout.
    */
-  private final LiveCallbackActivities sender = Workflow.newActivityStub(LiveCallbackActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofMinutes(1))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-          .build());
+  private final LiveCallbackActivities sender =
+      Workflow.newActivityStub(
+          LiveCallbackActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofMinutes(1))
+              .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+              .build());
 
-  private final ProcessActivities results = Workflow.newActivityStub(ProcessActivities.class,
-      ActivityOptions.newBuilder()
-          .setStartToCloseTimeout(Duration.ofSeconds(15))
-          .setRetryOptions(RetryOptions.newBuilder()
-              .setInitialInterval(Duration.ofSeconds(1))
-              .setMaximumInterval(Duration.ofMinutes(1))
-              .build())
-          .build());
+  private final ProcessActivities results =
+      Workflow.newActivityStub(
+          ProcessActivities.class,
+          ActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(15))
+              .setRetryOptions(
+                  RetryOptions.newBuilder()
+                      .setInitialInterval(Duration.ofSeconds(1))
+                      .setMaximumInterval(Duration.ofMinutes(1))
+                      .build())
+              .build());
 
   private long announced;
   private Delivery result;
@@ -64,13 +70,17 @@ public class LiveCallbackWorkflowImpl implements LiveCallbackWorkflow {
           failures = 0;
         }
         case REFUSED -> {
-          log.warn("The Driver refused version {} of process {} for good; the next change is sent anyway: {}",
-              attempt.version(), callbacks.processId(), attempt.error());
+          log.warn(
+              "The Driver refused version {} of process {} for good; the next change is sent anyway: {}",
+              attempt.version(),
+              callbacks.processId(),
+              attempt.error());
           acknowledged = Math.max(acknowledged, attempt.version());
           failures = 0;
         }
         case NOTHING_NEWER, ENDED -> {
-          // Nothing open is left to send; an ended process's final callback comes by the ended signal.
+          // Nothing open is left to send; an ended process's final callback comes by the ended
+          // signal.
           acknowledged = Math.max(acknowledged, Math.max(attempt.version(), announced));
           failures = 0;
         }

@@ -31,8 +31,9 @@ public record ProcessRecord(
   }
 
   /**
-   * The body of a live callback: the record, its {@code version} (which grows with every change, so a Driver
-   * drops a callback whose version is not above the last it applied) and whether it is the {@code final} one.
+   * The body of a live callback: the record, its {@code version} (which grows with every change, so
+   * a Driver drops a callback whose version is not above the last it applied) and whether it is the
+   * {@code final} one.
    */
   public Map<String, Object> liveCallbackBody(long version, boolean last) {
     Map<String, Object> body = callbackBody();

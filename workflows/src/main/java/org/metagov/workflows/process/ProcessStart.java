@@ -4,12 +4,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
 
 /**
- * Everything a process workflow needs to run, fixed when the Driver starts it. {@code closingAtMillis} is
- * the deadline (0 for none); {@code reconcileSeconds} is how often the platform is re-read when no webhook
- * arrives (0 for never); {@code liveCallbacks} asks for a callback on every change, not only at the end (it is
- * left out of the JSON when false, so the starts of processes without it keep the JSON recorded histories hold);
- * {@code platformTimeouts} lets the platform calls heartbeat (null, as in starts recorded before it, for none);
- * {@code carried} is the state handed over by continue-as-new, null on first run.
+ * Everything a process workflow needs to run, fixed when the Driver starts it. {@code
+ * closingAtMillis} is the deadline (0 for none); {@code reconcileSeconds} is how often the platform
+ * is re-read when no webhook arrives (0 for never); {@code liveCallbacks} asks for a callback on
+ * every change, not only at the end (it is left out of the JSON when false, so the starts of
+ * processes without it keep the JSON recorded histories hold); {@code platformTimeouts} lets the
+ * platform calls heartbeat (null, as in starts recorded before it, for none); {@code carried} is
+ * the state handed over by continue-as-new, null on first run.
  */
 public record ProcessStart(
     long id,
@@ -31,7 +32,19 @@ public record ProcessStart(
   }
 
   public ProcessStart continuedWith(ProcessState state) {
-    return new ProcessStart(id, community, plugin, process, parameters, closingAtMillis, callbackUrl,
-        liveCallbacks, reconcileSeconds, searchAttributes, deliveryPolicy, platformTimeouts, state);
+    return new ProcessStart(
+        id,
+        community,
+        plugin,
+        process,
+        parameters,
+        closingAtMillis,
+        callbackUrl,
+        liveCallbacks,
+        reconcileSeconds,
+        searchAttributes,
+        deliveryPolicy,
+        platformTimeouts,
+        state);
   }
 }

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where a process stands. Its wire name is what Drivers read in JSON and what PostgreSQL and the MetagovStatus
- * search attribute hold; recorded workflow histories carry it too, so a wire name never changes.
+ * Where a process stands. Its wire name is what Drivers read in JSON and what PostgreSQL and the
+ * MetagovStatus search attribute hold; recorded workflow histories carry it too, so a wire name
+ * never changes.
  */
 public enum ProcessStatus {
   CREATED("created"),
@@ -30,7 +31,8 @@ public enum ProcessStatus {
   /** The status of this wire name; throws IllegalArgumentException for any other text. */
   @JsonCreator
   public static ProcessStatus fromWireName(String wireName) {
-    return parse(wireName).orElseThrow(() -> new IllegalArgumentException("no process status is named " + wireName));
+    return parse(wireName)
+        .orElseThrow(() -> new IllegalArgumentException("no process status is named " + wireName));
   }
 
   public static Optional<ProcessStatus> parse(String wireName) {
@@ -49,12 +51,18 @@ public enum ProcessStatus {
 
   /** The wire names of the open statuses, for SQL parameters. */
   public static List<String> openWireNames() {
-    return Arrays.stream(values()).filter(ProcessStatus::isOpen).map(ProcessStatus::wireName).toList();
+    return Arrays.stream(values())
+        .filter(ProcessStatus::isOpen)
+        .map(ProcessStatus::wireName)
+        .toList();
   }
 
   /** The wire names of the ended statuses, for SQL parameters. */
   public static List<String> endedWireNames() {
-    return Arrays.stream(values()).filter(ProcessStatus::ended).map(ProcessStatus::wireName).toList();
+    return Arrays.stream(values())
+        .filter(ProcessStatus::ended)
+        .map(ProcessStatus::wireName)
+        .toList();
   }
 
   @Override

@@ -8,13 +8,13 @@ import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
 /**
- * One governance process, from its creation on the platform to the delivery of its result. Workflow id:
- * {@code process/{community}/{plugin}.{process}/{id}}.
+ * One governance process, from its creation on the platform to the delivery of its result. Workflow
+ * id: {@code process/{community}/{plugin}.{process}/{id}}.
  *
- * <p>The process always ends: at {@code closingAt} it is closed on the platform and its final outcome
- * read. Between start and end, webhooks arrive as {@link #platformUpdate} signals and a periodic
- * reconciliation read catches anything a lost webhook would have said. When it ends, its record is
- * delivered to the callback URL by a {@code DeliveryWorkflow} that outlives this one.
+ * <p>The process always ends: at {@code closingAt} it is closed on the platform and its final
+ * outcome read. Between start and end, webhooks arrive as {@link #platformUpdate} signals and a
+ * periodic reconciliation read catches anything a lost webhook would have said. When it ends, its
+ * record is delivered to the callback URL by a {@code DeliveryWorkflow} that outlives this one.
  */
 @WorkflowInterface
 public interface ProcessWorkflow {
@@ -34,7 +34,8 @@ public interface ProcessWorkflow {
 
   /**
    * Closes the process early on the platform and returns the completed record. Rejected when the
-   * process has already ended; fails (leaving the process pending) when the platform cannot be reached.
+   * process has already ended; fails (leaving the process pending) when the platform cannot be
+   * reached.
    */
   @UpdateMethod
   ProcessRecord close();

@@ -25,50 +25,66 @@ import org.slf4j.Logger;
 
 public class ProcessWorkflowImpl implements ProcessWorkflow {
 
-  public static final SearchAttributeKey<String> COMMUNITY = SearchAttributeKey.forKeyword("MetagovCommunity");
-  public static final SearchAttributeKey<String> PROCESS = SearchAttributeKey.forKeyword("MetagovProcess");
-  public static final SearchAttributeKey<String> STATUS = SearchAttributeKey.forKeyword("MetagovStatus");
+  public static final SearchAttributeKey<String> COMMUNITY =
+      SearchAttributeKey.forKeyword("MetagovCommunity");
+  public static final SearchAttributeKey<String> PROCESS =
+      SearchAttributeKey.forKeyword("MetagovProcess");
+  public static final SearchAttributeKey<String> STATUS =
+      SearchAttributeKey.forKeyword("MetagovStatus");
 
-  /** Continue-as-new well before Temporal's history limits, so a weeks-long vote stays cheap to replay. */
+  /**
+   * Continue-as-new well before Temporal's history limits, so a weeks-long vote stays cheap to
+   * replay.
+   */
   static final int HISTORY_EVENTS_BEFORE_CONTINUE = 2_000;
 
   private static final Logger log = Workflow.getLogger(ProcessWorkflowImpl.class);
 
   /**
    * Platform 4xx and a missing config are not retried: repeating the call cannot change the answer.
-   * Refused credentials are not retried either, except by the deadline close, which keeps trying while a
-   * Driver mends the config.
+   * Refused credentials are not retried either, except by the deadline close, which keeps trying
+   * while a Driver mends the config.
    */
   private static RetryOptions.Builder platformRetry() {
     return RetryOptions.newBuilder()
         .setInitialInterval(Duration.ofSeconds(2))
         .setBackoffCoefficient(2.0)
-        .setDoNotRetry(ProcessFailure.PLATFORM_REJECTED.type(), ProcessFailure.CONFIG_MISSING.type(),
+        .setDoNotRetry(
+            ProcessFailure.PLATFORM_REJECTED.type(),
+            ProcessFailure.CONFIG_MISSING.type(),
             ProcessFailure.PLATFORM_UNAUTHORIZED.type());
   }
 
   private static RetryOptions.Builder platformRetryThroughRefusedCredentials() {
-    return platformRetry().setDoNotRetry(ProcessFailure.PLATFORM_REJECTED.type(), ProcessFailure.CONFIG_MISSING.type());
+    return platformRetry()
+        .setDoNotRetry(
+            ProcessFailure.PLATFORM_REJECTED.type(), ProcessFailure.CONFIG_MISSING.type());
   }
 
   /** The projection must land eventually: PostgreSQL outages are retried without limit. */
-  private static final RetryOptions STORE_RETRY = RetryOptions.newBuilder()
-      .setInitialInterval(Duration.ofSeconds(1))
-      .setMaximumInterval(Duration.ofMinutes(1))
-      .build();
+  private static final RetryOptions STORE_RETRY =
+      RetryOptions.newBuilder()
+          .setInitialInterval(Duration.ofSeconds(1))
+          .setMaximumInterval(Duration.ofMinutes(1))
+          .build();
 
-  /** @param scheduleToClose how long retries may go on in all, or null for no limit */
-  private static ProcessActivities remote(Duration startToClose, Duration scheduleToClose, RetryOptions retry) {
+  /**
+   * @param scheduleToClose how long retries may go on in all, or null for no limit
+   */
+  private static ProcessActivities remote(
+      Duration startToClose, Duration scheduleToClose, RetryOptions retry) {
     return remote(startToClose, scheduleToClose, retry, null);
   }
 
   /**
    * @param scheduleToClose how long retries may go on in all, or null for no limit
-   * @param heartbeat how long an attempt may go without a heartbeat before it counts as lost, or null for no limit
+   * @param heartbeat how long an attempt may go without a heartbeat before it counts as lost, or
+   *     null for no limit
    */
-  private static ProcessActivities remote(Duration startToClose, Duration scheduleToClose, RetryOptions retry,
-      Duration heartbeat) {
-    ActivityOptions.Builder options = ActivityOptions.newBuilder().setStartToCloseTimeout(startToClose).setRetryOptions(retry);
+  private static ProcessActivities remote(
+      Duration startToClose, Duration scheduleToClose, RetryOptions retry, Duration heartbeat) {
+    ActivityOptions.Builder options =
+        ActivityOptions.newBuilder().setStartToCloseTimeout(startToClose).setRetryOptions(retry);
     if (scheduleToClose != null) {
       options.setScheduleToCloseTimeout(scheduleToClose);
     }
@@ -78,9 +94,15 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     return Workflow.newActivityStub(ProcessActivities.class, options.build());
   }
 
-  /** @param scheduleToClose how long retries may go on in all, or null for no limit */
-  private static ProcessActivities local(Duration startToClose, Duration scheduleToClose, RetryOptions retry) {
-    LocalActivityOptions.Builder options = LocalActivityOptions.newBuilder().setStartToCloseTimeout(startToClose).setRetryOptions(retry);
+  /**
+   * @param scheduleToClose how long retries may go on in all, or null for no limit
+   */
+  private static ProcessActivities local(
+      Duration startToClose, Duration scheduleToClose, RetryOptions retry) {
+    LocalActivityOptions.Builder options =
+        LocalActivityOptions.newBuilder()
+            .setStartToCloseTimeout(startToClose)
+            .setRetryOptions(retry);
     if (scheduleToClose != null) {
       options.setScheduleToCloseTimeout(scheduleToClose);
     }
@@ -88,77 +110,118 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   }
 
   /**
-   * The platform calls' stubs, made once the start says how long a platform request may take: their attempts then
-   * heartbeat, and one whose worker died is retried a heartbeat timeout after its last platform request began. Only
-   * the activities' timeouts differ, which replay does not compare, so no version marker is needed.
+   * The platform calls' stubs, made once the start says how long a platform request may take: their
+   * attempts then heartbeat, and one whose worker died is retried a heartbeat timeout after its
+   * last platform request began. Only the activities' timeouts differ, which replay does not
+   * compare, so no version marker is needed.
    */
   private void platformStubs(PlatformCallTimeouts timeouts) {
     Duration heartbeat = timeouts == null ? null : timeouts.heartbeatTimeout();
-    platform = remote(Duration.ofSeconds(60), Duration.ofHours(1),
-        platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build(), heartbeat);
-    creation = remote(Duration.ofSeconds(60), Duration.ofDays(1),
-        platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build(), heartbeat);
-    deadlineClose = remote(Duration.ofSeconds(60), Duration.ofDays(7),
-        platformRetryThroughRefusedCredentials().setMaximumInterval(Duration.ofMinutes(10)).build(), heartbeat);
-    earlyClose = remote(Duration.ofSeconds(20), null,
-        platformRetry().setMaximumInterval(Duration.ofSeconds(5)).setMaximumAttempts(3).build(), heartbeat);
+    platform =
+        remote(
+            Duration.ofSeconds(60),
+            Duration.ofHours(1),
+            platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build(),
+            heartbeat);
+    creation =
+        remote(
+            Duration.ofSeconds(60),
+            Duration.ofDays(1),
+            platformRetry().setMaximumInterval(Duration.ofMinutes(10)).build(),
+            heartbeat);
+    deadlineClose =
+        remote(
+            Duration.ofSeconds(60),
+            Duration.ofDays(7),
+            platformRetryThroughRefusedCredentials()
+                .setMaximumInterval(Duration.ofMinutes(10))
+                .build(),
+            heartbeat);
+    earlyClose =
+        remote(
+            Duration.ofSeconds(20),
+            null,
+            platformRetry().setMaximumInterval(Duration.ofSeconds(5)).setMaximumAttempts(3).build(),
+            heartbeat);
   }
 
-  /** Re-reading: a platform outage is retried for an hour, then the next reconciliation tries again. */
+  /**
+   * Re-reading: a platform outage is retried for an hour, then the next reconciliation tries again.
+   */
   private ProcessActivities platform;
 
-  /** Creating the process on the platform: retried for a day before the process is declared failed. */
+  /**
+   * Creating the process on the platform: retried for a day before the process is declared failed.
+   */
   private ProcessActivities creation;
 
-  /** Closing at the deadline must happen: retried for a week before the process is declared failed. */
+  /**
+   * Closing at the deadline must happen: retried for a week before the process is declared failed.
+   */
   private ProcessActivities deadlineClose;
 
-  /** Closing early answers a waiting Driver: a few quick attempts, then the DELETE reports the failure. */
+  /**
+   * Closing early answers a waiting Driver: a few quick attempts, then the DELETE reports the
+   * failure.
+   */
   private ProcessActivities earlyClose;
 
   private final ProcessActivities store = remote(Duration.ofSeconds(15), null, STORE_RETRY);
 
   /**
    * Version 1 re-reads the platform and writes the projection as local activities: they run in the
-   * worker without a round trip through the server, which makes a webhook visible sooner and keeps the
-   * history shorter. Histories recorded before carry no marker and replay with remote activities.
+   * worker without a round trip through the server, which makes a webhook visible sooner and keeps
+   * the history shorter. Histories recorded before carry no marker and replay with remote
+   * activities.
    */
   static final String LOCAL_READS_CHANGE = "local-refresh-and-projection";
 
   private final ProcessActivities localPlatform =
-      local(Duration.ofSeconds(60), Duration.ofHours(1), platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build());
+      local(
+          Duration.ofSeconds(60),
+          Duration.ofHours(1),
+          platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build());
 
   private final ProcessActivities localStore = local(Duration.ofSeconds(15), null, STORE_RETRY);
 
   /**
-   * Version 1 continues as new once the history is long even while webhook hints are pending: the wake that
-   * would have refreshed is handed to the next run as {@link ProcessState#refreshOwed()}. Before it, a run
-   * continued only right after a refresh and only with no hint pending; the hints that arrived during that
-   * refresh either held it back or made the server refuse the continue-as-new (it will not end a run while new
-   * signals wait), so under a steady storm of webhooks its history grew without bound. Histories recorded
-   * before carry no marker and replay the old rule.
+   * Version 1 continues as new once the history is long even while webhook hints are pending: the
+   * wake that would have refreshed is handed to the next run as {@link ProcessState#refreshOwed()}.
+   * Before it, a run continued only right after a refresh and only with no hint pending; the hints
+   * that arrived during that refresh either held it back or made the server refuse the
+   * continue-as-new (it will not end a run while new signals wait), so under a steady storm of
+   * webhooks its history grew without bound. Histories recorded before carry no marker and replay
+   * the old rule.
    */
   static final String CONTINUE_THROUGH_HINTS_CHANGE = "continue-as-new-through-hints";
 
   /**
-   * Version 1 starts the result delivery from an activity, as a workflow of its own, instead of as an abandoned
-   * child. Nothing is lost either way; but the Java test server holds its time-skipping lock for as long as an
-   * abandoned child runs after its parent ended, which froze the clock of every later test. Histories recorded
-   * before carry no marker and replay the child.
+   * Version 1 starts the result delivery from an activity, as a workflow of its own, instead of as
+   * an abandoned child. Nothing is lost either way; but the Java test server holds its
+   * time-skipping lock for as long as an abandoned child runs after its parent ended, which froze
+   * the clock of every later test. Histories recorded before carry no marker and replay the child.
    */
   static final String RESULT_DELIVERY_BY_ACTIVITY_CHANGE = "result-delivery-started-by-activity";
 
   /**
-   * Version 1 honours {@link ProcessStart#liveCallbacks()}: every projected change of an open process is announced to
-   * its {@link LiveCallbackWorkflow}, and the final callback, which then carries its version, is handed to that
-   * workflow instead of being started here, so it cannot overtake an update still in flight. Histories recorded
-   * before carry no marker and never announce.
+   * Version 1 honours {@link ProcessStart#liveCallbacks()}: every projected change of an open
+   * process is announced to its {@link LiveCallbackWorkflow}, and the final callback, which then
+   * carries its version, is handed to that workflow instead of being started here, so it cannot
+   * overtake an update still in flight. Histories recorded before carry no marker and never
+   * announce.
    */
   static final String LIVE_CALLBACKS_CHANGE = "live-callbacks";
 
-  /** Announcing changes to the live callback workflow: a signal to Temporal, retried without limit. */
-  private final LiveCallbackActivities liveCallbackAnnouncer = Workflow.newLocalActivityStub(LiveCallbackActivities.class,
-      LocalActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(15)).setRetryOptions(STORE_RETRY).build());
+  /**
+   * Announcing changes to the live callback workflow: a signal to Temporal, retried without limit.
+   */
+  private final LiveCallbackActivities liveCallbackAnnouncer =
+      Workflow.newLocalActivityStub(
+          LiveCallbackActivities.class,
+          LocalActivityOptions.newBuilder()
+              .setStartToCloseTimeout(Duration.ofSeconds(15))
+              .setRetryOptions(STORE_RETRY)
+              .build());
 
   private boolean localReads;
   private boolean liveCallbacks;
@@ -176,19 +239,26 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     this.start = start;
     platformStubs(start.platformTimeouts());
     localReads = Workflow.getVersion(LOCAL_READS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
-    continueThroughHints = Workflow.getVersion(CONTINUE_THROUGH_HINTS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
-    liveCallbacks = Workflow.getVersion(LIVE_CALLBACKS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1
-        && start.liveCallbacks() && start.callbackUrl() != null && !start.callbackUrl().isBlank();
+    continueThroughHints =
+        Workflow.getVersion(CONTINUE_THROUGH_HINTS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    liveCallbacks =
+        Workflow.getVersion(LIVE_CALLBACKS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1
+            && start.liveCallbacks()
+            && start.callbackUrl() != null
+            && !start.callbackUrl().isBlank();
     if (start.carried() != null) {
       state = start.carried();
       if (state.refreshOwed()) {
         pendingHints = 1;
       }
     } else {
-      state = new ProcessState(ProcessStatus.CREATED, null, Map.of(), Map.of(), Map.of(), List.of(), 0, false);
+      state =
+          new ProcessState(
+              ProcessStatus.CREATED, null, Map.of(), Map.of(), Map.of(), List.of(), 0, false);
       try {
         PlatformSnapshot created = creation.start(call());
-        apply(created, created.closed() ? ProcessStatus.COMPLETED : ProcessStatus.PENDING, Map.of());
+        apply(
+            created, created.closed() ? ProcessStatus.COMPLETED : ProcessStatus.PENDING, Map.of());
       } catch (ActivityFailure failure) {
         apply(null, ProcessStatus.FAILED, Map.of("start", Failures.message(failure)));
       }
@@ -213,8 +283,10 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
         continue;
       }
       if (continueThroughHints && historyIsLong()) {
-        // Continue before refreshing: under a storm of hints the server refuses to end a run while new signals
-        // wait, so the task that ends it has to be short. Signal handlers finish at once; only a close update
+        // Continue before refreshing: under a storm of hints the server refuses to end a run while
+        // new signals
+        // wait, so the task that ends it has to be short. Signal handlers finish at once; only a
+        // close update
         // waits, and it cannot be carried over, so it is served first.
         Workflow.await(() -> Workflow.isEveryHandlerFinished() || closeRequested);
         if (!closeRequested) {
@@ -225,8 +297,10 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
       pendingHints = 0;
       refresh();
       if (!continueThroughHints && !record().ended() && historyIsLong()) {
-        // A close update in flight waits for this loop, so wait for handlers only while none is pending.
-        Workflow.await(() -> Workflow.isEveryHandlerFinished() || closeRequested || pendingHints > 0);
+        // A close update in flight waits for this loop, so wait for handlers only while none is
+        // pending.
+        Workflow.await(
+            () -> Workflow.isEveryHandlerFinished() || closeRequested || pendingHints > 0);
         if (!closeRequested && pendingHints == 0) {
           Workflow.continueAsNew(start.continuedWith(state));
         }
@@ -247,7 +321,10 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     closeRequested = true;
     // Answer only once the final state is in PostgreSQL, so a GET after the DELETE agrees with it.
     int failuresBefore = closeFailures;
-    Workflow.await(() -> (record().ended() && projectedVersion == state.version()) || closeFailures > failuresBefore);
+    Workflow.await(
+        () ->
+            (record().ended() && projectedVersion == state.version())
+                || closeFailures > failuresBefore);
     if (record().ended()) {
       return record();
     }
@@ -259,7 +336,8 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   @Override
   public void validateClose() {
     if (state != null && record().ended()) {
-      throw new IllegalStateException("The process has already ended with status " + state.status().wireName() + ".");
+      throw new IllegalStateException(
+          "The process has already ended with status " + state.status().wireName() + ".");
     }
   }
 
@@ -268,13 +346,21 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     if (state == null) {
       return new ProcessRecord(0, null, null, ProcessStatus.CREATED, null, Map.of(), Map.of());
     }
-    return new ProcessRecord(start.id(), start.name(), start.community(), state.status(), state.url(),
-        state.errors(), state.outcome());
+    return new ProcessRecord(
+        start.id(),
+        start.name(),
+        start.community(),
+        state.status(),
+        state.url(),
+        state.errors(),
+        state.outcome());
   }
 
   private Duration nextWake(long now) {
-    Duration untilClose = start.closingAtMillis() > 0 ? Duration.ofMillis(start.closingAtMillis() - now) : null;
-    Duration reconcile = start.reconcileSeconds() > 0 ? Duration.ofSeconds(start.reconcileSeconds()) : null;
+    Duration untilClose =
+        start.closingAtMillis() > 0 ? Duration.ofMillis(start.closingAtMillis() - now) : null;
+    Duration reconcile =
+        start.reconcileSeconds() > 0 ? Duration.ofSeconds(start.reconcileSeconds()) : null;
     if (untilClose == null) {
       return reconcile;
     }
@@ -284,12 +370,15 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   private void refresh() {
     try {
       PlatformSnapshot snapshot = (localReads ? localPlatform : platform).refresh(call());
-      apply(snapshot, snapshot.closed() ? ProcessStatus.COMPLETED : ProcessStatus.PENDING, Map.of());
+      apply(
+          snapshot, snapshot.closed() ? ProcessStatus.COMPLETED : ProcessStatus.PENDING, Map.of());
     } catch (ActivityFailure failure) {
       if (ProcessFailure.PLATFORM_REJECTED.is(Failures.type(failure))) {
         apply(null, ProcessStatus.FAILED, Map.of("refresh", Failures.message(failure)));
       } else {
-        log.warn("Process {} could not be refreshed; the next reconciliation will retry: {}", start.id(),
+        log.warn(
+            "Process {} could not be refreshed; the next reconciliation will retry: {}",
+            start.id(),
             Failures.message(failure));
       }
     }
@@ -313,32 +402,49 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     closeRequested = false;
   }
 
-  /** Applies a platform snapshot (or only a status and errors) and projects the change, if there is one. */
+  /**
+   * Applies a platform snapshot (or only a status and errors) and projects the change, if there is
+   * one.
+   */
   private void apply(PlatformSnapshot snapshot, ProcessStatus status, Map<String, Object> errors) {
     Map<String, Object> mergedErrors = state.errors();
     if (!errors.isEmpty()) {
       mergedErrors = new LinkedHashMap<>(state.errors());
       mergedErrors.putAll(errors);
     }
-    ProcessState next = new ProcessState(
-        status,
-        snapshot == null || snapshot.url() == null ? state.url() : snapshot.url(),
-        snapshot == null || snapshot.outcome() == null ? state.outcome() : snapshot.outcome(),
-        mergedErrors,
-        snapshot == null || snapshot.platformState() == null ? state.platformState() : snapshot.platformState(),
-        snapshot == null || snapshot.routingKeys() == null ? state.routingKeys() : snapshot.routingKeys(),
-        state.version(),
-        false);
+    ProcessState next =
+        new ProcessState(
+            status,
+            snapshot == null || snapshot.url() == null ? state.url() : snapshot.url(),
+            snapshot == null || snapshot.outcome() == null ? state.outcome() : snapshot.outcome(),
+            mergedErrors,
+            snapshot == null || snapshot.platformState() == null
+                ? state.platformState()
+                : snapshot.platformState(),
+            snapshot == null || snapshot.routingKeys() == null
+                ? state.routingKeys()
+                : snapshot.routingKeys(),
+            state.version(),
+            false);
     if (sameVisibleState(next)) {
       state = next;
       return;
     }
-    state = new ProcessState(next.status(), next.url(), next.outcome(), next.errors(), next.platformState(),
-        next.routingKeys(), state.version() + 1, false);
+    state =
+        new ProcessState(
+            next.status(),
+            next.url(),
+            next.outcome(),
+            next.errors(),
+            next.platformState(),
+            next.routingKeys(),
+            state.version() + 1,
+            false);
     if (start.searchAttributes()) {
       Workflow.upsertTypedSearchAttributes(STATUS.valueSet(status.wireName()));
     }
-    (localReads ? localStore : store).project(new ProcessProjection(record(), state.version(), state.routingKeys()));
+    (localReads ? localStore : store)
+        .project(new ProcessProjection(record(), state.version(), state.routingKeys()));
     projectedVersion = state.version();
     if (liveCallbacks && status.isOpen()) {
       liveCallbackAnnouncer.announceChange(LiveCallbacks.of(start), state.version());
@@ -355,7 +461,12 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   }
 
   private PlatformCall call() {
-    return new PlatformCall(start.id(), start.community(), start.plugin(), start.process(), start.parameters(),
+    return new PlatformCall(
+        start.id(),
+        start.community(),
+        start.plugin(),
+        start.process(),
+        start.parameters(),
         state.platformState());
   }
 
@@ -371,27 +482,46 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     ProcessRecord record = record();
     String deliveryId = "process-" + start.id() + "-result";
     if (liveCallbacks) {
-      liveCallbackAnnouncer.announceEnd(LiveCallbacks.of(start), new Delivery(deliveryId, DeliveryKind.CALLBACK,
-          start.community(), start.id(), start.callbackUrl(), record.liveCallbackBody(state.version(), true)));
+      liveCallbackAnnouncer.announceEnd(
+          LiveCallbacks.of(start),
+          new Delivery(
+              deliveryId,
+              DeliveryKind.CALLBACK,
+              start.community(),
+              start.id(),
+              start.callbackUrl(),
+              record.liveCallbackBody(state.version(), true)));
       return;
     }
-    Delivery delivery = new Delivery(deliveryId, DeliveryKind.CALLBACK, start.community(), start.id(), start.callbackUrl(),
-        record.callbackBody());
+    Delivery delivery =
+        new Delivery(
+            deliveryId,
+            DeliveryKind.CALLBACK,
+            start.community(),
+            start.id(),
+            start.callbackUrl(),
+            record.callbackBody());
     if (Workflow.getVersion(RESULT_DELIVERY_BY_ACTIVITY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
       store.startResultDelivery(delivery, start.deliveryPolicy());
       return;
     }
-    DeliveryWorkflow child = Workflow.newChildWorkflowStub(DeliveryWorkflow.class,
-        ChildWorkflowOptions.newBuilder()
-            .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
-            .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
-            .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
-            .build());
+    DeliveryWorkflow child =
+        Workflow.newChildWorkflowStub(
+            DeliveryWorkflow.class,
+            ChildWorkflowOptions.newBuilder()
+                .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+                .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+                .build());
     try {
       Async.function(child::deliver, delivery, start.deliveryPolicy());
       Workflow.getWorkflowExecution(child).get();
     } catch (ChildWorkflowFailure failure) {
-      log.warn("The result delivery of process {} was already started: {}", start.id(), failure.getMessage());
+      log.warn(
+          "The result delivery of process {} was already started: {}",
+          start.id(),
+          failure.getMessage());
     }
   }
 }

@@ -22,13 +22,14 @@ import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.EventStreamWorkflow.QueuedEvent;
 
 /**
- * Replays recorded delivery and event-stream histories against the current code. Record with
- * {@code mvn -pl workflows test -Dtest=DeliveryWorkflowReplayTest -Dmetagov.recordHistories=true}.
+ * Replays recorded delivery and event-stream histories against the current code. Record with {@code
+ * mvn -pl workflows test -Dtest=DeliveryWorkflowReplayTest -Dmetagov.recordHistories=true}.
  */
 class DeliveryWorkflowReplayTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"delivery-v0-retried-then-delivered.json", "delivery-v0-dead-lettered.json"})
+  @ValueSource(
+      strings = {"delivery-v0-retried-then-delivered.json", "delivery-v0-dead-lettered.json"})
   void deliveryHistoriesReplay(String file) throws Exception {
     Replays.replay(read(file), DeliveryWorkflowImpl.class);
   }
@@ -50,7 +51,8 @@ class DeliveryWorkflowReplayTest {
   void recordHistories() throws IOException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker(EventStreamWorkflowTest.QUEUE);
-      worker.registerWorkflowImplementationTypes(EventStreamWorkflowImpl.class, DeliveryWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(
+          EventStreamWorkflowImpl.class, DeliveryWorkflowImpl.class);
       EventStreamWorkflowTest.Receiver receiver = new EventStreamWorkflowTest.Receiver();
       worker.registerActivitiesImplementations(receiver);
       env.start();
@@ -65,8 +67,13 @@ class DeliveryWorkflowReplayTest {
 
       receiver.failuresLeft.set(0);
       for (String id : List.of("e1", "e2", "e3")) {
-        EventStreamWorkflow stream = client.newWorkflowStub(EventStreamWorkflow.class, WorkflowOptions.newBuilder()
-            .setWorkflowId(EventStreamWorkflow.workflowId("c1")).setTaskQueue(EventStreamWorkflowTest.QUEUE).build());
+        EventStreamWorkflow stream =
+            client.newWorkflowStub(
+                EventStreamWorkflow.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId(EventStreamWorkflow.workflowId("c1"))
+                    .setTaskQueue(EventStreamWorkflowTest.QUEUE)
+                    .build());
         BatchRequest request = client.newSignalWithStartRequest();
         request.add(stream::run, List.<QueuedEvent>of());
         request.add(stream::enqueue, new QueuedEvent(delivery(id), EventStreamWorkflowTest.POLICY));
@@ -78,16 +85,28 @@ class DeliveryWorkflowReplayTest {
   }
 
   private static Delivery delivery(String id) {
-    return new Delivery(id, DeliveryKind.EVENT, "c1", null, "http://127.0.0.1:9/events", Map.of("event_type", "post_created"));
+    return new Delivery(
+        id,
+        DeliveryKind.EVENT,
+        "c1",
+        null,
+        "http://127.0.0.1:9/events",
+        Map.of("event_type", "post_created"));
   }
 
   private static void deliver(WorkflowClient client, String id) {
-    DeliveryWorkflow workflow = client.newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(DeliveryWorkflow.workflowId(id)).setTaskQueue(EventStreamWorkflowTest.QUEUE).build());
+    DeliveryWorkflow workflow =
+        client.newWorkflowStub(
+            DeliveryWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(DeliveryWorkflow.workflowId(id))
+                .setTaskQueue(EventStreamWorkflowTest.QUEUE)
+                .build());
     workflow.deliver(delivery(id), new DeliveryPolicy(60, 10));
   }
 
-  private static void write(WorkflowClient client, String workflowId, String name) throws IOException {
+  private static void write(WorkflowClient client, String workflowId, String name)
+      throws IOException {
     Path file = Path.of("src/test/resources/histories/" + name + ".json");
     Files.writeString(file, client.fetchHistory(workflowId).toJson(true));
   }

@@ -28,17 +28,17 @@ import org.metagov.workflows.delivery.EventOutboxWorkflow.OutboxState;
 import org.metagov.workflows.delivery.EventOutboxWorkflowTest.FakeOutbox;
 
 /**
- * Replays recorded event-outbox histories against the current {@link EventOutboxWorkflowImpl}, so a change to
- * it must stay replay-compatible with runs already in flight. Record with
- * {@code mvn -pl workflows test -Dtest=EventOutboxWorkflowReplayTest -Dmetagov.recordHistories=true}.
+ * Replays recorded event-outbox histories against the current {@link EventOutboxWorkflowImpl}, so a
+ * change to it must stay replay-compatible with runs already in flight. Record with {@code mvn -pl
+ * workflows test -Dtest=EventOutboxWorkflowReplayTest -Dmetagov.recordHistories=true}.
  */
 class EventOutboxWorkflowReplayTest {
 
   static final String[] HISTORIES = {
-      "event-outbox-v0-blocked-then-drained.json",
-      "event-outbox-v0-continued-during-backoff-run1.json",
-      "event-outbox-v0-continued-during-backoff-run2.json",
-      "event-outbox-v0-activity-failed-then-paused.json",
+    "event-outbox-v0-blocked-then-drained.json",
+    "event-outbox-v0-continued-during-backoff-run1.json",
+    "event-outbox-v0-continued-during-backoff-run2.json",
+    "event-outbox-v0-activity-failed-then-paused.json",
   };
 
   static String[] histories() {
@@ -51,21 +51,34 @@ class EventOutboxWorkflowReplayTest {
     Replays.replay(read(file), EventOutboxWorkflowImpl.class);
   }
 
-  /** The recordings still show what they are named for, so a re-recording cannot quietly lose a path. */
+  /**
+   * The recordings still show what they are named for, so a re-recording cannot quietly lose a
+   * path.
+   */
   @Test
   void theRecordingsCoverTheirPaths() throws Exception {
     List<HistoryEvent> blocked = WorkflowExecutionHistory.fromJson(read(HISTORIES[0])).getEvents();
-    assertThat(count(blocked, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).isGreaterThanOrEqualTo(3);
+    assertThat(count(blocked, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED))
+        .isGreaterThanOrEqualTo(3);
     assertThat(count(blocked, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).isGreaterThan(1);
     assertThat(last(blocked)).isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
 
     List<HistoryEvent> run1 = WorkflowExecutionHistory.fromJson(read(HISTORIES[1])).getEvents();
     assertThat(last(run1)).isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
     List<HistoryEvent> run2 = WorkflowExecutionHistory.fromJson(read(HISTORIES[2])).getEvents();
-    assertThat(run2.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId()).isNotEmpty();
+    assertThat(
+            run2.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId())
+        .isNotEmpty();
     // The second run starts by waiting out the rest of the backoff it was handed.
-    assertThat(run2.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_TIMER_STARTED
-        || e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).findFirst().orElseThrow().getEventType())
+    assertThat(
+            run2.stream()
+                .filter(
+                    e ->
+                        e.getEventType() == EventType.EVENT_TYPE_TIMER_STARTED
+                            || e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+                .findFirst()
+                .orElseThrow()
+                .getEventType())
         .isEqualTo(EventType.EVENT_TYPE_TIMER_STARTED);
     assertThat(last(run2)).isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
 
@@ -97,7 +110,10 @@ class EventOutboxWorkflowReplayTest {
     recordActivityFailedThenPaused();
   }
 
-  /** The Driver fails twice (retry after 60 s), wake-ups arrive meanwhile, then both events go; idle end. */
+  /**
+   * The Driver fails twice (retry after 60 s), wake-ups arrive meanwhile, then both events go; idle
+   * end.
+   */
   private void recordBlockedThenDrained() throws IOException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       FakeOutbox outbox = start(env);
@@ -124,7 +140,10 @@ class EventOutboxWorkflowReplayTest {
     }
   }
 
-  /** Wake-ups during a long backoff push the history past its limit: the run hands the backoff to the next. */
+  /**
+   * Wake-ups during a long backoff push the history past its limit: the run hands the backoff to
+   * the next.
+   */
   private void recordContinuedDuringBackoff() throws IOException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       FakeOutbox outbox = start(env);
@@ -136,7 +155,12 @@ class EventOutboxWorkflowReplayTest {
       awaitTrue("the first drain", () -> outbox.calls() == 1);
       String firstRun = client.newUntypedWorkflowStub(id).describe().getExecution().getRunId();
       EventOutboxWorkflow workflow = client.newWorkflowStub(EventOutboxWorkflow.class, id);
-      while (client.newUntypedWorkflowStub(id).describe().getExecution().getRunId().equals(firstRun)) {
+      while (client
+          .newUntypedWorkflowStub(id)
+          .describe()
+          .getExecution()
+          .getRunId()
+          .equals(firstRun)) {
         for (int i = 0; i < 20; i++) {
           try {
             workflow.wake();
@@ -150,7 +174,12 @@ class EventOutboxWorkflowReplayTest {
       client.newUntypedWorkflowStub(id).getResult(Void.class);
       assertThat(outbox.delivered).containsExactly("e1");
       WorkflowExecutionHistory second = client.fetchHistory(id);
-      String previous = second.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+      String previous =
+          second
+              .getEvents()
+              .get(0)
+              .getWorkflowExecutionStartedEventAttributes()
+              .getContinuedExecutionRunId();
       assertThat(previous).isEqualTo(firstRun);
       write(client.fetchHistory(id, firstRun), "event-outbox-v0-continued-during-backoff-run1");
       write(second, "event-outbox-v0-continued-during-backoff-run2");
@@ -183,8 +212,13 @@ class EventOutboxWorkflowReplayTest {
   }
 
   private static void wakeWithStart(WorkflowClient client, String community) {
-    EventOutboxWorkflow workflow = client.newWorkflowStub(EventOutboxWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(EventOutboxWorkflow.workflowId(community)).setTaskQueue(EventOutboxWorkflowTest.QUEUE).build());
+    EventOutboxWorkflow workflow =
+        client.newWorkflowStub(
+            EventOutboxWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(EventOutboxWorkflow.workflowId(community))
+                .setTaskQueue(EventOutboxWorkflowTest.QUEUE)
+                .build());
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(workflow::drain, new OutboxState(community, 0));
     request.add(workflow::wake);
@@ -192,10 +226,13 @@ class EventOutboxWorkflowReplayTest {
   }
 
   private static void wake(WorkflowClient client, String community) {
-    client.newWorkflowStub(EventOutboxWorkflow.class, EventOutboxWorkflow.workflowId(community)).wake();
+    client
+        .newWorkflowStub(EventOutboxWorkflow.class, EventOutboxWorkflow.workflowId(community))
+        .wake();
   }
 
   private static void write(WorkflowExecutionHistory history, String name) throws IOException {
-    Files.writeString(Path.of("src/test/resources/histories/" + name + ".json"), history.toJson(true));
+    Files.writeString(
+        Path.of("src/test/resources/histories/" + name + ".json"), history.toJson(true));
   }
 }

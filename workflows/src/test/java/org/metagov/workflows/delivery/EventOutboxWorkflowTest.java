@@ -33,13 +33,14 @@ import org.junit.jupiter.api.Test;
 import org.metagov.workflows.delivery.EventOutboxWorkflow.OutboxState;
 
 /**
- * The per-community event outbox workflow against a fake activity that keeps its queue in memory: order,
- * the backoff that wake-ups do not cut short, a history that stays bounded under a flood of wake-ups, the idle
- * end, and an activity that cannot run at all.
+ * The per-community event outbox workflow against a fake activity that keeps its queue in memory:
+ * order, the backoff that wake-ups do not cut short, a history that stays bounded under a flood of
+ * wake-ups, the idle end, and an activity that cannot run at all.
  *
- * <p>Time skipping in the test environment only runs while the test sleeps ({@code env.sleep}) or waits for a
- * result; while the test polls, workflow time follows the wall clock. The polls have generous deadlines and
- * the assertions count calls and compare workflow times, never wall-clock durations.
+ * <p>Time skipping in the test environment only runs while the test sleeps ({@code env.sleep}) or
+ * waits for a result; while the test polls, workflow time follows the wall clock. The polls have
+ * generous deadlines and the assertions count calls and compare workflow times, never wall-clock
+ * durations.
  */
 class EventOutboxWorkflowTest {
 
@@ -56,10 +57,13 @@ class EventOutboxWorkflowTest {
     final LongSupplier clock;
     final ConcurrentLinkedDeque<String> queue = new ConcurrentLinkedDeque<>();
     final List<String> delivered = new CopyOnWriteArrayList<>();
+
     /** Workflow-environment time of each call, in millis. */
     final List<Long> callTimes = new CopyOnWriteArrayList<>();
+
     /** How many events each call delivered. */
     final List<Integer> batches = new CopyOnWriteArrayList<>();
+
     final AtomicInteger failuresLeft = new AtomicInteger();
     volatile boolean failNonRetryable;
     volatile long retryAfterSeconds;
@@ -67,7 +71,9 @@ class EventOutboxWorkflowTest {
 
     final String community;
 
-    /** @param community the community every call must be for, or null for any */
+    /**
+     * @param community the community every call must be for, or null for any
+     */
     FakeOutbox(LongSupplier clock, String community) {
       this.clock = clock;
       this.community = community;
@@ -112,10 +118,14 @@ class EventOutboxWorkflowTest {
   @BeforeEach
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
-    // A deadlock detector a loaded machine cannot trip (a tripped workflow task would only be retried).
-    Worker worker = env.newWorker(QUEUE, WorkerOptions.newBuilder()
-        .setDefaultDeadlockDetectionTimeout(Duration.ofMinutes(1).toMillis())
-        .build());
+    // A deadlock detector a loaded machine cannot trip (a tripped workflow task would only be
+    // retried).
+    Worker worker =
+        env.newWorker(
+            QUEUE,
+            WorkerOptions.newBuilder()
+                .setDefaultDeadlockDetectionTimeout(Duration.ofMinutes(1).toMillis())
+                .build());
     worker.registerWorkflowImplementationTypes(EventOutboxWorkflowImpl.class);
     outbox = new FakeOutbox(env::currentTimeMillis, COMMUNITY);
     worker.registerActivitiesImplementations(outbox);
@@ -128,7 +138,8 @@ class EventOutboxWorkflowTest {
     env.close();
   }
 
-  // ---------------------------------------------------------------------------------------------- a
+  // ----------------------------------------------------------------------------------------------
+  // a
 
   @Test
   void aWakeUpAfterEventsAreQueuedDeliversThemInOrderAndMoreLoopsWithoutAnotherWakeUp() {
@@ -150,13 +161,15 @@ class EventOutboxWorkflowTest {
     assertThat(outbox.batches).containsExactly(0, 3, 3, 1);
     assertThat(signalCount(runs(WORKFLOW_ID))).isEqualTo(2);
 
-    // A drain that left nothing behind is not repeated: the workflow waits, and ends after an idle hour.
+    // A drain that left nothing behind is not repeated: the workflow waits, and ends after an idle
+    // hour.
     result();
     assertThat(outbox.calls()).isEqualTo(4);
     assertThat(runs(WORKFLOW_ID)).hasSize(1);
   }
 
-  // ---------------------------------------------------------------------------------------------- b
+  // ----------------------------------------------------------------------------------------------
+  // b
 
   @Test
   void aFailingDriverIsRetriedAfterTheBackoffHoweverManyWakeUpsArrive() {
@@ -172,8 +185,12 @@ class EventOutboxWorkflowTest {
       for (int i = 0; i < 100; i++) {
         wake();
       }
-      awaitTrue("100 wake-ups handled", () -> signalCount(runs(WORKFLOW_ID)) == before + 100 && pausing(WORKFLOW_ID));
-      assertThat(outbox.calls()).as("wake-ups during a backoff do not cause a drain").isEqualTo(calls);
+      awaitTrue(
+          "100 wake-ups handled",
+          () -> signalCount(runs(WORKFLOW_ID)) == before + 100 && pausing(WORKFLOW_ID));
+      assertThat(outbox.calls())
+          .as("wake-ups during a backoff do not cause a drain")
+          .isEqualTo(calls);
       // Most of the backoff skipped: still no drain.
       long lastCall = outbox.callTimes.get(calls - 1);
       sleepUntil(lastCall + 55_000);
@@ -195,14 +212,16 @@ class EventOutboxWorkflowTest {
     assertThat(signalCount(runs(WORKFLOW_ID))).isEqualTo(1 + 300);
   }
 
-  // ---------------------------------------------------------------------------------------------- c
+  // ----------------------------------------------------------------------------------------------
+  // c
 
   /**
-   * 5,000 wake-ups while the Driver is down (each drain answers "try again in 1 s"). They come in bursts of
-   * {@value #BURST}, each burst once the workflow has taken up the previous one: the api module signals at
-   * most once per drain (the wake-up flag) plus its sweeper, so wake-ups never outrun the workflow's tasks.
-   * (A flood faster than workflow tasks cannot be bounded by the workflow: signals that arrive while the
-   * activity runs are recorded regardless, and continue-as-new is refused while new signals keep arriving.)
+   * 5,000 wake-ups while the Driver is down (each drain answers "try again in 1 s"). They come in
+   * bursts of {@value #BURST}, each burst once the workflow has taken up the previous one: the api
+   * module signals at most once per drain (the wake-up flag) plus its sweeper, so wake-ups never
+   * outrun the workflow's tasks. (A flood faster than workflow tasks cannot be bounded by the
+   * workflow: signals that arrive while the activity runs are recorded regardless, and
+   * continue-as-new is refused while new signals keep arriving.)
    */
   @Test
   void thousandsOfWakeUpsWhileTheDriverIsDownKeepEachRunsHistoryBounded() {
@@ -230,8 +249,13 @@ class EventOutboxWorkflowTest {
 
     List<WorkflowExecutionHistory> runs = runs(WORKFLOW_ID);
     int longest = runs.stream().mapToInt(run -> run.getEvents().size()).max().orElseThrow();
-    System.out.printf("event outbox: %d wake-ups, %d drains while down, %d runs, history lengths %s, %s%n",
-        signals + 1, drainsWhileDown, runs.size(), runs.stream().map(run -> run.getEvents().size()).toList(), took);
+    System.out.printf(
+        "event outbox: %d wake-ups, %d drains while down, %d runs, history lengths %s, %s%n",
+        signals + 1,
+        drainsWhileDown,
+        runs.size(),
+        runs.stream().map(run -> run.getEvents().size()).toList(),
+        took);
 
     List<String> expected = new ArrayList<>();
     for (int i = 1; i <= 20; i++) {
@@ -242,18 +266,21 @@ class EventOutboxWorkflowTest {
     assertThat(longest).as("the longest run's history").isLessThanOrEqualTo(1_100);
     assertThat(signalCount(runs)).as("wake-ups recorded across the runs").isEqualTo(signals + 1);
     for (WorkflowExecutionHistory run : runs.subList(0, runs.size() - 1)) {
-      assertThat(run.getLastEvent().getEventType()).isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
+      assertThat(run.getLastEvent().getEventType())
+          .isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW);
     }
     // Runs that continued during the backoff carried its end: none drained early.
     for (int i = 1; i < outbox.callTimes.size() && i < drainsWhileDown; i++) {
-      assertThat(outbox.callTimes.get(i) - outbox.callTimes.get(i - 1)).isGreaterThanOrEqualTo(1_000);
+      assertThat(outbox.callTimes.get(i) - outbox.callTimes.get(i - 1))
+          .isGreaterThanOrEqualTo(1_000);
     }
     result();
   }
 
   static final int BURST = 50;
 
-  // ---------------------------------------------------------------------------------------------- d
+  // ----------------------------------------------------------------------------------------------
+  // d
 
   @Test
   void anIdleOutboxEndsAfterAnIdleHour() {
@@ -265,13 +292,15 @@ class EventOutboxWorkflowTest {
     assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
 
     result();
-    assertThat(env.currentTimeMillis() - start).isGreaterThanOrEqualTo(EventOutboxWorkflowImpl.IDLE_BEFORE_END.toMillis());
+    assertThat(env.currentTimeMillis() - start)
+        .isGreaterThanOrEqualTo(EventOutboxWorkflowImpl.IDLE_BEFORE_END.toMillis());
     assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
     assertThat(outbox.calls()).isEqualTo(1);
     assertThat(runs(WORKFLOW_ID)).hasSize(1);
   }
 
-  // ---------------------------------------------------------------------------------------------- e
+  // ----------------------------------------------------------------------------------------------
+  // e
 
   @Test
   void anActivityThatFailsIsTriedAgainAfterAPauseAndTheWorkflowDoesNotFail() {
@@ -282,7 +311,9 @@ class EventOutboxWorkflowTest {
 
     awaitTrue("the first failed drain", () -> outbox.calls() == 1);
     awaitTrue("the pause after it", () -> pausing(WORKFLOW_ID));
-    sleepUntil(outbox.callTimes.get(0) + EventOutboxWorkflowImpl.DRAIN_FAILURE_PAUSE.minusSeconds(5).toMillis());
+    sleepUntil(
+        outbox.callTimes.get(0)
+            + EventOutboxWorkflowImpl.DRAIN_FAILURE_PAUSE.minusSeconds(5).toMillis());
     assertThat(outbox.calls()).as("no drain before the pause is over").isEqualTo(1);
     env.sleep(Duration.ofMinutes(5));
     awaitTrue("the event delivered", () -> outbox.delivered.size() == 1);
@@ -292,7 +323,8 @@ class EventOutboxWorkflowTest {
       assertThat(outbox.callTimes.get(i) - outbox.callTimes.get(i - 1))
           .isGreaterThanOrEqualTo(EventOutboxWorkflowImpl.DRAIN_FAILURE_PAUSE.toMillis());
     }
-    assertThat(countEvents(runs(WORKFLOW_ID), EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)).isEqualTo(3);
+    assertThat(countEvents(runs(WORKFLOW_ID), EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED))
+        .isEqualTo(3);
     result(); // ends normally after the idle hour, not failed
     assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
   }
@@ -304,21 +336,30 @@ class EventOutboxWorkflowTest {
     wakeWithStart();
 
     awaitTrue("the first failed attempt", () -> outbox.calls() >= 1);
-    // The activity's own retries give up after its schedule-to-close timeout (10 minutes); the workflow
+    // The activity's own retries give up after its schedule-to-close timeout (10 minutes); the
+    // workflow
     // then pauses and schedules a new one.
     env.sleep(Duration.ofMinutes(12));
-    awaitTrue("a second activity scheduled",
+    awaitTrue(
+        "a second activity scheduled",
         () -> countEvents(runs(WORKFLOW_ID), EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) >= 2);
     assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
-    // Whether the server ends it as timed out or as failed with no time left to retry depends on where in its
+    // Whether the server ends it as timed out or as failed with no time left to retry depends on
+    // where in its
     // retries the schedule-to-close deadline falls.
-    assertThat(runs(WORKFLOW_ID).stream().flatMap(run -> run.getEvents().stream())
-        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
-            || e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
-                && e.getActivityTaskFailedEventAttributes().getRetryState() == RetryState.RETRY_STATE_TIMEOUT))
+    assertThat(
+            runs(WORKFLOW_ID).stream()
+                .flatMap(run -> run.getEvents().stream())
+                .filter(
+                    e ->
+                        e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
+                            || e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
+                                && e.getActivityTaskFailedEventAttributes().getRetryState()
+                                    == RetryState.RETRY_STATE_TIMEOUT))
         .as("the first activity gave up at its schedule-to-close timeout")
         .isNotEmpty();
-    assertThat(timerDurations(runs(WORKFLOW_ID))).contains(EventOutboxWorkflowImpl.DRAIN_FAILURE_PAUSE);
+    assertThat(timerDurations(runs(WORKFLOW_ID)))
+        .contains(EventOutboxWorkflowImpl.DRAIN_FAILURE_PAUSE);
 
     outbox.failuresLeft.set(0);
     env.sleep(Duration.ofMinutes(1));
@@ -328,10 +369,12 @@ class EventOutboxWorkflowTest {
     assertThat(outbox.delivered).containsExactly("e1");
   }
 
-  // ---------------------------------------------------------------------------------------------- helpers
+  // ----------------------------------------------------------------------------------------------
+  // helpers
 
   EventOutboxWorkflow newWorkflow() {
-    return client.newWorkflowStub(EventOutboxWorkflow.class,
+    return client.newWorkflowStub(
+        EventOutboxWorkflow.class,
         WorkflowOptions.newBuilder().setWorkflowId(WORKFLOW_ID).setTaskQueue(QUEUE).build());
   }
 
@@ -353,8 +396,8 @@ class EventOutboxWorkflowTest {
   }
 
   /**
-   * Signals the current run. The test server (unlike Temporal's) can answer "Completed workflow" for a moment
-   * while a run continues as new; such a signal was not recorded, so it is sent again.
+   * Signals the current run. The test server (unlike Temporal's) can answer "Completed workflow"
+   * for a moment while a run continues as new; such a signal was not recorded, so it is sent again.
    */
   void wake() {
     EventOutboxWorkflow workflow = client.newWorkflowStub(EventOutboxWorkflow.class, WORKFLOW_ID);
@@ -393,7 +436,11 @@ class EventOutboxWorkflowTest {
       assertThat(seen.add(runId)).as("run %s seen twice", runId).isTrue();
       WorkflowExecutionHistory run = client.fetchHistory(workflowId, runId);
       runs.add(run);
-      runId = run.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+      runId =
+          run.getEvents()
+              .get(0)
+              .getWorkflowExecutionStartedEventAttributes()
+              .getContinuedExecutionRunId();
     }
     Collections.reverse(runs);
     return runs;
@@ -404,22 +451,29 @@ class EventOutboxWorkflowTest {
   }
 
   static int countEvents(List<WorkflowExecutionHistory> runs, EventType type) {
-    return (int) runs.stream().flatMap(run -> run.getEvents().stream()).filter(e -> e.getEventType() == type).count();
+    return (int)
+        runs.stream()
+            .flatMap(run -> run.getEvents().stream())
+            .filter(e -> e.getEventType() == type)
+            .count();
   }
 
   static List<Duration> timerDurations(List<WorkflowExecutionHistory> runs) {
-    return runs.stream().flatMap(run -> run.getEvents().stream())
+    return runs.stream()
+        .flatMap(run -> run.getEvents().stream())
         .filter(e -> e.getEventType() == EventType.EVENT_TYPE_TIMER_STARTED)
-        .map(e -> {
-          var timeout = e.getTimerStartedEventAttributes().getStartToFireTimeout();
-          return Duration.ofSeconds(timeout.getSeconds(), timeout.getNanos());
-        })
+        .map(
+            e -> {
+              var timeout = e.getTimerStartedEventAttributes().getStartToFireTimeout();
+              return Duration.ofSeconds(timeout.getSeconds(), timeout.getNanos());
+            })
         .toList();
   }
 
   /**
-   * Whether the latest run is at rest, every workflow task done and nothing else in flight, and has a timer
-   * pending: it is waiting out a backoff or a pause (or, with no wake-up pending, the idle hour).
+   * Whether the latest run is at rest, every workflow task done and nothing else in flight, and has
+   * a timer pending: it is waiting out a backoff or a pause (or, with no wake-up pending, the idle
+   * hour).
    */
   boolean pausing(String workflowId) {
     List<HistoryEvent> events = client.fetchHistory(workflowId).getEvents();
@@ -427,9 +481,9 @@ class EventOutboxWorkflowTest {
   }
 
   /**
-   * Whether the latest run is at rest and its latest timer is an idle hour. (Workflow.await with a timeout
-   * does not cancel its timer when the condition ends the wait, in SDK 1.38, so earlier idle timers may still
-   * be pending.)
+   * Whether the latest run is at rest and its latest timer is an idle hour. (Workflow.await with a
+   * timeout does not cancel its timer when the condition ends the wait, in SDK 1.38, so earlier
+   * idle timers may still be pending.)
    */
   boolean waitingForWakeUp(String workflowId) {
     List<HistoryEvent> events = client.fetchHistory(workflowId).getEvents();
@@ -439,13 +493,17 @@ class EventOutboxWorkflowTest {
     Duration idle = EventOutboxWorkflowImpl.IDLE_BEFORE_END;
     for (int i = events.size() - 1; i >= 0; i--) {
       if (events.get(i).getEventType() == EventType.EVENT_TYPE_TIMER_STARTED) {
-        return events.get(i).getTimerStartedEventAttributes().getStartToFireTimeout().getSeconds() == idle.toSeconds();
+        return events.get(i).getTimerStartedEventAttributes().getStartToFireTimeout().getSeconds()
+            == idle.toSeconds();
       }
     }
     return false;
   }
 
-  /** Every workflow task completed, nothing scheduled or signalled after the last, no activity in flight. */
+  /**
+   * Every workflow task completed, nothing scheduled or signalled after the last, no activity in
+   * flight.
+   */
   static boolean atRest(List<HistoryEvent> events) {
     int lastCompleted = -1;
     for (int i = 0; i < events.size(); i++) {
@@ -466,7 +524,8 @@ class EventOutboxWorkflowTest {
       switch (event.getEventType()) {
         case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> activities.add(event.getEventId());
         case EVENT_TYPE_ACTIVITY_TASK_COMPLETED ->
-            activities.remove(event.getActivityTaskCompletedEventAttributes().getScheduledEventId());
+            activities.remove(
+                event.getActivityTaskCompletedEventAttributes().getScheduledEventId());
         case EVENT_TYPE_ACTIVITY_TASK_FAILED ->
             activities.remove(event.getActivityTaskFailedEventAttributes().getScheduledEventId());
         case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ->
@@ -481,9 +540,12 @@ class EventOutboxWorkflowTest {
     Set<String> timers = new HashSet<>();
     for (HistoryEvent event : events) {
       switch (event.getEventType()) {
-        case EVENT_TYPE_TIMER_STARTED -> timers.add(event.getTimerStartedEventAttributes().getTimerId());
-        case EVENT_TYPE_TIMER_FIRED -> timers.remove(event.getTimerFiredEventAttributes().getTimerId());
-        case EVENT_TYPE_TIMER_CANCELED -> timers.remove(event.getTimerCanceledEventAttributes().getTimerId());
+        case EVENT_TYPE_TIMER_STARTED ->
+            timers.add(event.getTimerStartedEventAttributes().getTimerId());
+        case EVENT_TYPE_TIMER_FIRED ->
+            timers.remove(event.getTimerFiredEventAttributes().getTimerId());
+        case EVENT_TYPE_TIMER_CANCELED ->
+            timers.remove(event.getTimerCanceledEventAttributes().getTimerId());
         default -> {}
       }
     }
@@ -491,8 +553,9 @@ class EventOutboxWorkflowTest {
   }
 
   /**
-   * Polls the condition for up to 90 s. A condition that reads the history may meet a run that is just
-   * continuing as new (the test server then answers "not found" for a moment): that counts as not yet.
+   * Polls the condition for up to 90 s. A condition that reads the history may meet a run that is
+   * just continuing as new (the test server then answers "not found" for a moment): that counts as
+   * not yet.
    */
   static void awaitTrue(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();

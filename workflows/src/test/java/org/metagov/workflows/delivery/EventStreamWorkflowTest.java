@@ -14,16 +14,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.metagov.workflows.delivery.EventStreamWorkflow.QueuedEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.workflows.delivery.EventStreamWorkflow.QueuedEvent;
 
 /** The per-community event stream: order, de-duplication, a receiver that is down for a while. */
 class EventStreamWorkflowTest {
 
   static final String QUEUE = "test-events";
-  static final DeliveryPolicy POLICY = new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds());
+  static final DeliveryPolicy POLICY =
+      new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds());
 
   TestWorkflowEnvironment env;
   WorkflowClient client;
@@ -55,7 +56,8 @@ class EventStreamWorkflowTest {
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(EventStreamWorkflowImpl.class, DeliveryWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        EventStreamWorkflowImpl.class, DeliveryWorkflowImpl.class);
     receiver = new Receiver();
     worker.registerActivitiesImplementations(receiver);
     env.start();
@@ -68,12 +70,26 @@ class EventStreamWorkflowTest {
   }
 
   void publish(String id) {
-    EventStreamWorkflow stream = client.newWorkflowStub(EventStreamWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(EventStreamWorkflow.workflowId("c1")).setTaskQueue(QUEUE).build());
+    EventStreamWorkflow stream =
+        client.newWorkflowStub(
+            EventStreamWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(EventStreamWorkflow.workflowId("c1"))
+                .setTaskQueue(QUEUE)
+                .build());
     BatchRequest request = client.newSignalWithStartRequest();
     request.add(stream::run, List.<QueuedEvent>of());
-    request.add(stream::enqueue, new QueuedEvent(new Delivery(id, DeliveryKind.EVENT, "c1", null, "http://127.0.0.1:9/events",
-        Map.of("event_type", "post_created")), POLICY));
+    request.add(
+        stream::enqueue,
+        new QueuedEvent(
+            new Delivery(
+                id,
+                DeliveryKind.EVENT,
+                "c1",
+                null,
+                "http://127.0.0.1:9/events",
+                Map.of("event_type", "post_created")),
+            POLICY));
     client.signalWithStart(request);
   }
 
@@ -83,10 +99,12 @@ class EventStreamWorkflowTest {
     for (int i = 1; i <= 5; i++) {
       publish("event-" + i);
     }
-    WorkflowStub.fromTyped(client.newWorkflowStub(EventStreamWorkflow.class, EventStreamWorkflow.workflowId("c1")))
+    WorkflowStub.fromTyped(
+            client.newWorkflowStub(EventStreamWorkflow.class, EventStreamWorkflow.workflowId("c1")))
         .getResult(Void.class);
 
-    assertThat(receiver.received).containsExactly("event-1", "event-2", "event-3", "event-4", "event-5");
+    assertThat(receiver.received)
+        .containsExactly("event-1", "event-2", "event-3", "event-4", "event-5");
   }
 
   @Test
@@ -94,7 +112,8 @@ class EventStreamWorkflowTest {
     publish("event-a");
     publish("event-a");
     publish("event-b");
-    WorkflowStub.fromTyped(client.newWorkflowStub(EventStreamWorkflow.class, EventStreamWorkflow.workflowId("c1")))
+    WorkflowStub.fromTyped(
+            client.newWorkflowStub(EventStreamWorkflow.class, EventStreamWorkflow.workflowId("c1")))
         .getResult(Void.class);
 
     assertThat(receiver.received).containsExactly("event-a", "event-b");
@@ -107,7 +126,8 @@ class EventStreamWorkflowTest {
     env.sleep(Duration.ofDays(5));
     receiver.failuresLeft.set(0);
     publish("event-y");
-    WorkflowStub.fromTyped(client.newWorkflowStub(EventStreamWorkflow.class, EventStreamWorkflow.workflowId("c1")))
+    WorkflowStub.fromTyped(
+            client.newWorkflowStub(EventStreamWorkflow.class, EventStreamWorkflow.workflowId("c1")))
         .getResult(Void.class);
 
     assertThat(receiver.finished).containsExactly("event-x:dead", "event-y:delivered");

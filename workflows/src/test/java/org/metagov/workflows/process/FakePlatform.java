@@ -17,8 +17,8 @@ import org.metagov.workflows.delivery.DeliveryPolicy;
 import org.metagov.workflows.delivery.DeliveryWorkflow;
 
 /**
- * In-memory activities for workflow tests: a platform whose votes the test sets, that can be made to
- * fail, and a Driver that records what it was sent.
+ * In-memory activities for workflow tests: a platform whose votes the test sets, that can be made
+ * to fail, and a Driver that records what it was sent.
  */
 class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbackActivities {
 
@@ -42,10 +42,13 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
   public PlatformSnapshot start(PlatformCall call) {
     starts.incrementAndGet();
     if (rejectStart) {
-      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 422: closing_at must be in the future", ProcessFailure.PLATFORM_REJECTED.type());
+      throw ApplicationFailure.newNonRetryableFailure(
+          "Loomio answered 422: closing_at must be in the future",
+          ProcessFailure.PLATFORM_REJECTED.type());
     }
     if (startFailuresLeft.getAndDecrement() > 0) {
-      throw ApplicationFailure.newFailure("Loomio answered 503", ProcessFailure.PLATFORM_UNAVAILABLE.type());
+      throw ApplicationFailure.newFailure(
+          "Loomio answered 503", ProcessFailure.PLATFORM_UNAVAILABLE.type());
     }
     return snapshot(false);
   }
@@ -54,10 +57,12 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
   public PlatformSnapshot refresh(PlatformCall call) {
     refreshes.incrementAndGet();
     if (refuseCredentials) {
-      throw ApplicationFailure.newFailure("Loomio answered 403: check the api_key", ProcessFailure.PLATFORM_UNAUTHORIZED.type());
+      throw ApplicationFailure.newFailure(
+          "Loomio answered 403: check the api_key", ProcessFailure.PLATFORM_UNAUTHORIZED.type());
     }
     if (rejectRefresh) {
-      throw ApplicationFailure.newNonRetryableFailure("Loomio answered 404: the poll was deleted", ProcessFailure.PLATFORM_REJECTED.type());
+      throw ApplicationFailure.newNonRetryableFailure(
+          "Loomio answered 404: the poll was deleted", ProcessFailure.PLATFORM_REJECTED.type());
     }
     return snapshot(closedOnPlatform);
   }
@@ -66,7 +71,8 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
   public PlatformSnapshot close(PlatformCall call) {
     closes.incrementAndGet();
     if (closeFailuresLeft.getAndDecrement() > 0) {
-      throw ApplicationFailure.newFailure("Discourse answered 502", ProcessFailure.PLATFORM_UNAVAILABLE.type());
+      throw ApplicationFailure.newFailure(
+          "Discourse answered 502", ProcessFailure.PLATFORM_UNAVAILABLE.type());
     }
     return snapshot(true);
   }
@@ -81,20 +87,31 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
   }
 
   private PlatformSnapshot snapshot(boolean closed) {
-    return new PlatformSnapshot(Map.of("poll_key", "abc123"), Map.of("poll_url", "https://loomio.test/p/abc123", "votes", votes),
-        "https://loomio.test/p/abc123", closed, List.of("poll:abc123"));
+    return new PlatformSnapshot(
+        Map.of("poll_key", "abc123"),
+        Map.of("poll_url", "https://loomio.test/p/abc123", "votes", votes),
+        "https://loomio.test/p/abc123",
+        closed,
+        List.of("poll:abc123"));
   }
 
-  /** The test environment's client, through which the result delivery is started as its own workflow. */
+  /**
+   * The test environment's client, through which the result delivery is started as its own
+   * workflow.
+   */
   volatile WorkflowClient client;
 
   @Override
   public void startResultDelivery(Delivery delivery, DeliveryPolicy policy) {
-    DeliveryWorkflow workflow = client.newWorkflowStub(DeliveryWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
-        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .build());
+    DeliveryWorkflow workflow =
+        client.newWorkflowStub(
+            DeliveryWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(DeliveryWorkflow.workflowId(delivery.id()))
+                .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .build());
     try {
       WorkflowClient.start(workflow::deliver, delivery, policy);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -121,6 +138,7 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
 
   /** The live updates the Driver accepted, as (version, body) in the order it accepted them. */
   final List<Map<String, Object>> updates = new CopyOnWriteArrayList<>();
+
   final AtomicInteger updateAttempts = new AtomicInteger();
   final AtomicInteger updateFailuresLeft = new AtomicInteger();
 
@@ -134,13 +152,18 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
     signalWithStart(callbacks, (request, workflow) -> request.add(workflow::ended, result));
   }
 
-  private void signalWithStart(LiveCallbacks callbacks,
+  private void signalWithStart(
+      LiveCallbacks callbacks,
       java.util.function.BiConsumer<io.temporal.client.BatchRequest, LiveCallbackWorkflow> signal) {
-    LiveCallbackWorkflow workflow = client.newWorkflowStub(LiveCallbackWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(LiveCallbackWorkflow.workflowId(callbacks.processId()))
-        .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
-        .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
-        .build());
+    LiveCallbackWorkflow workflow =
+        client.newWorkflowStub(
+            LiveCallbackWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(LiveCallbackWorkflow.workflowId(callbacks.processId()))
+                .setTaskQueue(Activity.getExecutionContext().getInfo().getActivityTaskQueue())
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .build());
     io.temporal.client.BatchRequest request = client.newSignalWithStartRequest();
     request.add(workflow::run, callbacks);
     signal.accept(request, workflow);
@@ -154,8 +177,11 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
   /** Sends the newest projection, as the real activity sends the newest row of PostgreSQL. */
   @Override
   public UpdateAttempt sendLatestUpdate(LiveCallbacks callbacks, long acknowledgedVersion) {
-    ProcessProjection current = projections.stream().filter(p -> p.record().id() == callbacks.processId())
-        .reduce((first, second) -> second).orElse(null);
+    ProcessProjection current =
+        projections.stream()
+            .filter(p -> p.record().id() == callbacks.processId())
+            .reduce((first, second) -> second)
+            .orElse(null);
     if (current == null) {
       return new UpdateAttempt(UpdateResult.NOTHING_NEWER, acknowledgedVersion, null);
     }

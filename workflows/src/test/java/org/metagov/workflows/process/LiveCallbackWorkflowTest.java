@@ -22,18 +22,24 @@ import org.junit.jupiter.api.Test;
 import org.metagov.workflows.delivery.Delivery;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
-/** Live callbacks on the Temporal test server: every change in version order, the final one always last. */
+/**
+ * Live callbacks on the Temporal test server: every change in version order, the final one always
+ * last.
+ */
 class LiveCallbackWorkflowTest {
 
   static final String CALLBACK = "http://127.0.0.1:9/cb";
 
   /**
-   * The test server never expires workflow tasks left on a stopped worker's sticky queue (DESIGN.md §6), so the
-   * restart test needs them on the shared queue: no cache (hence no sticky queue), and no wait on a sticky queue.
+   * The test server never expires workflow tasks left on a stopped worker's sticky queue (DESIGN.md
+   * §6), so the restart test needs them on the shared queue: no cache (hence no sticky queue), and
+   * no wait on a sticky queue.
    */
-  static final WorkerFactoryOptions FACTORY = WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(0).build();
+  static final WorkerFactoryOptions FACTORY =
+      WorkerFactoryOptions.newBuilder().setWorkflowCacheSize(0).build();
 
-  static final WorkerOptions WORKER = WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
+  static final WorkerOptions WORKER =
+      WorkerOptions.newBuilder().setStickyQueueScheduleToStartTimeout(Duration.ZERO).build();
 
   TestWorkflowEnvironment env;
   WorkerFactory workers;
@@ -52,7 +58,8 @@ class LiveCallbackWorkflowTest {
   }
 
   private void register(Worker worker) {
-    worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class, LiveCallbackWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class, LiveCallbackWorkflowImpl.class);
     if (platform == null) {
       platform = new FakePlatform();
     }
@@ -66,21 +73,47 @@ class LiveCallbackWorkflowTest {
   }
 
   private ProcessStart start(long id, Duration closesIn, boolean live) {
-    return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + closesIn.toMillis(), CALLBACK, live, 0, false, ProcessWorkflowTest.DELIVERY, null, null);
+    return new ProcessStart(
+        id,
+        "c1",
+        "loomio",
+        "poll",
+        Map.of("title", "Adopt X", "options", List.of("yes", "no")),
+        env.currentTimeMillis() + closesIn.toMillis(),
+        CALLBACK,
+        live,
+        0,
+        false,
+        ProcessWorkflowTest.DELIVERY,
+        null,
+        null);
   }
 
   private ProcessWorkflow stub(long id) {
-    return client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
+    return client.newWorkflowStub(
+        ProcessWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id))
+            .setTaskQueue(ProcessWorkflowTest.QUEUE)
+            .build());
   }
 
-  /** Lets workflow time pass (skipped) in small steps until the condition holds, for at most a simulated day. */
+  /**
+   * Lets workflow time pass (skipped) in small steps until the condition holds, for at most a
+   * simulated day.
+   */
   private void until(BooleanSupplier condition) {
     for (int i = 0; i < 1440 && !condition.getAsBoolean(); i++) {
       env.sleep(Duration.ofMinutes(1));
     }
-    assertThat(condition.getAsBoolean()).as("condition reached (updates %s, attempts %s, refreshes %s, projections %s)", platform.updateVersions(), platform.updateAttempts.get(), platform.refreshes.get(), platform.projections.size()).isTrue();
+    assertThat(condition.getAsBoolean())
+        .as(
+            "condition reached (updates %s, attempts %s, refreshes %s, projections %s)",
+            platform.updateVersions(),
+            platform.updateAttempts.get(),
+            platform.refreshes.get(),
+            platform.projections.size())
+        .isTrue();
   }
 
   private Delivery finalCallback(long id) {
@@ -89,12 +122,16 @@ class LiveCallbackWorkflowTest {
       client.newUntypedWorkflowStub(LiveCallbackWorkflow.workflowId(id)).getResult(Void.class);
     }
     client.newUntypedWorkflowStub("delivery/process-" + id + "-result").getResult(Boolean.class);
-    List<Delivery> results = platform.sent.stream().filter(d -> d.id().equals("process-" + id + "-result")).toList();
+    List<Delivery> results =
+        platform.sent.stream().filter(d -> d.id().equals("process-" + id + "-result")).toList();
     assertThat(results).hasSize(1);
     return results.get(0);
   }
 
-  /** The version of a delivery's body, which a trip through Temporal's JSON leaves as the smallest number type. */
+  /**
+   * The version of a delivery's body, which a trip through Temporal's JSON leaves as the smallest
+   * number type.
+   */
   private static long version(Delivery delivery) {
     return ((Number) delivery.body().get("version")).longValue();
   }
@@ -119,8 +156,14 @@ class LiveCallbackWorkflowTest {
     assertThat(platform.updateVersions()).containsExactly(1L, 2L, 3L, 4L);
     for (int i = 0; i < 4; i++) {
       Map<String, Object> update = platform.updates.get(i);
-      assertThat(update).containsEntry("status", "pending").containsEntry("final", false).containsEntry("id", 1L);
-      assertThat(update.get("outcome")).isEqualTo(Map.of("poll_url", "https://loomio.test/p/abc123", "votes", Map.of("yes", i, "no", 0)));
+      assertThat(update)
+          .containsEntry("status", "pending")
+          .containsEntry("final", false)
+          .containsEntry("id", 1L);
+      assertThat(update.get("outcome"))
+          .isEqualTo(
+              Map.of(
+                  "poll_url", "https://loomio.test/p/abc123", "votes", Map.of("yes", i, "no", 0)));
     }
     Delivery last = finalCallback(1);
     assertThat(result.status()).isEqualTo(ProcessStatus.COMPLETED);
@@ -142,9 +185,12 @@ class LiveCallbackWorkflowTest {
 
     Delivery last = finalCallback(2);
     assertThat(platform.updateAttempts.get()).isZero();
-    assertThat(last.body()).containsOnlyKeys("id", "name", "community", "status", "url", "errors", "outcome");
-    assertThatThrownBy(() -> client.newUntypedWorkflowStub(LiveCallbackWorkflow.workflowId(2)).describe())
-        .as("no live callback workflow").isInstanceOf(io.temporal.client.WorkflowNotFoundException.class);
+    assertThat(last.body())
+        .containsOnlyKeys("id", "name", "community", "status", "url", "errors", "outcome");
+    assertThatThrownBy(
+            () -> client.newUntypedWorkflowStub(LiveCallbackWorkflow.workflowId(2)).describe())
+        .as("no live callback workflow")
+        .isInstanceOf(io.temporal.client.WorkflowNotFoundException.class);
   }
 
   @Test
@@ -199,14 +245,21 @@ class LiveCallbackWorkflowTest {
       until(() -> platform.updateVersions().contains(newest));
       workflow.close();
       Delivery last = finalCallback(4);
-      // The hints of votes 1 and 2 may share one platform read, so only the newest version is known in advance.
+      // The hints of votes 1 and 2 may share one platform read, so only the newest version is known
+      // in advance.
       assertThat(newest).isGreaterThan(2);
       assertThat(platform.updateVersions()).containsExactly(1L, newest);
-      assertThat(platform.updates.get(1).get("outcome")).isEqualTo(
-          Map.of("poll_url", "https://loomio.test/p/abc123", "votes", Map.of("yes", 3, "no", 0)));
+      assertThat(platform.updates.get(1).get("outcome"))
+          .isEqualTo(
+              Map.of(
+                  "poll_url", "https://loomio.test/p/abc123", "votes", Map.of("yes", 3, "no", 0)));
       assertThat(last.body()).containsEntry("final", true);
       assertThat(version(last)).isEqualTo(newest + 1);
-      assertThat(client.newUntypedWorkflowStub(LiveCallbackWorkflow.workflowId(4)).describe().getStatus())
+      assertThat(
+              client
+                  .newUntypedWorkflowStub(LiveCallbackWorkflow.workflowId(4))
+                  .describe()
+                  .getStatus())
           .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
     }
   }

@@ -29,20 +29,28 @@ import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
 /**
- * Replays histories recorded from earlier versions of the process workflow against the current code: a
- * change that would break running processes fails here. Record new histories with
- * {@code mvn -pl workflows test -Dtest=ProcessWorkflowReplayTest -Dmetagov.recordHistories=true} when a
+ * Replays histories recorded from earlier versions of the process workflow against the current
+ * code: a change that would break running processes fails here. Record new histories with {@code
+ * mvn -pl workflows test -Dtest=ProcessWorkflowReplayTest -Dmetagov.recordHistories=true} when a
  * change is deliberately versioned with {@code Workflow.getVersion}; keep the old files.
  */
 class ProcessWorkflowReplayTest {
 
-  /** Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long); old ones stay. */
+  /**
+   * Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long);
+   * old ones stay.
+   */
   static final String RECORDING = "v4";
 
   static java.util.stream.Stream<String> histories() throws Exception {
     Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());
     try (var files = Files.list(folder)) {
-      List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("process-")).sorted().toList();
+      List<String> names =
+          files
+              .map(f -> f.getFileName().toString())
+              .filter(n -> n.startsWith("process-"))
+              .sorted()
+              .toList();
       assertThat(names).as("recorded histories").hasSizeGreaterThanOrEqualTo(11);
       return names.stream();
     }
@@ -63,8 +71,8 @@ class ProcessWorkflowReplayTest {
   void recordHistories() throws IOException, InterruptedException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
-      worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class,
-          LiveCallbackWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(
+          ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class, LiveCallbackWorkflowImpl.class);
       FakePlatform platform = new FakePlatform();
       worker.registerActivitiesImplementations(platform);
       env.start();
@@ -72,7 +80,8 @@ class ProcessWorkflowReplayTest {
       platform.client = client;
 
       ProcessWorkflow deadline = stub(client, 1);
-      WorkflowClient.start(deadline::run, start(env, 1, Duration.ofDays(1), "http://127.0.0.1:9/cb", 6 * 3600));
+      WorkflowClient.start(
+          deadline::run, start(env, 1, Duration.ofDays(1), "http://127.0.0.1:9/cb", 6 * 3600));
       env.sleep(Duration.ofHours(1));
       platform.votes = Map.of("yes", 2, "no", 1);
       deadline.platformUpdate(new PlatformHint("d-1", "stance_created"));
@@ -92,14 +101,18 @@ class ProcessWorkflowReplayTest {
       WorkflowStub.fromTyped(rejected).getResult(ProcessRecord.class);
       write(client, 3, "rejected-at-start");
 
-      // A storm of hints, each burst sent once the platform is read: the first run continues as new at its
-      // first wake past the history limit, owing the next run a refresh (thousands of events, so gzipped).
+      // A storm of hints, each burst sent once the platform is read: the first run continues as new
+      // at its
+      // first wake past the history limit, owing the next run a refresh (thousands of events, so
+      // gzipped).
       platform.rejectStart = false;
       ProcessWorkflow storm = stub(client, 4);
-      String firstRun = WorkflowClient.start(storm::run, start(env, 4, Duration.ofDays(7), null, 0)).getRunId();
+      String firstRun =
+          WorkflowClient.start(storm::run, start(env, 4, Duration.ofDays(7), null, 0)).getRunId();
       String stormId = ProcessWorkflow.workflowId("c1", "loomio.poll", 4);
       int hints = 0;
-      while (status(client, stormId, firstRun) == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      while (status(client, stormId, firstRun)
+          == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
         int readsBefore = platform.refreshes.get();
         for (int i = 0; i < 50; i++) {
           hints++;
@@ -111,9 +124,14 @@ class ProcessWorkflowReplayTest {
           Thread.sleep(5);
         }
       }
-      assertThat(status(client, stormId, firstRun)).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW);
+      assertThat(status(client, stormId, firstRun))
+          .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW);
       WorkflowExecutionHistory continued = client.fetchHistory(stormId, firstRun);
-      String nextRun = continued.getLastEvent().getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId();
+      String nextRun =
+          continued
+              .getLastEvent()
+              .getWorkflowExecutionContinuedAsNewEventAttributes()
+              .getNewExecutionRunId();
       env.sleep(Duration.ofSeconds(5));
       platform.votes = Map.of("yes", hints + 1, "no", 0);
       storm.platformUpdate(new PlatformHint("d-" + (hints + 1), "stance_created"));
@@ -121,14 +139,30 @@ class ProcessWorkflowReplayTest {
       storm.close();
       WorkflowStub.fromTyped(storm).getResult(ProcessRecord.class);
       writeGzipped(continued, "storm-continued-owing-a-refresh");
-      Files.writeString(file("storm-next-run-refreshes-then-closed", ""), client.fetchHistory(stormId, nextRun).toJson(true));
+      Files.writeString(
+          file("storm-next-run-refreshes-then-closed", ""),
+          client.fetchHistory(stormId, nextRun).toJson(true));
 
-      // Live callbacks (since v4): two changes called back, the Driver failing for a while on the second, then the
+      // Live callbacks (since v4): two changes called back, the Driver failing for a while on the
+      // second, then the
       // deadline; the process and its live callback workflow are both recorded.
       ProcessWorkflow live = stub(client, 5);
-      WorkflowClient.start(live::run, new ProcessStart(5, "c1", "loomio", "poll", Map.of("title", "Adopt X",
-          "options", List.of("yes", "no")), env.currentTimeMillis() + Duration.ofDays(1).toMillis(), "http://127.0.0.1:9/cb",
-          true, 0, false, ProcessWorkflowTest.DELIVERY, null, null));
+      WorkflowClient.start(
+          live::run,
+          new ProcessStart(
+              5,
+              "c1",
+              "loomio",
+              "poll",
+              Map.of("title", "Adopt X", "options", List.of("yes", "no")),
+              env.currentTimeMillis() + Duration.ofDays(1).toMillis(),
+              "http://127.0.0.1:9/cb",
+              true,
+              0,
+              false,
+              ProcessWorkflowTest.DELIVERY,
+              null,
+              null));
       env.sleep(Duration.ofMinutes(1));
       platform.updateFailuresLeft.set(3);
       platform.votes = Map.of("yes", 1, "no", 0);
@@ -137,22 +171,26 @@ class ProcessWorkflowReplayTest {
       WorkflowStub.fromTyped(live).getResult(ProcessRecord.class);
       client.newUntypedWorkflowStub(LiveCallbackWorkflow.workflowId(5)).getResult(Void.class);
       write(client, 5, "live-callbacks-deadline");
-      Files.writeString(Path.of("src/test/resources/histories/live-callbacks-v0-two-updates-one-retried-then-final.json"),
+      Files.writeString(
+          Path.of(
+              "src/test/resources/histories/live-callbacks-v0-two-updates-one-retried-then-final.json"),
           client.fetchHistory(LiveCallbackWorkflow.workflowId(5)).toJson(true));
     }
   }
 
   /**
-   * The path a GitHub issue vote takes that the histories above do not: no deadline (reconciliation wakes only),
-   * a webhook hint, then a reconciliation that finds the vote closed on the platform (by {@code max_votes}, or the
-   * issue closed on GitHub), which completes it and starts the callback.
+   * The path a GitHub issue vote takes that the histories above do not: no deadline (reconciliation
+   * wakes only), a webhook hint, then a reconciliation that finds the vote closed on the platform
+   * (by {@code max_votes}, or the issue closed on GitHub), which completes it and starts the
+   * callback.
    */
   @Test
   @EnabledIfSystemProperty(named = "metagov.recordHistories", matches = "github")
   void recordGitHubVoteHistory() throws IOException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
-      worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+      worker.registerWorkflowImplementationTypes(
+          ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
       FakePlatform platform = new FakePlatform();
       worker.registerActivitiesImplementations(platform);
       env.start();
@@ -160,11 +198,29 @@ class ProcessWorkflowReplayTest {
       platform.client = client;
 
       String workflowId = ProcessWorkflow.workflowId("c1", "github.issue-comment-vote", 5);
-      ProcessWorkflow vote = client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
-          .setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
-      WorkflowClient.start(vote::run, new ProcessStart(5, "c1", "github", "issue-comment-vote",
-          Map.of("repo_name", "bylaws", "question", "Adopt?", "max_votes", 2), 0, "http://127.0.0.1:9/cb", false, 3600, false,
-          ProcessWorkflowTest.DELIVERY, null, null));
+      ProcessWorkflow vote =
+          client.newWorkflowStub(
+              ProcessWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setWorkflowId(workflowId)
+                  .setTaskQueue(ProcessWorkflowTest.QUEUE)
+                  .build());
+      WorkflowClient.start(
+          vote::run,
+          new ProcessStart(
+              5,
+              "c1",
+              "github",
+              "issue-comment-vote",
+              Map.of("repo_name", "bylaws", "question", "Adopt?", "max_votes", 2),
+              0,
+              "http://127.0.0.1:9/cb",
+              false,
+              3600,
+              false,
+              ProcessWorkflowTest.DELIVERY,
+              null,
+              null));
       env.sleep(Duration.ofMinutes(10));
       platform.votes = Map.of("yes", 1);
       vote.platformUpdate(new PlatformHint("d-1", "created issue_comment"));
@@ -174,40 +230,71 @@ class ProcessWorkflowReplayTest {
       env.sleep(Duration.ofHours(1));
       ProcessRecord record = WorkflowStub.fromTyped(vote).getResult(ProcessRecord.class);
       assertThat(record.status()).isEqualTo(ProcessStatus.COMPLETED);
-      Files.writeString(file("github-vote-closed-on-platform-at-reconcile", ""), client.fetchHistory(workflowId).toJson(true));
+      Files.writeString(
+          file("github-vote-closed-on-platform-at-reconcile", ""),
+          client.fetchHistory(workflowId).toJson(true));
     }
   }
 
-  private static WorkflowExecutionStatus status(WorkflowClient client, String workflowId, String runId) {
-    return client.getWorkflowServiceStubs().blockingStub().describeWorkflowExecution(
-        DescribeWorkflowExecutionRequest.newBuilder().setNamespace(client.getOptions().getNamespace())
-            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId)).build())
-        .getWorkflowExecutionInfo().getStatus();
+  private static WorkflowExecutionStatus status(
+      WorkflowClient client, String workflowId, String runId) {
+    return client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(client.getOptions().getNamespace())
+                .setExecution(
+                    WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId))
+                .build())
+        .getWorkflowExecutionInfo()
+        .getStatus();
   }
 
   private static ProcessWorkflow stub(WorkflowClient client, long id) {
-    return client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
+    return client.newWorkflowStub(
+        ProcessWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id))
+            .setTaskQueue(ProcessWorkflowTest.QUEUE)
+            .build());
   }
 
-  private static ProcessStart start(TestWorkflowEnvironment env, long id, Duration closesIn, String callback, long reconcile) {
-    return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + closesIn.toMillis(), callback, false, reconcile, false, ProcessWorkflowTest.DELIVERY, null, null);
+  private static ProcessStart start(
+      TestWorkflowEnvironment env, long id, Duration closesIn, String callback, long reconcile) {
+    return new ProcessStart(
+        id,
+        "c1",
+        "loomio",
+        "poll",
+        Map.of("title", "Adopt X", "options", List.of("yes", "no")),
+        env.currentTimeMillis() + closesIn.toMillis(),
+        callback,
+        false,
+        reconcile,
+        false,
+        ProcessWorkflowTest.DELIVERY,
+        null,
+        null);
   }
 
   private static void write(WorkflowClient client, long id, String name) throws IOException {
-    String json = client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).toJson(true);
+    String json =
+        client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).toJson(true);
     Files.writeString(file(name, ""), json);
   }
 
-  private static void writeGzipped(WorkflowExecutionHistory history, String name) throws IOException {
+  private static void writeGzipped(WorkflowExecutionHistory history, String name)
+      throws IOException {
     try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file(name, ".gz")))) {
       out.write(history.toJson(false).getBytes(StandardCharsets.UTF_8));
     }
   }
 
   private static Path file(String name, String suffix) throws IOException {
-    Path file = Path.of("src/test/resources/histories/process-" + RECORDING + "-" + name + ".json" + suffix);
+    Path file =
+        Path.of(
+            "src/test/resources/histories/process-" + RECORDING + "-" + name + ".json" + suffix);
     Files.createDirectories(file.getParent());
     return file;
   }

@@ -25,24 +25,25 @@ import org.metagov.workflows.Replays;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
 /**
- * A storm of webhook hints must not keep a process from continuing as new: every run's history stays bounded
- * while thousands of hints arrive, and the last of them is still honoured.
+ * A storm of webhook hints must not keep a process from continuing as new: every run's history
+ * stays bounded while thousands of hints arrive, and the last of them is still honoured.
  *
- * <p>The storm: every read of the (slow) platform brings the next burst of webhooks, so hints are pending
- * whenever a refresh ends. Between bursts the forum is quiet. That quiet matters: the server refuses to end a
- * run while new signals wait, so no workflow code can continue as new under a storm without any pause; what
- * it can do is continue in a task that does no I/O, which fits in the pauses. A run that refreshes before
- * continuing lets the next burst in during its own read.
+ * <p>The storm: every read of the (slow) platform brings the next burst of webhooks, so hints are
+ * pending whenever a refresh ends. Between bursts the forum is quiet. That quiet matters: the
+ * server refuses to end a run while new signals wait, so no workflow code can continue as new under
+ * a storm without any pause; what it can do is continue in a task that does no I/O, which fits in
+ * the pauses. A run that refreshes before continuing lets the next burst in during its own read.
  */
 class ProcessWorkflowStormTest {
 
   static final int HINTS = 5_000;
   static final int BURST = 50;
   static final long READ_MILLIS = 20;
+
   /**
-   * No run may grow much past the point where it decides to continue: the decision is taken at the first
-   * wake after {@link ProcessWorkflowImpl#HISTORY_EVENTS_BEFORE_CONTINUE} events, and a burst that is still
-   * arriving then only adds its own hints and a few refused workflow tasks.
+   * No run may grow much past the point where it decides to continue: the decision is taken at the
+   * first wake after {@link ProcessWorkflowImpl#HISTORY_EVENTS_BEFORE_CONTINUE} events, and a burst
+   * that is still arriving then only adds its own hints and a few refused workflow tasks.
    */
   static final int MAX_EVENTS_PER_RUN = ProcessWorkflowImpl.HISTORY_EVENTS_BEFORE_CONTINUE + 500;
 
@@ -55,19 +56,21 @@ class ProcessWorkflowStormTest {
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
-    worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
-    platform = new FakePlatform() {
-      @Override
-      public PlatformSnapshot refresh(PlatformCall call) {
-        reads.release();
-        try {
-          Thread.sleep(READ_MILLIS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return super.refresh(call);
-      }
-    };
+    worker.registerWorkflowImplementationTypes(
+        ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+    platform =
+        new FakePlatform() {
+          @Override
+          public PlatformSnapshot refresh(PlatformCall call) {
+            reads.release();
+            try {
+              Thread.sleep(READ_MILLIS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return super.refresh(call);
+          }
+        };
     worker.registerActivitiesImplementations(platform);
     env.start();
     client = env.getWorkflowClient();
@@ -84,10 +87,16 @@ class ProcessWorkflowStormTest {
   void aStormOfHintsContinuesAsNewAndTheLastHintIsHonoured() throws Exception {
     long began = System.nanoTime();
     String workflowId = ProcessWorkflow.workflowId("c1", "loomio.poll", 21);
-    ProcessWorkflow starter = client.newWorkflowStub(ProcessWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
+    ProcessWorkflow starter =
+        client.newWorkflowStub(
+            ProcessWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(ProcessWorkflowTest.QUEUE)
+                .build());
     WorkflowExecution first = WorkflowClient.start(starter::run, start(21, null));
-    // Signals and the close go to whichever run is current, as a webhook and a DELETE do in production.
+    // Signals and the close go to whichever run is current, as a webhook and a DELETE do in
+    // production.
     ProcessWorkflow process = client.newWorkflowStub(ProcessWorkflow.class, workflowId);
 
     int sent = 0;
@@ -98,16 +107,20 @@ class ProcessWorkflowStormTest {
         platform.votes = Map.of("yes", sent, "no", 0);
         process.platformUpdate(new PlatformHint("delivery-" + sent, "stance_created"));
       }
-      assertThat(reads.tryAcquire(30, TimeUnit.SECONDS)).as("the platform is read after %d hints", sent).isTrue();
+      assertThat(reads.tryAcquire(30, TimeUnit.SECONDS))
+          .as("the platform is read after %d hints", sent)
+          .isTrue();
       reads.drainPermits();
     }
     long stormMillis = (System.nanoTime() - began) / 1_000_000;
     Map<String, Object> finalTally = Map.of("yes", HINTS, "no", 0);
     long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!finalTally.equals(process.record().outcome().get("votes")) && System.nanoTime() < waitUntil) {
+    while (!finalTally.equals(process.record().outcome().get("votes"))
+        && System.nanoTime() < waitUntil) {
       Thread.sleep(50);
     }
-    assertThat(process.record().outcome()).as("the last hint was honoured without a reconciliation")
+    assertThat(process.record().outcome())
+        .as("the last hint was honoured without a reconciliation")
         .containsEntry("votes", finalTally);
     assertThat(platform.lastProjection().record().outcome()).containsEntry("votes", finalTally);
 
@@ -125,17 +138,33 @@ class ProcessWorkflowStormTest {
       List<HistoryEvent> events = history.getEvents();
       eventsPerRun.add(events.size());
       Replays.replay(history, ProcessWorkflowImpl.class);
-      refusedEnds += (int) events.stream().filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED).count();
+      refusedEnds +=
+          (int)
+              events.stream()
+                  .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+                  .count();
       HistoryEvent last = events.get(events.size() - 1);
-      runId = last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
-          ? last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId() : null;
+      runId =
+          last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+              ? last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId()
+              : null;
     }
-    System.out.printf("STORM: %d hints sent in %d ms; %d runs, events per run %s (max %d, bound %d); %d workflow tasks"
-            + " refused; %d refreshes; %.1f s in all%n", HINTS, stormMillis, eventsPerRun.size(), eventsPerRun,
-        eventsPerRun.stream().mapToInt(Integer::intValue).max().orElse(0), MAX_EVENTS_PER_RUN, refusedEnds,
-        platform.refreshes.get(), (System.nanoTime() - began) / 1e9);
+    System.out.printf(
+        "STORM: %d hints sent in %d ms; %d runs, events per run %s (max %d, bound %d); %d workflow tasks"
+            + " refused; %d refreshes; %.1f s in all%n",
+        HINTS,
+        stormMillis,
+        eventsPerRun.size(),
+        eventsPerRun,
+        eventsPerRun.stream().mapToInt(Integer::intValue).max().orElse(0),
+        MAX_EVENTS_PER_RUN,
+        refusedEnds,
+        platform.refreshes.get(),
+        (System.nanoTime() - began) / 1e9);
 
-    assertThat(eventsPerRun).as("events per run").hasSizeGreaterThan(1)
+    assertThat(eventsPerRun)
+        .as("events per run")
+        .hasSizeGreaterThan(1)
         .allSatisfy(events -> assertThat(events).isLessThanOrEqualTo(MAX_EVENTS_PER_RUN));
     assertThat(platform.starts.get()).isEqualTo(1);
     assertThat(platform.closes.get()).isEqualTo(1);
@@ -144,11 +173,24 @@ class ProcessWorkflowStormTest {
   @Test
   void aRunHandedARefreshReReadsThePlatformBeforeWaiting() {
     String workflowId = ProcessWorkflow.workflowId("c1", "loomio.poll", 22);
-    ProcessWorkflow process = client.newWorkflowStub(ProcessWorkflow.class,
-        WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(ProcessWorkflowTest.QUEUE).build());
-    ProcessState carried = new ProcessState(ProcessStatus.PENDING, "https://loomio.test/p/abc123",
-        Map.of("votes", Map.of("yes", 0, "no", 0)), Map.of(), Map.of("poll_key", "abc123"), List.of("poll:abc123"), 4,
-        false).owingRefresh();
+    ProcessWorkflow process =
+        client.newWorkflowStub(
+            ProcessWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(ProcessWorkflowTest.QUEUE)
+                .build());
+    ProcessState carried =
+        new ProcessState(
+                ProcessStatus.PENDING,
+                "https://loomio.test/p/abc123",
+                Map.of("votes", Map.of("yes", 0, "no", 0)),
+                Map.of(),
+                Map.of("poll_key", "abc123"),
+                List.of("poll:abc123"),
+                4,
+                false)
+            .owingRefresh();
     platform.votes = Map.of("yes", 7, "no", 2);
 
     WorkflowClient.start(process::run, start(22, carried));
@@ -161,7 +203,19 @@ class ProcessWorkflowStormTest {
 
   /** A week-long poll without reconciliation: only hints make it re-read the platform. */
   private ProcessStart start(long id, ProcessState carried) {
-    return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-        env.currentTimeMillis() + Duration.ofDays(7).toMillis(), null, false, 0, false, ProcessWorkflowTest.DELIVERY, null, carried);
+    return new ProcessStart(
+        id,
+        "c1",
+        "loomio",
+        "poll",
+        Map.of("title", "Adopt X", "options", List.of("yes", "no")),
+        env.currentTimeMillis() + Duration.ofDays(7).toMillis(),
+        null,
+        false,
+        0,
+        false,
+        ProcessWorkflowTest.DELIVERY,
+        null,
+        carried);
   }
 }

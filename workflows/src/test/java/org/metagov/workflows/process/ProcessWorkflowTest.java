@@ -12,17 +12,18 @@ import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
 import java.util.Map;
-import org.metagov.workflows.delivery.DeliveryPolicy;
-import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.workflows.delivery.DeliveryPolicy;
+import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
 /** The process workflow on the Temporal test server, with time skipping for week-long votes. */
 class ProcessWorkflowTest {
 
   static final String QUEUE = "test-processes";
-  static final DeliveryPolicy DELIVERY = new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds());
+  static final DeliveryPolicy DELIVERY =
+      new DeliveryPolicy(Duration.ofDays(4).toSeconds(), Duration.ofHours(1).toSeconds());
 
   TestWorkflowEnvironment env;
   WorkflowClient client;
@@ -32,7 +33,8 @@ class ProcessWorkflowTest {
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class);
     platform = new FakePlatform();
     worker.registerActivitiesImplementations(platform);
     env.start();
@@ -47,22 +49,50 @@ class ProcessWorkflowTest {
 
   ProcessStart start(long id, Duration closesIn, String callbackUrl, long reconcileSeconds) {
     long closingAt = closesIn == null ? 0 : env.currentTimeMillis() + closesIn.toMillis();
-    return new ProcessStart(id, "c1", "loomio", "poll", Map.of("title", "Adopt X", "options", java.util.List.of("yes", "no")),
-        closingAt, callbackUrl, false, reconcileSeconds, false, DELIVERY, null, null);
+    return new ProcessStart(
+        id,
+        "c1",
+        "loomio",
+        "poll",
+        Map.of("title", "Adopt X", "options", java.util.List.of("yes", "no")),
+        closingAt,
+        callbackUrl,
+        false,
+        reconcileSeconds,
+        false,
+        DELIVERY,
+        null,
+        null);
   }
 
   ProcessWorkflow stub(long id) {
-    return client.newWorkflowStub(ProcessWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id)).setTaskQueue(QUEUE).build());
+    return client.newWorkflowStub(
+        ProcessWorkflow.class,
+        WorkflowOptions.newBuilder()
+            .setWorkflowId(ProcessWorkflow.workflowId("c1", "loomio.poll", id))
+            .setTaskQueue(QUEUE)
+            .build());
   }
 
   @Test
   void platformCallsHeartbeatWithinARequestTimeoutAndAMarginWhenTheStartSaysHowLongARequestTakes() {
     ProcessWorkflow timed = stub(71);
     ProcessStart withTimeouts = start(71, Duration.ofDays(1), null, 0);
-    withTimeouts = new ProcessStart(withTimeouts.id(), withTimeouts.community(), withTimeouts.plugin(),
-        withTimeouts.process(), withTimeouts.parameters(), withTimeouts.closingAtMillis(), null, false, 0, false,
-        DELIVERY, new PlatformCallTimeouts(Duration.ofSeconds(20).toMillis()), null);
+    withTimeouts =
+        new ProcessStart(
+            withTimeouts.id(),
+            withTimeouts.community(),
+            withTimeouts.plugin(),
+            withTimeouts.process(),
+            withTimeouts.parameters(),
+            withTimeouts.closingAtMillis(),
+            null,
+            false,
+            0,
+            false,
+            DELIVERY,
+            new PlatformCallTimeouts(Duration.ofSeconds(20).toMillis()),
+            null);
     WorkflowClient.start(timed::run, withTimeouts);
     ProcessWorkflow untimed = stub(72);
     WorkflowClient.start(untimed::run, start(72, Duration.ofDays(1), null, 0));
@@ -70,25 +100,32 @@ class ProcessWorkflowTest {
     WorkflowStub.fromTyped(untimed).getResult(ProcessRecord.class);
 
     assertThat(scheduledPlatformCalls(ProcessWorkflow.workflowId("c1", "loomio.poll", 71)))
-        .as("start and close").hasSize(2)
-        .allSatisfy(scheduled -> assertThat(scheduled.getHeartbeatTimeout().getSeconds()).isEqualTo(25));
+        .as("start and close")
+        .hasSize(2)
+        .allSatisfy(
+            scheduled -> assertThat(scheduled.getHeartbeatTimeout().getSeconds()).isEqualTo(25));
     assertThat(scheduledPlatformCalls(ProcessWorkflow.workflowId("c1", "loomio.poll", 72)))
-        .as("a start recorded before the timeouts were passed heartbeats never").hasSize(2)
+        .as("a start recorded before the timeouts were passed heartbeats never")
+        .hasSize(2)
         .allSatisfy(scheduled -> assertThat(scheduled.getHeartbeatTimeout().getSeconds()).isZero());
   }
 
-  private java.util.List<io.temporal.api.history.v1.ActivityTaskScheduledEventAttributes> scheduledPlatformCalls(String workflowId) {
+  private java.util.List<io.temporal.api.history.v1.ActivityTaskScheduledEventAttributes>
+      scheduledPlatformCalls(String workflowId) {
     return client.fetchHistory(workflowId).getEvents().stream()
         .filter(io.temporal.api.history.v1.HistoryEvent::hasActivityTaskScheduledEventAttributes)
         .map(io.temporal.api.history.v1.HistoryEvent::getActivityTaskScheduledEventAttributes)
-        .filter(scheduled -> java.util.Set.of("Start", "Close").contains(scheduled.getActivityType().getName()))
+        .filter(
+            scheduled ->
+                java.util.Set.of("Start", "Close").contains(scheduled.getActivityType().getName()))
         .toList();
   }
 
   @Test
   void aFourteenDayPollCompletesAtItsDeadlineAndItsResultIsDeliveredOnce() {
     ProcessWorkflow workflow = stub(1);
-    WorkflowClient.start(workflow::run, start(1, Duration.ofDays(14), "http://127.0.0.1:9/cb", 3600));
+    WorkflowClient.start(
+        workflow::run, start(1, Duration.ofDays(14), "http://127.0.0.1:9/cb", 3600));
     platform.votes = Map.of("yes", 3, "no", 1);
 
     ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
@@ -119,7 +156,8 @@ class ProcessWorkflowTest {
 
     assertThat(platform.refreshes.get()).isEqualTo(1);
     assertThat(workflow.record().outcome()).containsEntry("votes", Map.of("yes", 1, "no", 0));
-    assertThat(platform.lastProjection().record().outcome()).containsEntry("votes", Map.of("yes", 1, "no", 0));
+    assertThat(platform.lastProjection().record().outcome())
+        .containsEntry("votes", Map.of("yes", 1, "no", 0));
   }
 
   @Test
@@ -145,8 +183,11 @@ class ProcessWorkflowTest {
 
     assertThat(closed.status()).isEqualTo(ProcessStatus.COMPLETED);
     assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessStatus.COMPLETED);
-    // The workflow has ended (it had no callback to deliver), so the server refuses the update outright.
-    assertThatThrownBy(workflow::close).isInstanceOfAny(WorkflowUpdateException.class, io.temporal.client.WorkflowNotFoundException.class);
+    // The workflow has ended (it had no callback to deliver), so the server refuses the update
+    // outright.
+    assertThatThrownBy(workflow::close)
+        .isInstanceOfAny(
+            WorkflowUpdateException.class, io.temporal.client.WorkflowNotFoundException.class);
   }
 
   @Test
@@ -156,8 +197,10 @@ class ProcessWorkflowTest {
     env.sleep(Duration.ofSeconds(1));
     platform.closeFailuresLeft.set(10);
 
-    assertThatThrownBy(workflow::close).isInstanceOf(WorkflowUpdateException.class)
-        .rootCause().hasMessageContaining("The platform could not close the process: Discourse answered 502");
+    assertThatThrownBy(workflow::close)
+        .isInstanceOf(WorkflowUpdateException.class)
+        .rootCause()
+        .hasMessageContaining("The platform could not close the process: Discourse answered 502");
     assertThat(workflow.record().status()).isEqualTo(ProcessStatus.PENDING);
 
     platform.closeFailuresLeft.set(0);
@@ -201,7 +244,8 @@ class ProcessWorkflowTest {
     ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
 
     assertThat(result.status()).isEqualTo(ProcessStatus.FAILED);
-    assertThat(result.errors()).containsEntry("start", "Loomio answered 422: closing_at must be in the future");
+    assertThat(result.errors())
+        .containsEntry("start", "Loomio answered 422: closing_at must be in the future");
     assertThat(platform.starts.get()).isEqualTo(1);
     awaitDelivery();
     assertThat(platform.sent.get(0).body()).containsEntry("status", "failed");
@@ -229,10 +273,13 @@ class ProcessWorkflowTest {
     env.sleep(Duration.ofHours(5));
 
     assertThat(platform.refreshes.get()).isBetween(5, 6);
-    assertThat(workflow.record().status()).as("the Driver can still mend the api_key").isEqualTo(ProcessStatus.PENDING);
+    assertThat(workflow.record().status())
+        .as("the Driver can still mend the api_key")
+        .isEqualTo(ProcessStatus.PENDING);
 
     platform.refuseCredentials = false;
-    assertThat(WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class).status()).isEqualTo(ProcessStatus.COMPLETED);
+    assertThat(WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class).status())
+        .isEqualTo(ProcessStatus.COMPLETED);
   }
 
   @Test
@@ -253,7 +300,8 @@ class ProcessWorkflowTest {
   void aDeliveryThatNeverSucceedsIsDeadLetteredAfterTheLimit() {
     platform.deliveryFailuresLeft.set(Integer.MAX_VALUE);
     ProcessWorkflow workflow = stub(10);
-    WorkflowClient.start(workflow::run, start(10, Duration.ofMinutes(1), "http://127.0.0.1:9/cb", 0));
+    WorkflowClient.start(
+        workflow::run, start(10, Duration.ofMinutes(1), "http://127.0.0.1:9/cb", 0));
     WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
 
     WorkflowStub delivery = client.newUntypedWorkflowStub("delivery/process-10-result");
@@ -269,15 +317,24 @@ class ProcessWorkflowTest {
     WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
 
     var history = client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", 11));
-    assertThat(history.getHistory().getEventsCount()).isLessThan(ProcessWorkflowImpl.HISTORY_EVENTS_BEFORE_CONTINUE + 100);
+    assertThat(history.getHistory().getEventsCount())
+        .isLessThan(ProcessWorkflowImpl.HISTORY_EVENTS_BEFORE_CONTINUE + 100);
     assertThat(platform.refreshes.get()).isGreaterThan(1_400);
-    assertThat(history.getEvents().get(0).getEventType()).isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
-    assertThat(history.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId()).isNotEmpty();
+    assertThat(history.getEvents().get(0).getEventType())
+        .isEqualTo(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+    assertThat(
+            history
+                .getEvents()
+                .get(0)
+                .getWorkflowExecutionStartedEventAttributes()
+                .getContinuedExecutionRunId())
+        .isNotEmpty();
   }
 
   private void awaitDelivery() {
-    WorkflowStub delivery = client.newUntypedWorkflowStub("delivery/" + "process-"
-        + platform.lastProjection().record().id() + "-result");
+    WorkflowStub delivery =
+        client.newUntypedWorkflowStub(
+            "delivery/" + "process-" + platform.lastProjection().record().id() + "-result");
     delivery.getResult(Boolean.class);
   }
 }

@@ -25,14 +25,16 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Discord, as an installed app: the deployment's Discord application ({@link DiscordProperties}) adds its bot to a
- * guild by OAuth2 ({@code /auth/discord/authorize}), which stores the guild as the community's config. Every guild's
- * interactions arrive at {@code /api/hooks/discord} (the application's Interactions Endpoint URL) and are routed by
- * {@code guild_id}. The bot token is the deployment's; every call stays within the community's own guild.
+ * Discord, as an installed app: the deployment's Discord application ({@link DiscordProperties})
+ * adds its bot to a guild by OAuth2 ({@code /auth/discord/authorize}), which stores the guild as
+ * the community's config. Every guild's interactions arrive at {@code /api/hooks/discord} (the
+ * application's Interactions Endpoint URL) and are routed by {@code guild_id}. The bot token is the
+ * deployment's; every call stays within the community's own guild.
  *
- * <p>Actions: {@code post-message}, {@code get-guild}, {@code register-guild-command} and {@code method}
- * (allow-listed routes). Process: {@code vote}, with a button per option. Events: {@code slash_command}, the
- * gateway's name for a slash command invoked in the guild. Disabling the plugin makes the bot leave the guild.
+ * <p>Actions: {@code post-message}, {@code get-guild}, {@code register-guild-command} and {@code
+ * method} (allow-listed routes). Process: {@code vote}, with a button per option. Events: {@code
+ * slash_command}, the gateway's name for a slash command invoked in the guild. Disabling the plugin
+ * makes the bot leave the guild.
  */
 @Component
 public class DiscordPlugin implements Plugin {
@@ -41,7 +43,9 @@ public class DiscordPlugin implements Plugin {
 
   private static final String SNOWFLAKE = "^[1-9][0-9]{5,19}$";
 
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "guild_id": {"type": "string", "pattern": "%1$s", "description": "The Discord guild (server) id. Set by the install flow."},
@@ -51,16 +55,21 @@ public class DiscordPlugin implements Plugin {
        },
        "required": ["guild_id", "installation_proof"],
        "additionalProperties": false}
-      """.formatted(SNOWFLAKE));
+      """
+              .formatted(SNOWFLAKE));
 
-  private static final String USER_IDS = """
+  private static final String USER_IDS =
+      """
       {"type": "array", "maxItems": 1000, "uniqueItems": true, "description": "Discord user ids.",
-       "items": {"type": "string", "pattern": "%s"}}""".formatted(SNOWFLAKE);
+       "items": {"type": "string", "pattern": "%s"}}"""
+          .formatted(SNOWFLAKE);
 
   private static final String INSTANT_PATTERN =
       "^\\\\d{4}-\\\\d{2}-\\\\d{2}([Tt ]\\\\d{2}:\\\\d{2}(:\\\\d{2}(\\\\.\\\\d+)?)?([Zz]|[+-]\\\\d{2}:?\\\\d{2})?)?$";
 
-  private static final JsonNode VOTE_INPUT = Schemas.schema("""
+  private static final JsonNode VOTE_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The question, shown in bold."},
@@ -81,9 +90,12 @@ public class DiscordPlugin implements Plugin {
        },
        "required": ["title", "poll_type", "channel"],
        "additionalProperties": false}
-      """.formatted(SNOWFLAKE, USER_IDS, INSTANT_PATTERN));
+      """
+              .formatted(SNOWFLAKE, USER_IDS, INSTANT_PATTERN));
 
-  private static final JsonNode VOTE_OUTCOME = Schemas.schema("""
+  private static final JsonNode VOTE_OUTCOME =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "votes": {"type": "object", "description": "Option (yes and no for a boolean vote) to its voters and their count.",
@@ -94,7 +106,9 @@ public class DiscordPlugin implements Plugin {
        }}
       """);
 
-  private static final JsonNode POST_MESSAGE_INPUT = Schemas.schema("""
+  private static final JsonNode POST_MESSAGE_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "channel": {"type": "string", "pattern": "%s", "description": "A channel of the guild (its id)."},
@@ -103,13 +117,18 @@ public class DiscordPlugin implements Plugin {
        "required": ["channel"],
        "additionalProperties": true,
        "description": "Every Create Message field is accepted beside channel and text (embeds, components, allowed_mentions, message_reference, ...)."}
-      """.formatted(SNOWFLAKE));
+      """
+              .formatted(SNOWFLAKE));
 
-  private static final JsonNode NO_INPUT = Schemas.schema("""
+  private static final JsonNode NO_INPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {}, "additionalProperties": false}
       """);
 
-  private static final JsonNode REGISTER_COMMAND_INPUT = Schemas.schema("""
+  private static final JsonNode REGISTER_COMMAND_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "name": {"type": "string", "pattern": "^[-_\\\\p{L}\\\\p{N}]{1,32}$", "description": "The command's name (lower case for slash commands)."},
@@ -120,9 +139,12 @@ public class DiscordPlugin implements Plugin {
        "required": ["name"],
        "additionalProperties": true,
        "description": "Every application command field is accepted (type, default_member_permissions, nsfw, ...)."}
-      """.formatted(SNOWFLAKE));
+      """
+              .formatted(SNOWFLAKE));
 
-  private static final JsonNode METHOD_INPUT = Schemas.schema("""
+  private static final JsonNode METHOD_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "route": {"type": "string", "minLength": 1, "maxLength": 1000,
@@ -134,22 +156,30 @@ public class DiscordPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode DISCORD_ANSWER = Schemas.schema("""
+  private static final JsonNode DISCORD_ANSWER =
+      Schemas.schema(
+          """
       {"type": "object", "description": "Discord's answer, as its REST API gives it (a list is wrapped in items)."}
       """);
 
   /**
-   * What the {@code method} action may reach below a guild or a channel of it. Not bans, prunes, webhooks,
-   * integrations, invites or the audit log, nor changing or deleting the guild or a channel itself.
+   * What the {@code method} action may reach below a guild or a channel of it. Not bans, prunes,
+   * webhooks, integrations, invites or the audit log, nor changing or deleting the guild or a
+   * channel itself.
    */
-  static final Set<String> GUILD_FAMILIES = Set.of("channels", "members", "roles", "emojis", "scheduled-events", "threads", "preview");
-  static final Set<String> CHANNEL_FAMILIES = Set.of("messages", "pins", "threads", "thread-members", "typing");
+  static final Set<String> GUILD_FAMILIES =
+      Set.of("channels", "members", "roles", "emojis", "scheduled-events", "threads", "preview");
+
+  static final Set<String> CHANNEL_FAMILIES =
+      Set.of("messages", "pins", "threads", "thread-members", "typing");
 
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._~%@-]{1,200}");
   private static final Pattern QUERY = Pattern.compile("[A-Za-z0-9._~%+=&,-]{0,500}");
   private static final Pattern GUILD_ROUTE = Pattern.compile("/guilds/([0-9]+)(?:/([^/]+))?(/.*)?");
-  private static final Pattern CHANNEL_ROUTE = Pattern.compile("/channels/([0-9]+)(?:/([^/]+))?(/.*)?");
-  private static final Pattern COMMAND_ROUTE = Pattern.compile("/applications/([0-9]+)/guilds/([0-9]+)/commands(/.*)?");
+  private static final Pattern CHANNEL_ROUTE =
+      Pattern.compile("/channels/([0-9]+)(?:/([^/]+))?(/.*)?");
+  private static final Pattern COMMAND_ROUTE =
+      Pattern.compile("/applications/([0-9]+)/guilds/([0-9]+)/commands(/.*)?");
   private static final Pattern SNOWFLAKE_ID = Pattern.compile(SNOWFLAKE);
 
   private final DiscordProperties properties;
@@ -162,7 +192,9 @@ public class DiscordPlugin implements Plugin {
     this(properties, Clock.systemUTC());
   }
 
-  /** @param clock the clock interaction timestamps are checked against */
+  /**
+   * @param clock the clock interaction timestamps are checked against
+   */
   public DiscordPlugin(DiscordProperties properties, Clock clock) {
     this.properties = properties;
     this.app = new DiscordApp(properties);
@@ -187,22 +219,46 @@ public class DiscordPlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("post-message", "Post a message in a channel of the guild. Accepts every Create Message field.",
-            POST_MESSAGE_INPUT, DISCORD_ANSWER, this::postMessage),
-        new ActionSpec("get-guild", "Read the guild as Discord has it.", NO_INPUT, DISCORD_ANSWER, this::getGuild),
-        new ActionSpec("register-guild-command", "Register a command in the guild (or update one, with command_id); its"
-            + " invocations reach the Driver as slash_command events.", REGISTER_COMMAND_INPUT, DISCORD_ANSWER,
+        new ActionSpec(
+            "post-message",
+            "Post a message in a channel of the guild. Accepts every Create Message field.",
+            POST_MESSAGE_INPUT,
+            DISCORD_ANSWER,
+            this::postMessage),
+        new ActionSpec(
+            "get-guild",
+            "Read the guild as Discord has it.",
+            NO_INPUT,
+            DISCORD_ANSWER,
+            this::getGuild),
+        new ActionSpec(
+            "register-guild-command",
+            "Register a command in the guild (or update one, with command_id); its"
+                + " invocations reach the Driver as slash_command events.",
+            REGISTER_COMMAND_INPUT,
+            DISCORD_ANSWER,
             this::registerGuildCommand),
-        new ActionSpec("method", "Call a Discord REST API route from the allow-list, in the installation's guild, as the bot.",
-            METHOD_INPUT, DISCORD_ANSWER, this::method));
+        new ActionSpec(
+            "method",
+            "Call a Discord REST API route from the allow-list, in the installation's guild, as the bot.",
+            METHOD_INPUT,
+            DISCORD_ANSWER,
+            this::method));
   }
 
   @Override
   public List<ProcessSpec> processes() {
-    return List.of(new ProcessSpec("vote", "A vote on a message with a button per option (Approve and Reject, or the"
-        + " options); each eligible voter's last press counts, and the message shows the tally. It closes at closing_at"
-        + " if given, or when closed early by DELETE; closing disables the buttons.", VOTE_INPUT, VOTE_OUTCOME, true,
-        ProcessSpec.Reconciliation.PERIODIC, vote));
+    return List.of(
+        new ProcessSpec(
+            "vote",
+            "A vote on a message with a button per option (Approve and Reject, or the"
+                + " options); each eligible voter's last press counts, and the message shows the tally. It closes at closing_at"
+                + " if given, or when closed early by DELETE; closing disables the buttons.",
+            VOTE_INPUT,
+            VOTE_OUTCOME,
+            true,
+            ProcessSpec.Reconciliation.PERIODIC,
+            vote));
   }
 
   /** Slash commands invoked in the guild, with the interaction (without its token) as data. */
@@ -222,16 +278,22 @@ public class DiscordPlugin implements Plugin {
   }
 
   /**
-   * Refuses a config whose guild the install flow did not choose (see {@link DiscordApp}), so that a Driver cannot
-   * reach another guild the bot is in by writing its id by hand.
+   * Refuses a config whose guild the install flow did not choose (see {@link DiscordApp}), so that
+   * a Driver cannot reach another guild the bot is in by writing its id by hand.
    */
   @Override
   public void onEnable(PluginContext context, String webhookUrl) {
     String guildId = context.configText(DiscordApp.GUILD_ID);
     String proof = context.configText(DiscordApp.INSTALLATION_PROOF);
-    if (guildId == null || proof == null || properties.clientSecret() == null || properties.clientSecret().isBlank()
-        || !MessageDigest.isEqual(app.proof(guildId).getBytes(StandardCharsets.US_ASCII), proof.getBytes(StandardCharsets.US_ASCII))) {
-      throw InvalidInputException.of("config.installation_proof",
+    if (guildId == null
+        || proof == null
+        || properties.clientSecret() == null
+        || properties.clientSecret().isBlank()
+        || !MessageDigest.isEqual(
+            app.proof(guildId).getBytes(StandardCharsets.US_ASCII),
+            proof.getBytes(StandardCharsets.US_ASCII))) {
+      throw InvalidInputException.of(
+          "config.installation_proof",
           "does not prove the installation; add the Discord bot through /auth/discord/authorize");
     }
   }
@@ -260,13 +322,18 @@ public class DiscordPlugin implements Plugin {
 
   /** Where people see a message of the community's guild. */
   String messageUrl(PluginContext context, String channel, String messageId) {
-    return properties.webBaseUrl().replaceAll("/+$", "") + "/channels/" + context.configText(DiscordApp.GUILD_ID) + "/"
-        + channel + "/" + messageId;
+    return properties.webBaseUrl().replaceAll("/+$", "")
+        + "/channels/"
+        + context.configText(DiscordApp.GUILD_ID)
+        + "/"
+        + channel
+        + "/"
+        + messageId;
   }
 
   /**
-   * Checks that a channel (or thread) is in the community's guild: the bot is in many guilds, and a Driver must
-   * reach only its own.
+   * Checks that a channel (or thread) is in the community's guild: the bot is in many guilds, and a
+   * Driver must reach only its own.
    */
   void requireOwnChannel(PluginContext context, String channel) {
     if (channel == null || !SNOWFLAKE_ID.matcher(channel).matches()) {
@@ -281,7 +348,8 @@ public class DiscordPlugin implements Plugin {
       }
       throw e;
     }
-    if (found == null || !context.configText(DiscordApp.GUILD_ID).equals(found.path("guild_id").asString(null))) {
+    if (found == null
+        || !context.configText(DiscordApp.GUILD_ID).equals(found.path("guild_id").asString(null))) {
       throw InvalidInputException.of("channel", "is not a channel of the installation's guild");
     }
   }
@@ -293,9 +361,13 @@ public class DiscordPlugin implements Plugin {
     if (text != null) {
       message.set("content", text);
     }
-    if (!message.has("content") && !message.has("embeds") && !message.has("components") && !message.has("sticker_ids")
+    if (!message.has("content")
+        && !message.has("embeds")
+        && !message.has("components")
+        && !message.has("sticker_ids")
         && !message.has("poll")) {
-      throw InvalidInputException.of("text", "is required unless content, embeds, components, sticker_ids or poll are given");
+      throw InvalidInputException.of(
+          "text", "is required unless content, embeds, components, sticker_ids or poll are given");
     }
     requireOwnChannel(context, channel);
     return api(context).bot("POST", "/channels/" + channel + "/messages", message);
@@ -308,9 +380,16 @@ public class DiscordPlugin implements Plugin {
   private JsonNode registerGuildCommand(PluginContext context, JsonNode parameters) {
     ObjectNode command = (ObjectNode) parameters.deepCopy();
     JsonNode commandId = command.remove("command_id");
-    String path = "/applications/" + properties.clientId() + "/guilds/" + context.configText(DiscordApp.GUILD_ID) + "/commands";
-    // Discord's POST creates the command or replaces the one of the same name; PATCH changes a named command.
-    return commandId == null ? api(context).bot("POST", path, command)
+    String path =
+        "/applications/"
+            + properties.clientId()
+            + "/guilds/"
+            + context.configText(DiscordApp.GUILD_ID)
+            + "/commands";
+    // Discord's POST creates the command or replaces the one of the same name; PATCH changes a
+    // named command.
+    return commandId == null
+        ? api(context).bot("POST", path, command)
         : api(context).bot("PATCH", path + "/" + commandId.asString(), command);
   }
 
@@ -320,8 +399,12 @@ public class DiscordPlugin implements Plugin {
     String guild = context.configText(DiscordApp.GUILD_ID);
     String channel = channelOf(method, route, guild, properties.clientId());
     if (channel == null) {
-      throw InvalidInputException.of("route", "is not a route this action may call: it must be in the installation's"
-          + " guild (" + guild + ") and on the allow-list (see the action's schema)");
+      throw InvalidInputException.of(
+          "route",
+          "is not a route this action may call: it must be in the installation's"
+              + " guild ("
+              + guild
+              + ") and on the allow-list (see the action's schema)");
     }
     if (!channel.isEmpty()) {
       requireOwnChannel(context, channel);
@@ -338,9 +421,9 @@ public class DiscordPlugin implements Plugin {
   }
 
   /**
-   * Whether the {@code method} action may call a route for the installation in {@code guild}: null when it may not,
-   * the channel whose guild must still be checked for a channel route, and the empty string otherwise. The guild and
-   * a channel themselves may only be read.
+   * Whether the {@code method} action may call a route for the installation in {@code guild}: null
+   * when it may not, the channel whose guild must still be checked for a channel route, and the
+   * empty string otherwise. The guild and a channel themselves may only be read.
    */
   static String channelOf(String method, String route, String guild, String applicationId) {
     if (route.contains("..") || route.contains("//") || route.contains("\\") || guild == null) {

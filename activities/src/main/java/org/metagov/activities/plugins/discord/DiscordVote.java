@@ -26,22 +26,25 @@ import tools.jackson.databind.node.NullNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A vote on a Discord message with a button per option ({@code vote}): Approve and Reject for a boolean vote, one
- * button per option for a choice. Each press reaches the process as an input (Discord keeps no record of it), and
- * every read folds all inputs in order, so each eligible voter's last press counts. The message shows the tally
- * and who voted; once closed its buttons are disabled.
+ * A vote on a Discord message with a button per option ({@code vote}): Approve and Reject for a
+ * boolean vote, one button per option for a choice. Each press reaches the process as an input
+ * (Discord keeps no record of it), and every read folds all inputs in order, so each eligible
+ * voter's last press counts. The message shows the tally and who voted; once closed its buttons are
+ * disabled.
  *
- * <p><b>Answering a press.</b> A press is answered {@code DEFERRED_UPDATE_MESSAGE} (type 6) at once, and the
- * process then edits the message through the REST API. Answering {@code UPDATE_MESSAGE} (type 7) with the new
- * tally would need the tally in the request that receives the press, before it is routed to a community, and the
- * tally is the fold of every acknowledged press, which only the process holds: a tally computed from the message as
- * the pressing client saw it would lose presses made at the same time, and who is eligible is a parameter of the
- * process. For the same reason an ineligible voter is told with an ephemeral follow-up message (flags 64), sent with
- * the press's interaction token by the process.
+ * <p><b>Answering a press.</b> A press is answered {@code DEFERRED_UPDATE_MESSAGE} (type 6) at
+ * once, and the process then edits the message through the REST API. Answering {@code
+ * UPDATE_MESSAGE} (type 7) with the new tally would need the tally in the request that receives the
+ * press, before it is routed to a community, and the tally is the fold of every acknowledged press,
+ * which only the process holds: a tally computed from the message as the pressing client saw it
+ * would lose presses made at the same time, and who is eligible is a parameter of the process. For
+ * the same reason an ineligible voter is told with an ephemeral follow-up message (flags 64), sent
+ * with the press's interaction token by the process.
  *
- * <p><b>Posting once.</b> The message is created with a nonce derived from the community and the process and
- * {@code enforce_nonce}, so Discord answers a repeated start (a lost answer, a crash) with the message it already
- * created; once posted, the message is also recorded in the plugin state.
+ * <p><b>Posting once.</b> The message is created with a nonce derived from the community and the
+ * process and {@code enforce_nonce}, so Discord answers a repeated start (a lost answer, a crash)
+ * with the message it already created; once posted, the message is also recorded in the plugin
+ * state.
  */
 final class DiscordVote implements ProcessAdapter {
 
@@ -56,8 +59,8 @@ final class DiscordVote implements ProcessAdapter {
   static final int MAX_CONTENT = 2000;
 
   /** Refusals that say the vote's message cannot be shown any more; the vote goes on without it. */
-  private static final Set<Integer> MESSAGE_GONE = Set.of(DiscordApi.UNKNOWN_CHANNEL, DiscordApi.UNKNOWN_MESSAGE,
-      50001, 50005, 50083);
+  private static final Set<Integer> MESSAGE_GONE =
+      Set.of(DiscordApi.UNKNOWN_CHANNEL, DiscordApi.UNKNOWN_MESSAGE, 50001, 50005, 50083);
 
   private final DiscordPlugin plugin;
 
@@ -125,7 +128,8 @@ final class DiscordVote implements ProcessAdapter {
     }
     noticeIneligible(api, parameters, process.inputs(), state.path("inputs_handled").asInt(0));
     state.put("inputs_handled", process.inputs().size());
-    return new ProcessSnapshot(state, outcome, state.path("url").asString(null), false, routingKeys(posted));
+    return new ProcessSnapshot(
+        state, outcome, state.path("url").asString(null), false, routingKeys(posted));
   }
 
   @Override
@@ -143,25 +147,32 @@ final class DiscordVote implements ProcessAdapter {
     ObjectNode state = (ObjectNode) process.platformState().deepCopy();
     state.set("tally", outcome.get("votes").deepCopy());
     state.put("inputs_handled", process.inputs().size());
-    return new ProcessSnapshot(state, outcome, state.path("url").asString(null), true, routingKeys(posted));
+    return new ProcessSnapshot(
+        state, outcome, state.path("url").asString(null), true, routingKeys(posted));
   }
 
   private static String stateKey(long processId) {
     return "vote-message:" + processId;
   }
 
-  /** Posts the vote's message in its channel (which must be in the installation's guild), or finds it posted. */
-  private Posted post(DiscordApi api, PluginContext context, ProcessInstance process, ObjectNode message) {
+  /**
+   * Posts the vote's message in its channel (which must be in the installation's guild), or finds
+   * it posted.
+   */
+  private Posted post(
+      DiscordApi api, PluginContext context, ProcessInstance process, ObjectNode message) {
     JsonNode recorded = context.state().get(stateKey(process.id()));
     if (recorded != null && recorded.path("message_id").isString()) {
-      return new Posted(recorded.path("channel").asString(), recorded.path("message_id").asString());
+      return new Posted(
+          recorded.path("channel").asString(), recorded.path("message_id").asString());
     }
     String channel = process.parameters().path("channel").asString();
     plugin.requireOwnChannel(context, channel);
     message.put("nonce", nonce(process));
     message.put("enforce_nonce", true);
     JsonNode answer = api.bot("POST", "/channels/" + channel + "/messages", message);
-    Posted posted = new Posted(answer.path("channel_id").asString(channel), answer.path("id").asString());
+    Posted posted =
+        new Posted(answer.path("channel_id").asString(channel), answer.path("id").asString());
     ObjectNode done = Json.object();
     done.put("channel", posted.channel());
     done.put("message_id", posted.messageId());
@@ -169,11 +180,16 @@ final class DiscordVote implements ProcessAdapter {
     return posted;
   }
 
-  /** A nonce (at most 25 characters, as Discord allows) that only this community's process yields. */
+  /**
+   * A nonce (at most 25 characters, as Discord allows) that only this community's process yields.
+   */
   static String nonce(ProcessInstance process) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(("metagov:" + process.community() + ":" + process.id()).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(
+                  ("metagov:" + process.community() + ":" + process.id())
+                      .getBytes(StandardCharsets.UTF_8));
       return "mg" + HexFormat.of().formatHex(digest).substring(0, 23);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is not available", e);
@@ -181,16 +197,20 @@ final class DiscordVote implements ProcessAdapter {
   }
 
   /**
-   * Replaces the vote's message. A message that cannot be shown any more (deleted, its channel gone or hidden from
-   * the bot) does not stop the vote, which is counted from the presses Metagov received; false then.
+   * Replaces the vote's message. A message that cannot be shown any more (deleted, its channel gone
+   * or hidden from the bot) does not stop the vote, which is counted from the presses Metagov
+   * received; false then.
    */
   private static boolean edit(DiscordApi api, Posted posted, ObjectNode message, long processId) {
     try {
-      api.bot("PATCH", "/channels/" + posted.channel() + "/messages/" + posted.messageId(), message);
+      api.bot(
+          "PATCH", "/channels/" + posted.channel() + "/messages/" + posted.messageId(), message);
       return true;
     } catch (PlatformException e) {
       if (e.kind() == Kind.REJECTED && MESSAGE_GONE.contains(DiscordApi.code(e))) {
-        log.warn("The message of vote {} cannot be edited (Discord code {}); the vote goes on without it.", processId,
+        log.warn(
+            "The message of vote {} cannot be edited (Discord code {}); the vote goes on without it.",
+            processId,
             DiscordApi.code(e));
         return false;
       }
@@ -199,22 +219,30 @@ final class DiscordVote implements ProcessAdapter {
   }
 
   /**
-   * Tells each ineligible voter whose press is new (its index at or past {@code handled}) that it was not counted,
-   * with an ephemeral follow-up to their press. A follow-up Discord refuses (the press's token expired after fifteen
-   * minutes) is skipped: it is a courtesy, not the vote.
+   * Tells each ineligible voter whose press is new (its index at or past {@code handled}) that it
+   * was not counted, with an ephemeral follow-up to their press. A follow-up Discord refuses (the
+   * press's token expired after fifteen minutes) is skipped: it is a courtesy, not the vote.
    */
-  private static void noticeIneligible(DiscordApi api, JsonNode parameters, List<JsonNode> inputs, int handled) {
+  private static void noticeIneligible(
+      DiscordApi api, JsonNode parameters, List<JsonNode> inputs, int handled) {
     Set<String> noticed = new HashSet<>();
     for (int i = Math.max(0, handled); i < inputs.size(); i++) {
       JsonNode input = inputs.get(i);
       String user = input.path("user").asString(null);
       String token = input.path("interaction_token").asString("");
-      if (user == null || token.isBlank() || !input.path("custom_id").asString("").startsWith(CUSTOM_ID_PREFIX)
-          || eligible(parameters, user) || !noticed.add(user)) {
+      if (user == null
+          || token.isBlank()
+          || !input.path("custom_id").asString("").startsWith(CUSTOM_ID_PREFIX)
+          || eligible(parameters, user)
+          || !noticed.add(user)) {
         continue;
       }
       ObjectNode notice = Json.object();
-      notice.put("content", parameters.path("ineligible_voter_message").asString("You are not eligible to vote in this poll."));
+      notice.put(
+          "content",
+          parameters
+              .path("ineligible_voter_message")
+              .asString("You are not eligible to vote in this poll."));
       notice.put("flags", DiscordApp.EPHEMERAL);
       try {
         api.followUp(token, notice);
@@ -222,7 +250,8 @@ final class DiscordVote implements ProcessAdapter {
         if (e.retryable()) {
           throw e;
         }
-        log.info("Discord refused the ineligible-voter notice to {} ({}).", user, e.platformStatus());
+        log.info(
+            "Discord refused the ineligible-voter notice to {} ({}).", user, e.platformStatus());
       }
     }
   }
@@ -246,7 +275,8 @@ final class DiscordVote implements ProcessAdapter {
   }
 
   /** Each eligible voter's last valid press, in the order of those last presses. */
-  static Map<String, Integer> fold(JsonNode parameters, List<String> options, List<JsonNode> inputs) {
+  static Map<String, Integer> fold(
+      JsonNode parameters, List<String> options, List<JsonNode> inputs) {
     Map<String, Integer> votes = new LinkedHashMap<>();
     for (JsonNode input : inputs) {
       String user = input.path("user").asString(null);
@@ -289,18 +319,24 @@ final class DiscordVote implements ProcessAdapter {
 
   private static List<String> voters(Map<String, Integer> votes, int option) {
     List<String> users = new ArrayList<>();
-    votes.forEach((user, choice) -> {
-      if (choice == option) {
-        users.add(user);
-      }
-    });
+    votes.forEach(
+        (user, choice) -> {
+          if (choice == option) {
+            users.add(user);
+          }
+        });
     return users;
   }
 
-  /** The message: the question, each option's count and voters, and a button per option (disabled once closed). */
-  static ObjectNode message(JsonNode parameters, List<String> options, Map<String, Integer> votes, boolean closed) {
+  /**
+   * The message: the question, each option's count and voters, and a button per option (disabled
+   * once closed).
+   */
+  static ObjectNode message(
+      JsonNode parameters, List<String> options, Map<String, Integer> votes, boolean closed) {
     boolean yesNo = yesNo(parameters);
-    StringBuilder content = new StringBuilder("**").append(parameters.path("title").asString()).append("**");
+    StringBuilder content =
+        new StringBuilder("**").append(parameters.path("title").asString()).append("**");
     String details = parameters.path("details").asString("");
     if (!details.isBlank()) {
       content.append('\n').append(details);
@@ -312,7 +348,10 @@ final class DiscordVote implements ProcessAdapter {
       List<String> users = voters(votes, i);
       content.append('\n').append(label).append(": ").append(users.size());
       if (!users.isEmpty()) {
-        content.append(" (").append(String.join(", ", users.stream().map(u -> "<@" + u + ">").toList())).append(')');
+        content
+            .append(" (")
+            .append(String.join(", ", users.stream().map(u -> "<@" + u + ">").toList()))
+            .append(')');
       }
       if (i % 5 == 0) {
         ObjectNode row = rows.addObject();
@@ -321,7 +360,9 @@ final class DiscordVote implements ProcessAdapter {
       }
       ObjectNode button = ((ArrayNode) rows.get(rows.size() - 1).get("components")).addObject();
       button.put("type", 2);
-      button.put("style", yesNo ? (i == 0 ? BUTTON_STYLE_SUCCESS : BUTTON_STYLE_DANGER) : BUTTON_STYLE_PRIMARY);
+      button.put(
+          "style",
+          yesNo ? (i == 0 ? BUTTON_STYLE_SUCCESS : BUTTON_STYLE_DANGER) : BUTTON_STYLE_PRIMARY);
       button.put("label", label.length() > 80 ? label.substring(0, 79) + "…" : label);
       button.put("custom_id", CUSTOM_ID_PREFIX + i);
       if (yesNo) {
@@ -333,7 +374,11 @@ final class DiscordVote implements ProcessAdapter {
       content.append("\n\nVoting has closed.");
     }
     ObjectNode message = Json.object();
-    message.put("content", content.length() > MAX_CONTENT ? content.substring(0, MAX_CONTENT - 1) + "…" : content.toString());
+    message.put(
+        "content",
+        content.length() > MAX_CONTENT
+            ? content.substring(0, MAX_CONTENT - 1) + "…"
+            : content.toString());
     message.set("components", rows);
     // The tally names voters; naming them must not notify them.
     message.putObject("allowed_mentions").putArray("parse");
@@ -348,7 +393,10 @@ final class DiscordVote implements ProcessAdapter {
   static Posted posted(ProcessInstance process) {
     JsonNode state = process.platformState();
     if (!state.path("channel").isString() || !state.path("message_id").isString()) {
-      throw new PlatformException(Kind.REJECTED, DiscordApi.PLATFORM, 0,
+      throw new PlatformException(
+          Kind.REJECTED,
+          DiscordApi.PLATFORM,
+          0,
           "This process has no Discord message recorded; it was never started on Discord.");
     }
     return new Posted(state.get("channel").asString(), state.get("message_id").asString());

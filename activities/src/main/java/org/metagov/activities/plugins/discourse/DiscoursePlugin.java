@@ -22,14 +22,15 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Discourse: polls (the poll plugin's {@code [poll]} BBCode) as governance processes, posts, topics and
- * private messages as actions, and Discourse's signed webhooks as {@code post_created} and
+ * Discourse: polls (the poll plugin's {@code [poll]} BBCode) as governance processes, posts, topics
+ * and private messages as actions, and Discourse's signed webhooks as {@code post_created} and
  * {@code topic_created} events. There is no default server: each community has its own.
  *
  * <p>Calls carry the {@code Api-Key} and {@code Api-Username} headers. Webhooks must be signed: the
- * {@code X-Discourse-Event-Signature} header is {@code sha256=} and the hex HMAC-SHA256 of the raw body
- * under the configured {@code webhook_secret}, checked in constant time; a webhook that names another
- * instance in {@code X-Discourse-Instance} is refused too. See {@link DiscoursePoll} for idempotent starts.
+ * {@code X-Discourse-Event-Signature} header is {@code sha256=} and the hex HMAC-SHA256 of the raw
+ * body under the configured {@code webhook_secret}, checked in constant time; a webhook that names
+ * another instance in {@code X-Discourse-Instance} is refused too. See {@link DiscoursePoll} for
+ * idempotent starts.
  */
 @Component
 public class DiscoursePlugin implements Plugin {
@@ -37,12 +38,22 @@ public class DiscoursePlugin implements Plugin {
   static final String POST_CREATED = "post_created";
   static final String TOPIC_CREATED = "topic_created";
   static final String USER_FIELDS_CHANGED = "user_fields_changed";
-  /** Discourse's webhook event for any change to a user, of which a change of custom user fields is told. */
+
+  /**
+   * Discourse's webhook event for any change to a user, of which a change of custom user fields is
+   * told.
+   */
   static final String USER_UPDATED = "user_updated";
-  /** Plugin state: the custom user fields last seen for each user id, to tell a change from any other user update. */
+
+  /**
+   * Plugin state: the custom user fields last seen for each user id, to tell a change from any
+   * other user update.
+   */
   static final String USER_FIELDS_STATE = "user_fields";
 
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "server_url": {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000,
@@ -61,7 +72,9 @@ public class DiscoursePlugin implements Plugin {
   private static final String INSTANT_PATTERN =
       "^\\\\d{4}-\\\\d{2}-\\\\d{2}([Tt ]\\\\d{2}:\\\\d{2}(:\\\\d{2}(\\\\.\\\\d+)?)?([Zz]|[+-]\\\\d{2}:?\\\\d{2})?)?$";
 
-  private static final JsonNode POLL_INPUT = Schemas.schema("""
+  private static final JsonNode POLL_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 15, "maxLength": 255, "pattern": "^[^\\\\r\\\\n]*$",
@@ -84,9 +97,12 @@ public class DiscoursePlugin implements Plugin {
        },
        "required": ["title", "options"],
        "additionalProperties": false}
-      """.formatted(INSTANT_PATTERN));
+      """
+              .formatted(INSTANT_PATTERN));
 
-  private static final JsonNode POLL_OUTCOME = Schemas.schema("""
+  private static final JsonNode POLL_OUTCOME =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "poll_url": {"type": "string"},
@@ -97,7 +113,9 @@ public class DiscoursePlugin implements Plugin {
        }}
       """);
 
-  private static final JsonNode CREATE_POST_INPUT = Schemas.schema("""
+  private static final JsonNode CREATE_POST_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "raw": {"type": "string", "minLength": 1, "maxLength": 32000, "description": "The post's text (Markdown)."},
@@ -107,7 +125,9 @@ public class DiscoursePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode CREATE_TOPIC_INPUT = Schemas.schema("""
+  private static final JsonNode CREATE_TOPIC_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 15, "maxLength": 255, "description": "At least 15 characters, unique on the forum."},
@@ -118,7 +138,9 @@ public class DiscoursePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode CREATE_MESSAGE_INPUT = Schemas.schema("""
+  private static final JsonNode CREATE_MESSAGE_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 2, "maxLength": 255},
@@ -135,19 +157,25 @@ public class DiscoursePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode POST_OUTPUT = Schemas.schema("""
+  private static final JsonNode POST_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"id": {"type": "integer"}, "post_id": {"type": "integer", "description": "The gateway's name for id."},
        "topic_id": {"type": "integer"}, "post_number": {"type": "integer"}, "url": {"type": "string"}}}
       """);
 
-  private static final JsonNode POST_OR_TOPIC_ID_INPUT = Schemas.schema("""
+  private static final JsonNode POST_OR_TOPIC_ID_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991}},
        "required": ["id"],
        "additionalProperties": false}
       """);
 
-  private static final JsonNode LOCK_POST_INPUT = Schemas.schema("""
+  private static final JsonNode LOCK_POST_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {"id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991},
                       "locked": {"type": "boolean", "description": "true locks the post against edits by its author, false unlocks it."}},
@@ -155,11 +183,15 @@ public class DiscoursePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode EMPTY_OUTPUT = Schemas.schema("""
+  private static final JsonNode EMPTY_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "additionalProperties": false}
       """);
 
-  private static final JsonNode LOCK_POST_OUTPUT = Schemas.schema("""
+  private static final JsonNode LOCK_POST_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"locked": {"type": "boolean"}}}
       """);
 
@@ -184,26 +216,83 @@ public class DiscoursePlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("create-post", "Reply in a topic.", CREATE_POST_INPUT, POST_OUTPUT, this::createPost),
-        new ActionSpec("create-topic", "Start a topic.", CREATE_TOPIC_INPUT, POST_OUTPUT, this::createTopic),
-        new ActionSpec("create-message", "Send a private message.", CREATE_MESSAGE_INPUT, POST_OUTPUT, this::createMessage),
-        new ActionSpec("delete-post", "Delete a post (DELETE /posts/{id}).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
-            (context, parameters) -> done(context, "DELETE", "/posts/" + id(parameters) + ".json", null, "delete post " + id(parameters))),
-        new ActionSpec("delete-topic", "Delete a topic (DELETE /t/{id}).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
-            (context, parameters) -> done(context, "DELETE", "/t/" + id(parameters) + ".json", null, "delete topic " + id(parameters))),
-        new ActionSpec("recover-post", "Recover a deleted post (PUT /posts/{id}/recover).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
-            (context, parameters) -> done(context, "PUT", "/posts/" + id(parameters) + "/recover.json", null, "recover post " + id(parameters))),
-        new ActionSpec("recover-topic", "Recover a deleted topic (PUT /t/{id}/recover).", POST_OR_TOPIC_ID_INPUT, EMPTY_OUTPUT,
-            (context, parameters) -> done(context, "PUT", "/t/" + id(parameters) + "/recover.json", null, "recover topic " + id(parameters))),
-        new ActionSpec("lock-post", "Lock a post against edits by its author, or unlock it (PUT /posts/{id}/locked).",
-            LOCK_POST_INPUT, LOCK_POST_OUTPUT, this::lockPost));
+        new ActionSpec(
+            "create-post", "Reply in a topic.", CREATE_POST_INPUT, POST_OUTPUT, this::createPost),
+        new ActionSpec(
+            "create-topic", "Start a topic.", CREATE_TOPIC_INPUT, POST_OUTPUT, this::createTopic),
+        new ActionSpec(
+            "create-message",
+            "Send a private message.",
+            CREATE_MESSAGE_INPUT,
+            POST_OUTPUT,
+            this::createMessage),
+        new ActionSpec(
+            "delete-post",
+            "Delete a post (DELETE /posts/{id}).",
+            POST_OR_TOPIC_ID_INPUT,
+            EMPTY_OUTPUT,
+            (context, parameters) ->
+                done(
+                    context,
+                    "DELETE",
+                    "/posts/" + id(parameters) + ".json",
+                    null,
+                    "delete post " + id(parameters))),
+        new ActionSpec(
+            "delete-topic",
+            "Delete a topic (DELETE /t/{id}).",
+            POST_OR_TOPIC_ID_INPUT,
+            EMPTY_OUTPUT,
+            (context, parameters) ->
+                done(
+                    context,
+                    "DELETE",
+                    "/t/" + id(parameters) + ".json",
+                    null,
+                    "delete topic " + id(parameters))),
+        new ActionSpec(
+            "recover-post",
+            "Recover a deleted post (PUT /posts/{id}/recover).",
+            POST_OR_TOPIC_ID_INPUT,
+            EMPTY_OUTPUT,
+            (context, parameters) ->
+                done(
+                    context,
+                    "PUT",
+                    "/posts/" + id(parameters) + "/recover.json",
+                    null,
+                    "recover post " + id(parameters))),
+        new ActionSpec(
+            "recover-topic",
+            "Recover a deleted topic (PUT /t/{id}/recover).",
+            POST_OR_TOPIC_ID_INPUT,
+            EMPTY_OUTPUT,
+            (context, parameters) ->
+                done(
+                    context,
+                    "PUT",
+                    "/t/" + id(parameters) + "/recover.json",
+                    null,
+                    "recover topic " + id(parameters))),
+        new ActionSpec(
+            "lock-post",
+            "Lock a post against edits by its author, or unlock it (PUT /posts/{id}/locked).",
+            LOCK_POST_INPUT,
+            LOCK_POST_OUTPUT,
+            this::lockPost));
   }
 
   @Override
   public List<ProcessSpec> processes() {
-    return List.of(new ProcessSpec("poll",
-        "A poll in a new topic (or a reply). It closes at closing_at if given, when closed early by DELETE, or when closed on Discourse.",
-        POLL_INPUT, POLL_OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, poll));
+    return List.of(
+        new ProcessSpec(
+            "poll",
+            "A poll in a new topic (or a reply). It closes at closing_at if given, when closed early by DELETE, or when closed on Discourse.",
+            POLL_INPUT,
+            POLL_OUTCOME,
+            true,
+            ProcessSpec.Reconciliation.PERIODIC,
+            poll));
   }
 
   @Override
@@ -237,8 +326,12 @@ public class DiscoursePlugin implements Plugin {
     return parameters.path("id").asLong();
   }
 
-  /** Runs a call whose answer carries nothing the Driver needs (Discourse answers these with an empty body). */
-  private static JsonNode done(PluginContext context, String method, String path, JsonNode body, String what) {
+  /**
+   * Runs a call whose answer carries nothing the Driver needs (Discourse answers these with an
+   * empty body).
+   */
+  private static JsonNode done(
+      PluginContext context, String method, String path, JsonNode body, String what) {
     DiscourseApi api = new DiscourseApi(context);
     if ("DELETE".equals(method)) {
       api.delete(path, what);
@@ -253,8 +346,18 @@ public class DiscoursePlugin implements Plugin {
     boolean locked = parameters.path("locked").asBoolean();
     // Discourse compares the parameter with the text "true": a JSON boolean would always unlock.
     ObjectNode body = Json.object().put("locked", Boolean.toString(locked));
-    JsonNode answer = new DiscourseApi(context).put("/posts/" + id + "/locked.json", body, (locked ? "lock" : "unlock") + " post " + id);
-    return Json.object().put("locked", answer != null && answer.path("locked").isBoolean() ? answer.get("locked").asBoolean() : locked);
+    JsonNode answer =
+        new DiscourseApi(context)
+            .put(
+                "/posts/" + id + "/locked.json",
+                body,
+                (locked ? "lock" : "unlock") + " post " + id);
+    return Json.object()
+        .put(
+            "locked",
+            answer != null && answer.path("locked").isBoolean()
+                ? answer.get("locked").asBoolean()
+                : locked);
   }
 
   private JsonNode createMessage(PluginContext context, JsonNode parameters) {
@@ -277,16 +380,25 @@ public class DiscoursePlugin implements Plugin {
     result.put("post_id", post.path("id").asLong());
     result.put("topic_id", post.path("topic_id").asLong());
     result.put("post_number", post.path("post_number").asLong(1));
-    result.put("url", api.serverUrl() + "/t/" + post.path("topic_slug").asString("topic") + "/"
-        + post.path("topic_id").asLong() + "/" + post.path("post_number").asLong(1));
+    result.put(
+        "url",
+        api.serverUrl()
+            + "/t/"
+            + post.path("topic_slug").asString("topic")
+            + "/"
+            + post.path("topic_id").asLong()
+            + "/"
+            + post.path("post_number").asLong(1));
     return result;
   }
 
   /** Discourse's signed webhooks. */
   static final class DiscourseWebhooks implements WebhookHandler {
 
-    private static final java.util.regex.Pattern DELIVERY_ID = java.util.regex.Pattern.compile("[0-9]{1,19}");
-    private static final java.util.regex.Pattern EVENT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
+    private static final java.util.regex.Pattern DELIVERY_ID =
+        java.util.regex.Pattern.compile("[0-9]{1,19}");
+    private static final java.util.regex.Pattern EVENT_NAME =
+        java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
 
     @Override
     public void verify(WebhookRequest request) {
@@ -294,22 +406,30 @@ public class DiscoursePlugin implements Plugin {
       byte[] body = request.body();
       String secret = request.configText("webhook_secret");
       if (secret == null || secret.isEmpty()) {
-        throw new WebhookRejectedException("The discourse plugin of this community has no webhook_secret; set it to the"
-            + " secret of the Discourse webhook before sending webhooks.");
+        throw new WebhookRejectedException(
+            "The discourse plugin of this community has no webhook_secret; set it to the"
+                + " secret of the Discourse webhook before sending webhooks.");
       }
       String signature = headers.get("x-discourse-event-signature");
       if (signature == null || signature.isBlank()) {
-        throw new WebhookRejectedException("The webhook has no X-Discourse-Event-Signature header.");
+        throw new WebhookRejectedException(
+            "The webhook has no X-Discourse-Event-Signature header.");
       }
-      if (!WebhookSignatures.matches("sha256=" + WebhookSignatures.hmacSha256Hex(secret, body), signature)) {
-        throw new WebhookRejectedException("The webhook's X-Discourse-Event-Signature does not match its body under the"
-            + " configured webhook_secret.");
+      if (!WebhookSignatures.matches(
+          "sha256=" + WebhookSignatures.hmacSha256Hex(secret, body), signature)) {
+        throw new WebhookRejectedException(
+            "The webhook's X-Discourse-Event-Signature does not match its body under the"
+                + " configured webhook_secret.");
       }
       String instance = headers.get("x-discourse-instance");
       String server = request.configText("server_url");
-      if (instance != null && server != null && !trimSlash(instance).equalsIgnoreCase(trimSlash(server))) {
-        throw new WebhookRejectedException("The webhook comes from the Discourse instance " + instance
-            + ", not the configured server_url.");
+      if (instance != null
+          && server != null
+          && !trimSlash(instance).equalsIgnoreCase(trimSlash(server))) {
+        throw new WebhookRejectedException(
+            "The webhook comes from the Discourse instance "
+                + instance
+                + ", not the configured server_url.");
       }
     }
 
@@ -340,12 +460,15 @@ public class DiscoursePlugin implements Plugin {
       }
       String deliveryId = headers.get("x-discourse-event-id");
       if (deliveryId != null && !DELIVERY_ID.matcher(deliveryId).matches()) {
-        // Only a hint (the signature does not cover it), but Discourse sends a number: refuse anything else.
-        throw InvalidInputException.of("X-Discourse-Event-Id", "must be a number of at most 19 digits");
+        // Only a hint (the signature does not cover it), but Discourse sends a number: refuse
+        // anything else.
+        throw InvalidInputException.of(
+            "X-Discourse-Event-Id", "must be a number of at most 19 digits");
       }
       String eventType = headers.get("x-discourse-event");
       if (eventType != null && !EVENT_NAME.matcher(eventType).matches()) {
-        throw InvalidInputException.of("X-Discourse-Event", "must be an event name of at most 64 letters, digits and _");
+        throw InvalidInputException.of(
+            "X-Discourse-Event", "must be an event name of at most 64 letters, digits and _");
       }
       List<String> keys = new ArrayList<>();
       List<PlatformEvent> events = new ArrayList<>();
@@ -366,25 +489,31 @@ public class DiscoursePlugin implements Plugin {
           keys.add("topic:" + topic.get("id").asLong());
         }
         if (TOPIC_CREATED.equals(eventType)) {
-          events.add(new PlatformEvent(TOPIC_CREATED, topic, topic.path("created_by").path("username").asString(null)));
+          events.add(
+              new PlatformEvent(
+                  TOPIC_CREATED, topic, topic.path("created_by").path("username").asString(null)));
         }
       } else if (USER_UPDATED.equals(eventType) && payload.path("user").path("id").isNumber()) {
-        // Whether the custom fields changed is decided in enrich, in order, against the fields last seen.
+        // Whether the custom fields changed is decided in enrich, in order, against the fields last
+        // seen.
         JsonNode user = payload.get("user");
         ObjectNode data = Json.object();
         data.put("id", user.get("id").asLong());
         data.put("username", user.path("username").asString(null));
-        data.set("user_fields", user.path("user_fields").isObject() ? user.get("user_fields") : Json.object());
-        events.add(new PlatformEvent(USER_FIELDS_CHANGED, data, user.path("username").asString(null)));
+        data.set(
+            "user_fields",
+            user.path("user_fields").isObject() ? user.get("user_fields") : Json.object());
+        events.add(
+            new PlatformEvent(USER_FIELDS_CHANGED, data, user.path("username").asString(null)));
       }
       return new ParsedWebhook(eventType, List.copyOf(keys), List.copyOf(events));
     }
 
     /**
-     * A user update is told to the Driver as {@code user_fields_changed} only when the user's custom fields differ
-     * from those last seen (or were never seen), with the previous ones as {@code old_user_fields}, as the gateway
-     * did. Events of a community are enriched one at a time in the order they arrived, so each compares with the one
-     * before it.
+     * A user update is told to the Driver as {@code user_fields_changed} only when the user's
+     * custom fields differ from those last seen (or were never seen), with the previous ones as
+     * {@code old_user_fields}, as the gateway did. Events of a community are enriched one at a time
+     * in the order they arrived, so each compares with the one before it.
      */
     @Override
     public PlatformEvent enrich(PluginContext context, PlatformEvent event) {
@@ -403,7 +532,8 @@ public class DiscoursePlugin implements Plugin {
       context.state().set(USER_FIELDS_STATE, all);
       ObjectNode data = ((ObjectNode) event.data()).deepCopy();
       data.set("old_user_fields", previous == null ? Json.MAPPER.nullNode() : previous);
-      return new PlatformEvent(event.eventType(), data, event.initiatorUserId(), event.initiatorIsMetagovBot());
+      return new PlatformEvent(
+          event.eventType(), data, event.initiatorUserId(), event.initiatorIsMetagovBot());
     }
   }
 }

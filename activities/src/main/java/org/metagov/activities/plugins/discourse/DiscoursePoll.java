@@ -4,11 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -24,19 +19,21 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A Discourse poll: a post whose raw text holds a {@code [poll]} block, in a new topic or as a reply.
+ * A Discourse poll: a post whose raw text holds a {@code [poll]} block, in a new topic or as a
+ * reply.
  *
  * <p><b>Idempotent start.</b> A new topic is created with an {@code external_id} derived from the
- * community and the process id ({@code metagov-<id>-<hash of community>}). Discourse keeps topic external
- * ids unique, so a start retried after a lost answer is refused with 422; the adapter then finds the topic
- * by that external id ({@code GET /t/external_id/{id}.json}), checks that its first post carries this
- * process's marker ({@code <!-- metagov-process:{community}:{id} -->} at the end of the raw text, invisible
- * once cooked) and adopts it. Limits: a poll posted as a <em>reply</em> ({@code topic_id}) has no external
- * id, so a reply retried after a lost answer can be posted twice; and two Metagov deployments sharing one
- * Discourse and one community slug would share external ids.
+ * community and the process id ({@code metagov-<id>-<hash of community>}). Discourse keeps topic
+ * external ids unique, so a start retried after a lost answer is refused with 422; the adapter then
+ * finds the topic by that external id ({@code GET /t/external_id/{id}.json}), checks that its first
+ * post carries this process's marker ({@code <!-- metagov-process:{community}:{id} -->} at the end
+ * of the raw text, invisible once cooked) and adopts it. Limits: a poll posted as a <em>reply</em>
+ * ({@code topic_id}) has no external id, so a reply retried after a lost answer can be posted
+ * twice; and two Metagov deployments sharing one Discourse and one community slug would share
+ * external ids.
  *
- * <p>The poll is closable early ({@code PUT /polls/toggle_status}); without {@code closing_at} it has no
- * deadline and ends when it is closed through Metagov or on Discourse.
+ * <p>The poll is closable early ({@code PUT /polls/toggle_status}); without {@code closing_at} it
+ * has no deadline and ends when it is closed through Metagov or on Discourse.
  */
 final class DiscoursePoll implements ProcessAdapter {
 
@@ -48,7 +45,10 @@ final class DiscoursePoll implements ProcessAdapter {
     return ClosingTimes.optional(parameters, now);
   }
 
-  /** Options become {@code * option} lines inside the poll block, so they must stay on one line and inside it. */
+  /**
+   * Options become {@code * option} lines inside the poll block, so they must stay on one line and
+   * inside it.
+   */
   static void checkText(JsonNode parameters) {
     JsonNode options = parameters.path("options");
     for (int i = 0; i < options.size(); i++) {
@@ -57,7 +57,8 @@ final class DiscoursePoll implements ProcessAdapter {
         throw InvalidInputException.of("options[" + i + "]", "must not contain a line break");
       }
       if (option.toLowerCase(Locale.ROOT).contains("[/poll]") || option.isBlank()) {
-        throw InvalidInputException.of("options[" + i + "]", "must be non-blank text without [/poll]");
+        throw InvalidInputException.of(
+            "options[" + i + "]", "must be non-blank text without [/poll]");
       }
     }
     String title = parameters.path("title").asString("");
@@ -65,7 +66,8 @@ final class DiscoursePoll implements ProcessAdapter {
       throw InvalidInputException.of("title", "must not contain a line break");
     }
     if (parameters.path("details").asString("").toLowerCase(Locale.ROOT).contains("[poll")) {
-      throw InvalidInputException.of("details", "must not contain a [poll] block; the plugin writes the poll itself");
+      throw InvalidInputException.of(
+          "details", "must not contain a [poll] block; the plugin writes the poll itself");
     }
   }
 
@@ -76,7 +78,8 @@ final class DiscoursePoll implements ProcessAdapter {
   /** At most 50 characters of [A-Za-z0-9_-], as Discourse requires of a topic external_id. */
   static String externalId(String community, long id) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(community.getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(community.getBytes(StandardCharsets.UTF_8));
       return "metagov-" + id + "-" + HexFormat.of().formatHex(digest, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -90,10 +93,14 @@ final class DiscoursePoll implements ProcessAdapter {
       raw.append(details.strip()).append("\n\n");
     }
     String type = parameters.path("poll_type").asString("regular");
-    raw.append("[poll name=").append(POLL_NAME)
-        .append(" type=").append(type)
-        .append(" results=").append(parameters.path("results").asString("always"))
-        .append(" public=").append(parameters.path("public").asBoolean(true));
+    raw.append("[poll name=")
+        .append(POLL_NAME)
+        .append(" type=")
+        .append(type)
+        .append(" results=")
+        .append(parameters.path("results").asString("always"))
+        .append(" public=")
+        .append(parameters.path("public").asBoolean(true));
     if (parameters.path("closing_at").isString()) {
       raw.append(" close=").append(ClosingTimes.parse(parameters.get("closing_at").asString()));
     }
@@ -162,16 +169,24 @@ final class DiscoursePoll implements ProcessAdapter {
 
   static void requireCreated(JsonNode post) {
     if (post != null && "enqueued".equals(post.path("action").asString(null))) {
-      throw new PlatformException(Kind.REJECTED, DiscourseApi.PLATFORM, 200,
+      throw new PlatformException(
+          Kind.REJECTED,
+          DiscourseApi.PLATFORM,
+          200,
           "Discourse queued the post for review instead of publishing it; use an api_username whose posts skip review.");
     }
     if (post == null || !post.path("id").isNumber() || !post.path("topic_id").isNumber()) {
-      throw new PlatformException(Kind.FAILED, DiscourseApi.PLATFORM, 200, "Discourse's answer to the new post has no id and topic_id.");
+      throw new PlatformException(
+          Kind.FAILED,
+          DiscourseApi.PLATFORM,
+          200,
+          "Discourse's answer to the new post has no id and topic_id.");
     }
   }
 
   /** The first post of the topic with this external id, if it carries this process's marker. */
-  private static Optional<JsonNode> findEarlierTopic(DiscourseApi api, String externalId, String marker) {
+  private static Optional<JsonNode> findEarlierTopic(
+      DiscourseApi api, String externalId, String marker) {
     Optional<Long> topicId = api.topicIdByExternalId(externalId);
     if (topicId.isEmpty()) {
       return Optional.empty();
@@ -220,14 +235,21 @@ final class DiscoursePoll implements ProcessAdapter {
     }
     JsonNode state = process.platformState();
     String url = url(api, state);
-    return new ProcessSnapshot(state, outcome(poll, url), url, "closed".equals(poll.path("status").asString(null)),
+    return new ProcessSnapshot(
+        state,
+        outcome(poll, url),
+        url,
+        "closed".equals(poll.path("status").asString(null)),
         routingKeys(state.path("post_id").asLong(), state.path("topic_id").asLong()));
   }
 
   private static long postId(ProcessInstance process) {
     JsonNode postId = process.platformState().path("post_id");
     if (!postId.isNumber()) {
-      throw new PlatformException(Kind.REJECTED, DiscourseApi.PLATFORM, 0,
+      throw new PlatformException(
+          Kind.REJECTED,
+          DiscourseApi.PLATFORM,
+          0,
           "This process has no Discourse post recorded; it was never started on Discourse.");
     }
     return postId.asLong();
@@ -237,13 +259,22 @@ final class DiscoursePoll implements ProcessAdapter {
     try {
       JsonNode post = api.get("/posts/" + postId + ".json", "read post " + postId);
       if (post == null || !post.isObject()) {
-        throw new PlatformException(Kind.FAILED, DiscourseApi.PLATFORM, 200, "Discourse answered post " + postId + " with no post.");
+        throw new PlatformException(
+            Kind.FAILED,
+            DiscourseApi.PLATFORM,
+            200,
+            "Discourse answered post " + postId + " with no post.");
       }
       return post;
     } catch (PlatformException e) {
       if (e.platformStatus() == 404) {
-        throw new PlatformException(Kind.REJECTED, DiscourseApi.PLATFORM, 404,
-            "The Discourse post " + postId + " holding the poll no longer exists (404): it was deleted, or the api_username cannot see it.");
+        throw new PlatformException(
+            Kind.REJECTED,
+            DiscourseApi.PLATFORM,
+            404,
+            "The Discourse post "
+                + postId
+                + " holding the poll no longer exists (404): it was deleted, or the api_username cannot see it.");
       }
       throw e;
     }
@@ -263,12 +294,22 @@ final class DiscoursePoll implements ProcessAdapter {
       }
     }
     if (poll == null) {
-      throw new PlatformException(Kind.REJECTED, DiscourseApi.PLATFORM, 200,
-          "The Discourse post " + post.path("id").asLong() + " has no poll named \"" + POLL_NAME
+      throw new PlatformException(
+          Kind.REJECTED,
+          DiscourseApi.PLATFORM,
+          200,
+          "The Discourse post "
+              + post.path("id").asLong()
+              + " has no poll named \""
+              + POLL_NAME
               + "\": it was edited away, or the poll plugin is disabled.");
     }
     String url = url(api, state);
-    return new ProcessSnapshot(state, outcome(poll, url), url, "closed".equals(poll.path("status").asString(null)),
+    return new ProcessSnapshot(
+        state,
+        outcome(poll, url),
+        url,
+        "closed".equals(poll.path("status").asString(null)),
         routingKeys(state.path("post_id").asLong(), state.path("topic_id").asLong()));
   }
 
@@ -277,13 +318,18 @@ final class DiscoursePoll implements ProcessAdapter {
   }
 
   private static String url(DiscourseApi api, JsonNode state) {
-    return api.serverUrl() + "/t/" + state.path("topic_slug").asString("topic") + "/" + state.path("topic_id").asLong()
-        + "/" + state.path("post_number").asLong(1);
+    return api.serverUrl()
+        + "/t/"
+        + state.path("topic_slug").asString("topic")
+        + "/"
+        + state.path("topic_id").asLong()
+        + "/"
+        + state.path("post_number").asLong(1);
   }
 
   /**
-   * Option text (tags stripped) to votes. Discourse leaves out {@code votes} when the caller may not see
-   * results yet; those counts are null and {@code results_hidden} is true.
+   * Option text (tags stripped) to votes. Discourse leaves out {@code votes} when the caller may
+   * not see results yet; those counts are null and {@code results_hidden} is true.
    */
   static ObjectNode outcome(JsonNode poll, String url) {
     ObjectNode outcome = Json.object();
@@ -307,8 +353,14 @@ final class DiscoursePoll implements ProcessAdapter {
   }
 
   static String plainText(String html) {
-    String text = html.replaceAll("<img[^>]*\\balt=\"([^\"]*)\"[^>]*>", "$1").replaceAll("<[^>]*>", "");
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
-        .replace("&#x27;", "'").replace("&amp;", "&").strip();
+    String text =
+        html.replaceAll("<img[^>]*\\balt=\"([^\"]*)\"[^>]*>", "$1").replaceAll("<[^>]*>", "");
+    return text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+        .strip();
   }
 }

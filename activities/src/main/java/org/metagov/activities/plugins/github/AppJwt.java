@@ -16,18 +16,37 @@ import org.metagov.activities.plugin.PlatformException.Kind;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The JSON Web Token a GitHub App authenticates as itself with ({@code GET /app/installations/{id}}, minting
- * installation tokens): RS256 over {@code iss} = the App ID, {@code iat} a minute in the past (GitHub's advice
- * against clock drift) and {@code exp} nine minutes ahead, under GitHub's ten-minute limit.
+ * The JSON Web Token a GitHub App authenticates as itself with ({@code GET
+ * /app/installations/{id}}, minting installation tokens): RS256 over {@code iss} = the App ID,
+ * {@code iat} a minute in the past (GitHub's advice against clock drift) and {@code exp} nine
+ * minutes ahead, under GitHub's ten-minute limit.
  */
 final class AppJwt {
 
   static final Duration BACKDATE = Duration.ofSeconds(60);
   static final Duration LIFETIME = Duration.ofMinutes(9);
 
-  /** The DER of the {@code rsaEncryption} AlgorithmIdentifier, which a PKCS#8 wrapping of a PKCS#1 key names. */
-  private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
-      (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+  /**
+   * The DER of the {@code rsaEncryption} AlgorithmIdentifier, which a PKCS#8 wrapping of a PKCS#1
+   * key names.
+   */
+  private static final byte[] RSA_ALGORITHM = {
+    0x30,
+    0x0d,
+    0x06,
+    0x09,
+    0x2a,
+    (byte) 0x86,
+    0x48,
+    (byte) 0x86,
+    (byte) 0xf7,
+    0x0d,
+    0x01,
+    0x01,
+    0x01,
+    0x05,
+    0x00
+  };
 
   private final GitHubProperties properties;
   private final Clock clock;
@@ -52,8 +71,10 @@ final class AppJwt {
     } else {
       claims.put("iss", appId);
     }
-    String signed = base64Url(Json.write(header).getBytes(StandardCharsets.UTF_8)) + "."
-        + base64Url(Json.write(claims).getBytes(StandardCharsets.UTF_8));
+    String signed =
+        base64Url(Json.write(header).getBytes(StandardCharsets.UTF_8))
+            + "."
+            + base64Url(Json.write(claims).getBytes(StandardCharsets.UTF_8));
     try {
       Signature signature = Signature.getInstance("SHA256withRSA");
       signature.initSign(key());
@@ -73,7 +94,10 @@ final class AppJwt {
     return current;
   }
 
-  /** Reads a PEM RSA private key, PKCS#8 or PKCS#1; newlines written as {@code \n} (as in a .env file) are read as such. */
+  /**
+   * Reads a PEM RSA private key, PKCS#8 or PKCS#1; newlines written as {@code \n} (as in a .env
+   * file) are read as such.
+   */
   static PrivateKey readKey(String pem) {
     if (pem == null) {
       throw unreadableKey();
@@ -83,10 +107,12 @@ final class AppJwt {
     if (!pkcs1 && !text.contains("-----BEGIN PRIVATE KEY-----")) {
       throw unreadableKey();
     }
-    String base64 = text.replaceAll("-----(BEGIN|END) (RSA )?PRIVATE KEY-----", "").replaceAll("\\s", "");
+    String base64 =
+        text.replaceAll("-----(BEGIN|END) (RSA )?PRIVATE KEY-----", "").replaceAll("\\s", "");
     try {
       byte[] der = Base64.getDecoder().decode(base64);
-      return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs1 ? pkcs8(der) : der));
+      return KeyFactory.getInstance("RSA")
+          .generatePrivate(new PKCS8EncodedKeySpec(pkcs1 ? pkcs8(der) : der));
     } catch (IllegalArgumentException | GeneralSecurityException e) {
       throw unreadableKey();
     }
@@ -122,7 +148,10 @@ final class AppJwt {
 
   private static PlatformException unreadableKey() {
     // Status 0: no call was made, and retrying cannot help until the deployment's key is fixed.
-    return new PlatformException(Kind.REJECTED, GitHubApi.PLATFORM, 0,
+    return new PlatformException(
+        Kind.REJECTED,
+        GitHubApi.PLATFORM,
+        0,
         "The GitHub App's private key (GITHUB_APP_PRIVATE_KEY) is not a readable PEM RSA private key.");
   }
 

@@ -11,11 +11,12 @@ import org.metagov.activities.plugin.PlatformException.Kind;
 import tools.jackson.databind.JsonNode;
 
 /**
- * GitHub's REST API as the plugin calls it, with the credential in an {@code Authorization: Bearer} header (never
- * in a URL, a body or a message) and the API version pinned. GitHub's answers become {@link PlatformException}s
- * whose kind says whether retrying helps: its rate limits come as 429, or as 403 with {@code Retry-After} (a
- * secondary limit) or {@code X-RateLimit-Remaining: 0} (the primary one, whose reset {@link PlatformHttp} turns
- * into the wait); other refusals carry GitHub's {@code message} and the body for the plugin to read.
+ * GitHub's REST API as the plugin calls it, with the credential in an {@code Authorization: Bearer}
+ * header (never in a URL, a body or a message) and the API version pinned. GitHub's answers become
+ * {@link PlatformException}s whose kind says whether retrying helps: its rate limits come as 429,
+ * or as 403 with {@code Retry-After} (a secondary limit) or {@code X-RateLimit-Remaining: 0} (the
+ * primary one, whose reset {@link PlatformHttp} turns into the wait); other refusals carry GitHub's
+ * {@code message} and the body for the plugin to read.
  */
 final class GitHubApi {
 
@@ -29,24 +30,45 @@ final class GitHubApi {
    *
    * @param path the API path, such as {@code /app/installations/42}; its segments already encoded
    */
-  static JsonNode call(PlatformHttp http, String baseUrl, String bearer, String method, String path, JsonNode body) {
+  static JsonNode call(
+      PlatformHttp http, String baseUrl, String bearer, String method, String path, JsonNode body) {
     URI uri = PlatformHttp.resolve(baseUrl, path);
-    Map<String, String> headers = Map.of(
-        "Accept", "application/vnd.github+json",
-        "X-GitHub-Api-Version", API_VERSION,
-        "Authorization", "Bearer " + bearer);
-    PlatformHttp.Reply reply = http.exchange(PLATFORM, method, uri, headers,
-        body == null ? null : "application/json", body == null ? null : Json.write(body).getBytes(StandardCharsets.UTF_8));
+    Map<String, String> headers =
+        Map.of(
+            "Accept",
+            "application/vnd.github+json",
+            "X-GitHub-Api-Version",
+            API_VERSION,
+            "Authorization",
+            "Bearer " + bearer);
+    PlatformHttp.Reply reply =
+        http.exchange(
+            PLATFORM,
+            method,
+            uri,
+            headers,
+            body == null ? null : "application/json",
+            body == null ? null : Json.write(body).getBytes(StandardCharsets.UTF_8));
     int status = reply.status();
-    if (status == 429 || (status == 403 && (reply.retryAfter() != null || mentionsRateLimit(reply)))) {
+    if (status == 429
+        || (status == 403 && (reply.retryAfter() != null || mentionsRateLimit(reply)))) {
       throw PlatformHttp.rateLimited(PLATFORM, method, uri, reply);
     }
     if (status >= 400) {
       throw refusal(method, path, reply);
     }
     if (status >= 300) {
-      throw new PlatformException(Kind.FAILED, PLATFORM, status,
-          "GitHub answered a redirect (" + status + ") to " + method + " " + path + "; check GITHUB_API_BASE_URL");
+      throw new PlatformException(
+          Kind.FAILED,
+          PLATFORM,
+          status,
+          "GitHub answered a redirect ("
+              + status
+              + ") to "
+              + method
+              + " "
+              + path
+              + "; check GITHUB_API_BASE_URL");
     }
     return reply.json(PLATFORM);
   }
@@ -54,9 +76,16 @@ final class GitHubApi {
   private static PlatformException refusal(String method, String path, PlatformHttp.Reply reply) {
     int status = reply.status();
     String message = message(reply);
-    String detail = "GitHub answered " + status + " to " + method + " " + path
-        + (message == null ? "" : ": " + PlatformException.excerpt(message));
-    return new PlatformException(status >= 500 ? Kind.FAILED : Kind.REJECTED, PLATFORM, status, detail, reply.body());
+    String detail =
+        "GitHub answered "
+            + status
+            + " to "
+            + method
+            + " "
+            + path
+            + (message == null ? "" : ": " + PlatformException.excerpt(message));
+    return new PlatformException(
+        status >= 500 ? Kind.FAILED : Kind.REJECTED, PLATFORM, status, detail, reply.body());
   }
 
   /** GitHub's error {@code message}, or null when the answer is not GitHub's JSON error. */
@@ -69,7 +98,10 @@ final class GitHubApi {
     }
   }
 
-  /** A 403 whose message says it is a rate limit, for answers that came without the headers saying so. */
+  /**
+   * A 403 whose message says it is a rate limit, for answers that came without the headers saying
+   * so.
+   */
   private static boolean mentionsRateLimit(PlatformHttp.Reply reply) {
     String message = message(reply);
     return message != null && message.toLowerCase(Locale.ROOT).contains("rate limit");

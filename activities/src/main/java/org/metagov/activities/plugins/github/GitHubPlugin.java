@@ -25,27 +25,32 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * GitHub, as an installed app: the deployment's GitHub App ({@link GitHubProperties}) is installed into a user or
- * organisation account ({@code /auth/github/authorize}), which stores the installation as the community's config.
- * Every installation's webhooks arrive at {@code /api/hooks/github} and are routed by {@code installation.id}. The
- * plugin holds no long-lived token: it mints installation tokens with the app's JWT and keeps them in memory
- * until shortly before they expire.
+ * GitHub, as an installed app: the deployment's GitHub App ({@link GitHubProperties}) is installed
+ * into a user or organisation account ({@code /auth/github/authorize}), which stores the
+ * installation as the community's config. Every installation's webhooks arrive at {@code
+ * /api/hooks/github} and are routed by {@code installation.id}. The plugin holds no long-lived
+ * token: it mints installation tokens with the app's JWT and keeps them in memory until shortly
+ * before they expire.
  *
- * <p>Actions: {@code get-installation}, {@code create-issue} and {@code method} (allow-listed routes). Process:
- * {@code issue-react-vote} and {@code issue-comment-vote}. Events: every webhook the app subscribes to, as
- * {@code "<action> <event>"}. Disabling the plugin uninstalls the app from the account.
+ * <p>Actions: {@code get-installation}, {@code create-issue} and {@code method} (allow-listed
+ * routes). Process: {@code issue-react-vote} and {@code issue-comment-vote}. Events: every webhook
+ * the app subscribes to, as {@code "<action> <event>"}. Disabling the plugin uninstalls the app
+ * from the account.
  *
- * <p>An installation can be suspended (by an owner of the account or of the app) and unsuspended. A suspension is
- * not an uninstall: the community keeps its config, the Driver is told by the events {@code "suspend installation"}
- * and {@code "unsuspend installation"}, and meanwhile every action answers that the app is suspended (a 403 from
- * GitHub, which open votes ride out as any refused credential) instead of failing obscurely.
+ * <p>An installation can be suspended (by an owner of the account or of the app) and unsuspended. A
+ * suspension is not an uninstall: the community keeps its config, the Driver is told by the events
+ * {@code "suspend installation"} and {@code "unsuspend installation"}, and meanwhile every action
+ * answers that the app is suspended (a 403 from GitHub, which open votes ride out as any refused
+ * credential) instead of failing obscurely.
  */
 @Component
 public class GitHubPlugin implements Plugin {
 
   private static final Logger log = LoggerFactory.getLogger(GitHubPlugin.class);
 
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "installation_id": {"type": "string", "pattern": "^[1-9][0-9]{0,18}$",
@@ -59,11 +64,15 @@ public class GitHubPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode NO_INPUT = Schemas.schema("""
+  private static final JsonNode NO_INPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {}, "additionalProperties": false}
       """);
 
-  private static final JsonNode CREATE_ISSUE_INPUT = Schemas.schema("""
+  private static final JsonNode CREATE_ISSUE_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "repo_name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$",
@@ -78,19 +87,38 @@ public class GitHubPlugin implements Plugin {
       """);
 
   /**
-   * What the {@code method} action may call, always as the installation and only in its own account: a repository
-   * itself and these parts of it, the organisation's members and teams, and the installation's repositories. Not
-   * webhooks, deploy keys, secrets, Actions or settings, which a Driver should not reach through governance calls.
+   * What the {@code method} action may call, always as the installation and only in its own
+   * account: a repository itself and these parts of it, the organisation's members and teams, and
+   * the installation's repositories. Not webhooks, deploy keys, secrets, Actions or settings, which
+   * a Driver should not reach through governance calls.
    */
-  static final Set<String> REPOSITORY_FAMILIES = Set.of("issues", "pulls", "labels", "milestones", "contents", "readme",
-      "commits", "branches", "tags", "releases", "collaborators", "contributors", "compare", "languages");
+  static final Set<String> REPOSITORY_FAMILIES =
+      Set.of(
+          "issues",
+          "pulls",
+          "labels",
+          "milestones",
+          "contents",
+          "readme",
+          "commits",
+          "branches",
+          "tags",
+          "releases",
+          "collaborators",
+          "contributors",
+          "compare",
+          "languages");
+
   static final Set<String> ORGANISATION_FAMILIES = Set.of("members", "teams");
 
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._~%+-]{1,200}");
   private static final Pattern QUERY = Pattern.compile("[A-Za-z0-9._~%+=&,-]{0,500}");
-  private static final Pattern ROUTE = Pattern.compile("/(repos|orgs)/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?[^?]*(?:\\?(.*))?");
+  private static final Pattern ROUTE =
+      Pattern.compile("/(repos|orgs)/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?[^?]*(?:\\?(.*))?");
 
-  private static final JsonNode METHOD_INPUT = Schemas.schema("""
+  private static final JsonNode METHOD_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "route": {"type": "string", "minLength": 1, "maxLength": 1000,
@@ -102,7 +130,9 @@ public class GitHubPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode GITHUB_ANSWER = Schemas.schema("""
+  private static final JsonNode GITHUB_ANSWER =
+      Schemas.schema(
+          """
       {"type": "object", "description": "GitHub's answer, as its REST API gives it."}
       """);
 
@@ -119,7 +149,9 @@ public class GitHubPlugin implements Plugin {
     this(properties, Clock.systemUTC());
   }
 
-  /** @param clock the clock JWTs are issued by and installation tokens judged against */
+  /**
+   * @param clock the clock JWTs are issued by and installation tokens judged against
+   */
   public GitHubPlugin(GitHubProperties properties, Clock clock) {
     this.properties = properties;
     this.jwt = new AppJwt(properties, clock);
@@ -146,36 +178,79 @@ public class GitHubPlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("get-installation", "Read the app's installation (account, permissions, events) as GitHub has it.",
-            NO_INPUT, GITHUB_ANSWER, this::getInstallation),
-        new ActionSpec("create-issue", "Open an issue in a repository of the installation's account.",
-            CREATE_ISSUE_INPUT, GITHUB_ANSWER, this::createIssue),
-        new ActionSpec("method", "Call a GitHub REST API route from the allow-list, in the installation's account, with an"
-            + " installation token.", METHOD_INPUT, GITHUB_ANSWER, this::method));
+        new ActionSpec(
+            "get-installation",
+            "Read the app's installation (account, permissions, events) as GitHub has it.",
+            NO_INPUT,
+            GITHUB_ANSWER,
+            this::getInstallation),
+        new ActionSpec(
+            "create-issue",
+            "Open an issue in a repository of the installation's account.",
+            CREATE_ISSUE_INPUT,
+            GITHUB_ANSWER,
+            this::createIssue),
+        new ActionSpec(
+            "method",
+            "Call a GitHub REST API route from the allow-list, in the installation's account, with an"
+                + " installation token.",
+            METHOD_INPUT,
+            GITHUB_ANSWER,
+            this::method));
   }
 
   @Override
   public List<ProcessSpec> processes() {
     return List.of(
-        new ProcessSpec("issue-react-vote", "A vote on an issue the app opens: people react 👍 (yes) or 👎 (no)"
-            + " to it. It closes at closing_at if given, when closed early by DELETE (which posts the result and closes the"
-            + " issue), once max_votes people have voted (found at the next reconciliation, since GitHub sends no webhook"
-            + " for reactions, or at a comment on the issue), or when the issue is closed on GitHub.", IssueVote.INPUT, IssueReactVote.OUTCOME, true,
-            ProcessSpec.Reconciliation.PERIODIC, issueReactVote),
-        new ProcessSpec("issue-comment-vote", "A vote on an issue the app opens: people comment with their choice between"
-            + " ^^^^ marks; each person's first choice counts. It closes at closing_at if given, when closed early by DELETE"
-            + " (which posts the result and closes the issue), once max_votes people have voted, or when the issue is"
-            + " closed on GitHub.", IssueVote.INPUT,
-            IssueCommentVote.OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, issueCommentVote));
+        new ProcessSpec(
+            "issue-react-vote",
+            "A vote on an issue the app opens: people react 👍 (yes) or 👎 (no)"
+                + " to it. It closes at closing_at if given, when closed early by DELETE (which posts the result and closes the"
+                + " issue), once max_votes people have voted (found at the next reconciliation, since GitHub sends no webhook"
+                + " for reactions, or at a comment on the issue), or when the issue is closed on GitHub.",
+            IssueVote.INPUT,
+            IssueReactVote.OUTCOME,
+            true,
+            ProcessSpec.Reconciliation.PERIODIC,
+            issueReactVote),
+        new ProcessSpec(
+            "issue-comment-vote",
+            "A vote on an issue the app opens: people comment with their choice between"
+                + " ^^^^ marks; each person's first choice counts. It closes at closing_at if given, when closed early by DELETE"
+                + " (which posts the result and closes the issue), once max_votes people have voted, or when the issue is"
+                + " closed on GitHub.",
+            IssueVote.INPUT,
+            IssueCommentVote.OUTCOME,
+            true,
+            ProcessSpec.Reconciliation.PERIODIC,
+            issueCommentVote));
   }
 
-  /** Webhooks as the Driver receives them: {@code "<action> <event>"}, or the event alone when it has no action. */
+  /**
+   * Webhooks as the Driver receives them: {@code "<action> <event>"}, or the event alone when it
+   * has no action.
+   */
   @Override
   public List<String> eventTypes() {
-    return List.of("opened issues", "edited issues", "closed issues", "reopened issues", "labeled issues",
-        "unlabeled issues", "assigned issues", "created issue_comment", "edited issue_comment", "deleted issue_comment",
-        "opened pull_request", "closed pull_request", "synchronize pull_request", "push", "created installation",
-        "deleted installation", "suspend installation", "unsuspend installation");
+    return List.of(
+        "opened issues",
+        "edited issues",
+        "closed issues",
+        "reopened issues",
+        "labeled issues",
+        "unlabeled issues",
+        "assigned issues",
+        "created issue_comment",
+        "edited issue_comment",
+        "deleted issue_comment",
+        "opened pull_request",
+        "closed pull_request",
+        "synchronize pull_request",
+        "push",
+        "created installation",
+        "deleted installation",
+        "suspend installation",
+        "unsuspend installation");
   }
 
   @Override
@@ -189,21 +264,28 @@ public class GitHubPlugin implements Plugin {
   }
 
   /**
-   * Refuses a config whose installation the install flow did not choose (see {@link GitHubApp}), so that a
-   * Driver cannot bind an account by writing its installation id by hand.
+   * Refuses a config whose installation the install flow did not choose (see {@link GitHubApp}), so
+   * that a Driver cannot bind an account by writing its installation id by hand.
    */
   @Override
   public void onEnable(PluginContext context, String webhookUrl) {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
     String proof = context.configText(GitHubApp.INSTALLATION_PROOF);
-    if (installationId == null || proof == null || properties.webhookSecret() == null || properties.webhookSecret().isBlank()
+    if (installationId == null
+        || proof == null
+        || properties.webhookSecret() == null
+        || properties.webhookSecret().isBlank()
         || !WebhookSignatures.matches(app.proof(installationId), proof)) {
-      throw InvalidInputException.of("config.installation_proof",
+      throw InvalidInputException.of(
+          "config.installation_proof",
           "does not prove the installation; install the GitHub App through /auth/github/authorize");
     }
   }
 
-  /** Uninstalls the app from the account. An installation GitHub no longer knows counts as uninstalled. */
+  /**
+   * Uninstalls the app from the account. An installation GitHub no longer knows counts as
+   * uninstalled.
+   */
   @Override
   public void onDisable(PluginContext context) {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
@@ -212,7 +294,13 @@ public class GitHubPlugin implements Plugin {
     }
     InstallationTokens.requireId(installationId);
     try {
-      GitHubApi.call(context.http(), properties.apiBaseUrl(), jwt.token(), "DELETE", "/app/installations/" + installationId, null);
+      GitHubApi.call(
+          context.http(),
+          properties.apiBaseUrl(),
+          jwt.token(),
+          "DELETE",
+          "/app/installations/" + installationId,
+          null);
     } catch (PlatformException e) {
       if (e.platformStatus() == 404) {
         log.info("The GitHub installation of {} was already removed.", context.community());
@@ -225,7 +313,13 @@ public class GitHubPlugin implements Plugin {
   private JsonNode getInstallation(PluginContext context, JsonNode parameters) {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
     InstallationTokens.requireId(installationId);
-    return GitHubApi.call(context.http(), properties.apiBaseUrl(), jwt.token(), "GET", "/app/installations/" + installationId, null);
+    return GitHubApi.call(
+        context.http(),
+        properties.apiBaseUrl(),
+        jwt.token(),
+        "GET",
+        "/app/installations/" + installationId,
+        null);
   }
 
   private JsonNode createIssue(PluginContext context, JsonNode parameters) {
@@ -235,18 +329,25 @@ public class GitHubPlugin implements Plugin {
     }
     ObjectNode issue = (ObjectNode) parameters.deepCopy();
     issue.remove("repo_name");
-    return installationCall(context, "POST", "/repos/" + context.configText("owner") + "/" + repo + "/issues", issue);
+    return installationCall(
+        context, "POST", "/repos/" + context.configText("owner") + "/" + repo + "/issues", issue);
   }
 
   private JsonNode method(PluginContext context, JsonNode parameters) {
     String route = parameters.path("route").asString("");
     String method = parameters.path("method").asString("GET");
     if (!allowed(method, route, context.configText("owner"))) {
-      throw InvalidInputException.of("route", "is not a route this action may call: it must be in the installation's"
-          + " account (" + context.configText("owner") + ") and on the allow-list (see the action's schema)");
+      throw InvalidInputException.of(
+          "route",
+          "is not a route this action may call: it must be in the installation's"
+              + " account ("
+              + context.configText("owner")
+              + ") and on the allow-list (see the action's schema)");
     }
     JsonNode body = parameters.get("body");
-    JsonNode answer = installationCall(context, method, route, "GET".equals(method) || "DELETE".equals(method) ? null : body);
+    JsonNode answer =
+        installationCall(
+            context, method, route, "GET".equals(method) || "DELETE".equals(method) ? null : body);
     if (answer == null || answer.isObject()) {
       return answer == null ? Json.object() : answer;
     }
@@ -257,8 +358,9 @@ public class GitHubPlugin implements Plugin {
   }
 
   /**
-   * Whether the {@code method} action may call a route for an installation in {@code owner}'s account. The
-   * repository itself may only be read: changing or deleting it is not governance through this action.
+   * Whether the {@code method} action may call a route for an installation in {@code owner}'s
+   * account. The repository itself may only be read: changing or deleting it is not governance
+   * through this action.
    */
   static boolean allowed(String method, String route, String owner) {
     if (route.contains("..") || route.contains("//") || route.contains("\\") || owner == null) {
@@ -279,7 +381,8 @@ public class GitHubPlugin implements Plugin {
       return true;
     }
     Matcher matcher = ROUTE.matcher(path);
-    if (!matcher.matches() || !matcher.group(2).toLowerCase(Locale.ROOT).equals(owner.toLowerCase(Locale.ROOT))) {
+    if (!matcher.matches()
+        || !matcher.group(2).toLowerCase(Locale.ROOT).equals(owner.toLowerCase(Locale.ROOT))) {
       return false;
     }
     if (matcher.group(1).equals("orgs")) {
@@ -288,7 +391,9 @@ public class GitHubPlugin implements Plugin {
     if (matcher.group(3) == null) {
       return false;
     }
-    return matcher.group(4) == null ? "GET".equals(method) : REPOSITORY_FAMILIES.contains(matcher.group(4));
+    return matcher.group(4) == null
+        ? "GET".equals(method)
+        : REPOSITORY_FAMILIES.contains(matcher.group(4));
   }
 
   /** The login of the app's bot user, which authors what the app writes. */
@@ -297,9 +402,9 @@ public class GitHubPlugin implements Plugin {
   }
 
   /**
-   * Calls the API as the installation. A token GitHub refuses with 401 (revoked, or cached past a suspension) is
-   * dropped and the call made once more with a fresh one. A suspended installation fails every call with
-   * {@link InstallationTokens#suspension}, a 403 that says so.
+   * Calls the API as the installation. A token GitHub refuses with 401 (revoked, or cached past a
+   * suspension) is dropped and the call made once more with a fresh one. A suspended installation
+   * fails every call with {@link InstallationTokens#suspension}, a 403 that says so.
    */
   JsonNode installationCall(PluginContext context, String method, String path, JsonNode body) {
     String installationId = context.configText(GitHubApp.INSTALLATION_ID);
@@ -315,7 +420,13 @@ public class GitHubPlugin implements Plugin {
         throw e;
       }
       tokens.forget(installationId, token);
-      return GitHubApi.call(context.http(), properties.apiBaseUrl(), tokens.token(context.http(), installationId), method, path, body);
+      return GitHubApi.call(
+          context.http(),
+          properties.apiBaseUrl(),
+          tokens.token(context.http(), installationId),
+          method,
+          path,
+          body);
     }
   }
 }

@@ -15,16 +15,20 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code issue-comment-vote}: people vote by commenting on the issue with their choice between {@code ^^^^} marks
- * ({@code ^^^^option a^^^^}), as in the original gateway; choices are compared without case. Each person's first
- * comment that holds a choice counts; later ones, and bots' comments, do not. A comment webhook on the issue makes
- * the process read the comments again at once.
+ * {@code issue-comment-vote}: people vote by commenting on the issue with their choice between
+ * {@code ^^^^} marks ({@code ^^^^option a^^^^}), as in the original gateway; choices are compared
+ * without case. Each person's first comment that holds a choice counts; later ones, and bots'
+ * comments, do not. A comment webhook on the issue makes the process read the comments again at
+ * once.
  */
 final class IssueCommentVote extends IssueVote {
 
-  private static final Pattern CHOICE = Pattern.compile("\\^\\^\\^\\^(.{1,200}?)\\^\\^\\^\\^", Pattern.DOTALL);
+  private static final Pattern CHOICE =
+      Pattern.compile("\\^\\^\\^\\^(.{1,200}?)\\^\\^\\^\\^", Pattern.DOTALL);
 
-  static final JsonNode OUTCOME = Schemas.schema("""
+  static final JsonNode OUTCOME =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "issue_number": {"type": "integer"},
@@ -82,8 +86,15 @@ final class IssueCommentVote extends IssueVote {
   @Override
   String resultText(JsonNode outcome) {
     StringBuilder text = new StringBuilder("The vote is closed.");
-    outcome.path("votes").properties().forEach(choice -> text.append("\n- ").append(choice.getKey()).append(": ")
-        .append(choice.getValue().path("count").asInt()));
+    outcome
+        .path("votes")
+        .properties()
+        .forEach(
+            choice ->
+                text.append("\n- ")
+                    .append(choice.getKey())
+                    .append(": ")
+                    .append(choice.getValue().path("count").asInt()));
     if (outcome.path("votes").isEmpty()) {
       text.append(" Nobody voted.");
     }

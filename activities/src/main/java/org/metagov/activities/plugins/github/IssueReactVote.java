@@ -8,15 +8,18 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code issue-react-vote}: people vote by reacting 👍 (yes) or 👎 (no) to the issue itself; other reactions and
- * bots' reactions do not count. GitHub sends no webhook for reactions, so the process re-reads them periodically.
+ * {@code issue-react-vote}: people vote by reacting 👍 (yes) or 👎 (no) to the issue itself; other
+ * reactions and bots' reactions do not count. GitHub sends no webhook for reactions, so the process
+ * re-reads them periodically.
  */
 final class IssueReactVote extends IssueVote {
 
   static final String YES = "yes";
   static final String NO = "no";
 
-  static final JsonNode OUTCOME = Schemas.schema("""
+  static final JsonNode OUTCOME =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "issue_number": {"type": "integer"},
@@ -58,7 +61,8 @@ final class IssueReactVote extends IssueVote {
     ObjectNode votes = outcome.putObject("votes");
     votes.set(YES, tally(yes));
     votes.set(NO, tally(no));
-    outcome.put("result", yes.size() > no.size() ? "pass" : no.size() > yes.size() ? "fail" : "tie");
+    outcome.put(
+        "result", yes.size() > no.size() ? "pass" : no.size() > yes.size() ? "fail" : "tie");
     return outcome;
   }
 
@@ -75,7 +79,12 @@ final class IssueReactVote extends IssueVote {
   @Override
   String resultText(JsonNode outcome) {
     JsonNode votes = outcome.path("votes");
-    return "The vote is closed: " + votes.path(YES).path("count").asInt() + " for (👍), " + votes.path(NO).path("count").asInt()
-        + " against (👎). Result: " + outcome.path("result").asString() + ".";
+    return "The vote is closed: "
+        + votes.path(YES).path("count").asInt()
+        + " for (👍), "
+        + votes.path(NO).path("count").asInt()
+        + " against (👎). Result: "
+        + outcome.path("result").asString()
+        + ".";
   }
 }

@@ -14,9 +14,9 @@ import org.metagov.activities.plugin.PluginContext;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Loomio's {@code api/b2} as the plugin uses it: the key travels only in the {@code Authorization: Bearer}
- * header (Loomio refuses keys in the query string, and a header never reaches an error message), and
- * Loomio's error answers become details a Driver can act on.
+ * Loomio's {@code api/b2} as the plugin uses it: the key travels only in the {@code Authorization:
+ * Bearer} header (Loomio refuses keys in the query string, and a header never reaches an error
+ * message), and Loomio's error answers become details a Driver can act on.
  */
 final class LoomioApi {
 
@@ -42,7 +42,8 @@ final class LoomioApi {
     return call("POST", path, Map.of(), body, what);
   }
 
-  private JsonNode call(String method, String path, Map<String, Object> query, JsonNode body, String what) {
+  private JsonNode call(
+      String method, String path, Map<String, Object> query, JsonNode body, String what) {
     URI uri = PlatformHttp.resolve(serverUrl(), path + queryString(query));
     try {
       return context.http().send(PLATFORM, method, uri, headers(), body);
@@ -74,21 +75,32 @@ final class LoomioApi {
     return text.toString();
   }
 
-  /** Rewrites Loomio's 4xx answers into details that say what to fix; other failures pass unchanged. */
+  /**
+   * Rewrites Loomio's 4xx answers into details that say what to fix; other failures pass unchanged.
+   */
   static PlatformException explain(PlatformException e, String what) {
     if (e.kind() != Kind.REJECTED || e.platformStatus() == 0) {
       return e;
     }
     int status = e.platformStatus();
-    String detail = switch (status) {
-      case 401, 403 -> "Loomio refused to " + what + " (" + status + "): check the api_key, and that its user"
-          + " belongs to the group and may do this there.";
-      case 404 -> "Loomio could not find what was needed to " + what + " (404): the poll, discussion or group"
-          + " does not exist, or the api_key's user cannot see it.";
-      case 422 -> "Loomio rejected the request to " + what + ": " + validationErrors(e);
-      case 429 -> "Loomio is rate-limiting requests (429) to " + what + "; try again later.";
-      default -> "Loomio answered " + status + " to the request to " + what + errorText(e);
-    };
+    String detail =
+        switch (status) {
+          case 401, 403 ->
+              "Loomio refused to "
+                  + what
+                  + " ("
+                  + status
+                  + "): check the api_key, and that its user"
+                  + " belongs to the group and may do this there.";
+          case 404 ->
+              "Loomio could not find what was needed to "
+                  + what
+                  + " (404): the poll, discussion or group"
+                  + " does not exist, or the api_key's user cannot see it.";
+          case 422 -> "Loomio rejected the request to " + what + ": " + validationErrors(e);
+          case 429 -> "Loomio is rate-limiting requests (429) to " + what + "; try again later.";
+          default -> "Loomio answered " + status + " to the request to " + what + errorText(e);
+        };
     Kind kind = status == 429 ? Kind.FAILED : Kind.REJECTED;
     return new PlatformException(kind, PLATFORM, status, detail);
   }
@@ -118,6 +130,4 @@ final class LoomioApi {
     String raw = e.responseExcerpt();
     return raw == null ? "." : ": " + raw;
   }
-
-
 }

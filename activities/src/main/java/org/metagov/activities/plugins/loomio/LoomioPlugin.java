@@ -25,26 +25,29 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Loomio ({@code api/b2}): polls as governance processes, discussions and the member list as actions,
- * and Loomio's outgoing webhooks as hints that a poll changed.
+ * Loomio ({@code api/b2}): polls as governance processes, discussions and the member list as
+ * actions, and Loomio's outgoing webhooks as hints that a poll changed.
  *
- * <p>The api_key belongs to a Loomio user and is sent only as {@code Authorization: Bearer <key>}; it is
- * never put in a URL or an error message. See {@link LoomioPoll} for how a retried start avoids a second
- * poll, and why the poll cannot be closed early.
+ * <p>The api_key belongs to a Loomio user and is sent only as {@code Authorization: Bearer <key>};
+ * it is never put in a URL or an error message. See {@link LoomioPoll} for how a retried start
+ * avoids a second poll, and why the poll cannot be closed early.
  *
  * <p><b>Webhooks.</b> Loomio's webhooks are chat messages ({@code {"text": markdown, "icon_url",
- * "username"}}) with no signature, event kind or delivery id. Their authenticity comes only from the
- * unguessable {@code webhook_slug} in the hook URL, which the receiver checks before this plugin sees the
- * request; configure one. The payload is only a hint: the plugin finds the first {@code /p/<key>} link in
- * the text, routes the webhook to the process of that poll, and the poll is then re-read from Loomio's API,
- * so a forged or replayed webhook can cause at most an extra read.
+ * "username"}}) with no signature, event kind or delivery id. Their authenticity comes only from
+ * the unguessable {@code webhook_slug} in the hook URL, which the receiver checks before this
+ * plugin sees the request; configure one. The payload is only a hint: the plugin finds the first
+ * {@code /p/<key>} link in the text, routes the webhook to the process of that poll, and the poll
+ * is then re-read from Loomio's API, so a forged or replayed webhook can cause at most an extra
+ * read.
  */
 @Component
 public class LoomioPlugin implements Plugin {
 
   static final String DEFAULT_SERVER = "https://www.loomio.org";
 
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "api_key": {"type": "string", "minLength": 1, "maxLength": 500, "writeOnly": true,
@@ -60,14 +63,17 @@ public class LoomioPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final String RECIPIENT_PROPERTIES = """
+  private static final String RECIPIENT_PROPERTIES =
+      """
          "recipient_audience": {"type": ["string", "null"], "enum": ["group", null], "description": "\\"group\\" notifies the whole group."},
          "recipient_user_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 1000, "description": "Loomio user ids to invite and notify."},
          "recipient_emails": {"type": "array", "items": {"type": "string", "format": "email", "maxLength": 320}, "maxItems": 1000, "description": "Email addresses to invite."},
          "recipient_message": {"type": "string", "maxLength": 5000, "description": "A message sent with the invitation."}
       """;
 
-  private static final JsonNode POLL_INPUT = Schemas.schema("""
+  private static final JsonNode POLL_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 1, "maxLength": 250, "description": "The poll's title."},
@@ -86,7 +92,9 @@ public class LoomioPlugin implements Plugin {
          "hide_results": {"type": "string", "enum": ["off", "until_vote", "until_closed"], "description": "When voters see the results."},
          "anonymous": {"type": "boolean", "description": "Hide who voted how (also hides results until closed)."},
          "notify_on_closing_soon": {"type": "string", "enum": ["nobody", "author", "undecided_voters", "voters"], "description": "Who is reminded before the poll closes."},
-      """ + RECIPIENT_PROPERTIES + """
+      """
+              + RECIPIENT_PROPERTIES
+              + """
          ,
          "notify_recipients": {"type": "boolean", "description": "Whether the recipients are notified."}
        },
@@ -95,7 +103,9 @@ public class LoomioPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode POLL_OUTCOME = Schemas.schema("""
+  private static final JsonNode POLL_OUTCOME =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "poll_url": {"type": "string"},
@@ -112,7 +122,9 @@ public class LoomioPlugin implements Plugin {
        }}
       """);
 
-  private static final JsonNode DISCUSSION_INPUT = Schemas.schema("""
+  private static final JsonNode DISCUSSION_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 1, "maxLength": 250, "description": "The thread's title."},
@@ -121,18 +133,24 @@ public class LoomioPlugin implements Plugin {
          "group_id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991, "description": "The group; the config's group_id when absent."},
          "subgroup": {"type": ["integer", "string"], "minimum": 1, "maximum": 9007199254740991, "pattern": "^[1-9][0-9]{0,15}$",
                       "description": "The gateway's name for group_id: the group's id (Loomio's API addresses groups by id); give one of the two."},
-      """ + RECIPIENT_PROPERTIES + """
+      """
+              + RECIPIENT_PROPERTIES
+              + """
        },
        "required": ["title"],
        "not": {"required": ["group_id", "subgroup"]},
        "additionalProperties": false}
       """);
 
-  private static final JsonNode DISCUSSION_OUTPUT = Schemas.schema("""
+  private static final JsonNode DISCUSSION_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"id": {"type": "integer"}, "key": {"type": "string"}, "url": {"type": "string"}}}
       """);
 
-  private static final JsonNode MEMBERS_INPUT = Schemas.schema("""
+  private static final JsonNode MEMBERS_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {"group_id": {"type": "integer", "minimum": 1, "maximum": 9007199254740991, "description": "The group; the config's group_id when absent."},
          "subgroup": {"type": ["integer", "string"], "minimum": 1, "maximum": 9007199254740991, "pattern": "^[1-9][0-9]{0,15}$",
@@ -141,7 +159,9 @@ public class LoomioPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode MEMBERS_OUTPUT = Schemas.schema("""
+  private static final JsonNode MEMBERS_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {"members": {"type": "array", "items": {"type": "object",
          "properties": {"id": {"type": "integer"}, "name": {"type": ["string", "null"]}, "username": {"type": ["string", "null"]}, "admin": {"type": "boolean"}}}}}}
@@ -171,16 +191,32 @@ public class LoomioPlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("create-discussion", "Start a discussion thread in a Loomio group.", DISCUSSION_INPUT, DISCUSSION_OUTPUT, this::createDiscussion),
-        new ActionSpec("list-members", "The members of a Loomio group.", MEMBERS_INPUT, MEMBERS_OUTPUT, this::listMembers));
+        new ActionSpec(
+            "create-discussion",
+            "Start a discussion thread in a Loomio group.",
+            DISCUSSION_INPUT,
+            DISCUSSION_OUTPUT,
+            this::createDiscussion),
+        new ActionSpec(
+            "list-members",
+            "The members of a Loomio group.",
+            MEMBERS_INPUT,
+            MEMBERS_OUTPUT,
+            this::listMembers));
   }
 
   @Override
   public List<ProcessSpec> processes() {
-    return List.of(new ProcessSpec("poll",
-        "A Loomio poll (proposal, poll, count, score, ranked choice, meeting or dot vote) that closes at closing_at."
-            + " Loomio cannot close a poll early, so DELETE is refused.",
-        POLL_INPUT, POLL_OUTCOME, false, ProcessSpec.Reconciliation.PERIODIC, poll));
+    return List.of(
+        new ProcessSpec(
+            "poll",
+            "A Loomio poll (proposal, poll, count, score, ranked choice, meeting or dot vote) that closes at closing_at."
+                + " Loomio cannot close a poll early, so DELETE is refused.",
+            POLL_INPUT,
+            POLL_OUTCOME,
+            false,
+            ProcessSpec.Reconciliation.PERIODIC,
+            poll));
   }
 
   @Override
@@ -207,7 +243,9 @@ public class LoomioPlugin implements Plugin {
     }
     ObjectNode body = Json.object();
     body.set("discussion", discussion);
-    for (String field : List.of("recipient_audience", "recipient_user_ids", "recipient_emails", "recipient_message")) {
+    for (String field :
+        List.of(
+            "recipient_audience", "recipient_user_ids", "recipient_emails", "recipient_message")) {
       if (parameters.has(field)) {
         body.set(field, parameters.get(field).deepCopy());
       }
@@ -215,7 +253,10 @@ public class LoomioPlugin implements Plugin {
     JsonNode answer = api.post("/api/b2/discussions", body, "create the discussion");
     JsonNode created = answer == null ? null : answer.path("discussions").path(0);
     if (created == null || !created.path("key").isString()) {
-      throw new PlatformException(PlatformException.Kind.FAILED, LoomioApi.PLATFORM, 200,
+      throw new PlatformException(
+          PlatformException.Kind.FAILED,
+          LoomioApi.PLATFORM,
+          200,
           "Loomio's answer to the request to create the discussion has no discussions[0].key.");
     }
     ObjectNode result = Json.object();
@@ -229,7 +270,8 @@ public class LoomioPlugin implements Plugin {
     LoomioApi api = new LoomioApi(context);
     Long groupId = groupId(context, parameters);
     if (groupId == null) {
-      throw InvalidInputException.of("parameters.group_id", "is required when the plugin config has no group_id");
+      throw InvalidInputException.of(
+          "parameters.group_id", "is required when the plugin config has no group_id");
     }
     Map<Long, JsonNode> users = new LinkedHashMap<>();
     List<JsonNode> memberships = new java.util.ArrayList<>();
@@ -239,7 +281,8 @@ public class LoomioPlugin implements Plugin {
       query.put("group_id", groupId);
       query.put("limit", MEMBERS_PAGE);
       query.put("offset", page * MEMBERS_PAGE);
-      JsonNode answer = api.get("/api/b2/memberships", query, "list the members of group " + groupId);
+      JsonNode answer =
+          api.get("/api/b2/memberships", query, "list the members of group " + groupId);
       if (answer == null) {
         break;
       }
@@ -274,7 +317,10 @@ public class LoomioPlugin implements Plugin {
     return result;
   }
 
-  /** The group named by {@code group_id} or the gateway's {@code subgroup} (a number, or its digits), else the config's. */
+  /**
+   * The group named by {@code group_id} or the gateway's {@code subgroup} (a number, or its
+   * digits), else the config's.
+   */
   static Long groupId(PluginContext context, JsonNode parameters) {
     if (parameters.path("group_id").isNumber()) {
       return parameters.get("group_id").asLong();
@@ -288,22 +334,30 @@ public class LoomioPlugin implements Plugin {
   }
 
   /**
-   * Loomio's webhooks carry no signature, so {@link #verify} accepts every request that reached it: the
-   * receiver has already matched the unguessable {@code webhook_slug} in the URL, and the payload is only
-   * used to decide which poll to re-read.
+   * Loomio's webhooks carry no signature, so {@link #verify} accepts every request that reached it:
+   * the receiver has already matched the unguessable {@code webhook_slug} in the URL, and the
+   * payload is only used to decide which poll to re-read.
    */
   static final class LoomioWebhooks implements WebhookHandler {
 
-    /** A link to a poll, {@code https://host/p/<key>} optionally followed by {@code /slug} or a query. */
-    private static final Pattern POLL_LINK = Pattern.compile("https?://[^\\s/()\\[\\]<>]+/p/([A-Za-z0-9_-]+)");
+    /**
+     * A link to a poll, {@code https://host/p/<key>} optionally followed by {@code /slug} or a
+     * query.
+     */
+    private static final Pattern POLL_LINK =
+        Pattern.compile("https?://[^\\s/()\\[\\]<>]+/p/([A-Za-z0-9_-]+)");
 
-    /** A link to a discussion thread, {@code https://host/d/<key>}, optionally to one of its comments. */
+    /**
+     * A link to a discussion thread, {@code https://host/d/<key>}, optionally to one of its
+     * comments.
+     */
     private static final Pattern DISCUSSION_LINK =
         Pattern.compile("(https?://[^\\s/()\\[\\]<>]+/d/([A-Za-z0-9_-]+)[^\\s()\\[\\]<>]*)");
 
     @Override
     public void verify(WebhookRequest request) {
-      // Nothing to check: Loomio cannot sign; the webhook_slug in the URL is the proof (see class Javadoc).
+      // Nothing to check: Loomio cannot sign; the webhook_slug in the URL is the proof (see class
+      // Javadoc).
     }
 
     @Override
@@ -317,14 +371,17 @@ public class LoomioPlugin implements Plugin {
       try {
         payload = Json.parse(new String(request.body(), StandardCharsets.UTF_8));
       } catch (JacksonException e) {
-        throw InvalidInputException.of("body", "is not JSON; configure the Loomio webhook with the markdown, slack or discord format");
+        throw InvalidInputException.of(
+            "body",
+            "is not JSON; configure the Loomio webhook with the markdown, slack or discord format");
       }
       JsonNode text = payload == null ? null : payload.get("text");
       if (text == null || !text.isString()) {
         text = payload == null ? null : payload.get("content");
       }
       if (text == null || !text.isString()) {
-        throw InvalidInputException.of("body.text", "is missing; this is not a Loomio webhook message");
+        throw InvalidInputException.of(
+            "body.text", "is missing; this is not a Loomio webhook message");
       }
       Matcher link = POLL_LINK.matcher(text.asString());
       if (link.find()) {
@@ -334,8 +391,8 @@ public class LoomioPlugin implements Plugin {
     }
 
     /**
-     * A message about a thread rather than a poll becomes an event for the Driver. Loomio's message names
-     * no event kind, so a link to a comment (or a message that says someone commented) is a
+     * A message about a thread rather than a poll becomes an event for the Driver. Loomio's message
+     * names no event kind, so a link to a comment (or a message that says someone commented) is a
      * {@code new_comment} and any other thread message a {@code new_discussion}.
      */
     private static List<PlatformEvent> discussionEvent(String text) {
@@ -344,7 +401,8 @@ public class LoomioPlugin implements Plugin {
         return List.of();
       }
       String url = link.group(1);
-      boolean comment = url.contains("comment") || text.toLowerCase(java.util.Locale.ROOT).contains("comment");
+      boolean comment =
+          url.contains("comment") || text.toLowerCase(java.util.Locale.ROOT).contains("comment");
       tools.jackson.databind.node.ObjectNode data = Json.object();
       data.put("discussion_key", link.group(2));
       data.put("url", url);

@@ -20,22 +20,25 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Open Collective's GraphQL v2 endpoint ({@code {server_url}/graphql/v2}) as the plugin uses it.
  *
- * <p>Every call is a {@code POST} of {@code {"operationName", "query", "variables"}}. The token travels only
- * in a header: {@code Personal-Token: <token>} for a personal token (what {@code checkPersonalToken} in
- * {@code server/middleware/authentication.ts} reads), or {@code Authorization: Bearer <token>} for an OAuth
- * access token ({@code token_type: oauth}). Open Collective answers resolver errors with HTTP 200 and
- * {@code errors[]}; they become {@link Kind#REJECTED} with the messages (rate limiting, code
- * {@code RateLimitExceeded}, stays retryable). Its 401 answer to an unknown personal token echoes the token
- * ({@code "Invalid Personal Token (Api Key): <token>"}), so 401/403 details are rewritten and every detail
- * this class produces has the token masked.
+ * <p>Every call is a {@code POST} of {@code {"operationName", "query", "variables"}}. The token
+ * travels only in a header: {@code Personal-Token: <token>} for a personal token (what {@code
+ * checkPersonalToken} in {@code server/middleware/authentication.ts} reads), or {@code
+ * Authorization: Bearer <token>} for an OAuth access token ({@code token_type: oauth}). Open
+ * Collective answers resolver errors with HTTP 200 and {@code errors[]}; they become {@link
+ * Kind#REJECTED} with the messages (rate limiting, code {@code RateLimitExceeded}, stays
+ * retryable). Its 401 answer to an unknown personal token echoes the token ({@code "Invalid
+ * Personal Token (Api Key): <token>"}), so 401/403 details are rewritten and every detail this
+ * class produces has the token masked.
  */
 final class OpenCollectiveApi {
 
   static final String PLATFORM = "Open Collective";
   static final String GRAPHQL_PATH = "/graphql/v2";
 
-  private static final Set<String> AUTH_CODES = Set.of("Unauthorized", "Forbidden", "InvalidToken", "UNAUTHENTICATED", "FORBIDDEN");
-  private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Set<String> AUTH_CODES =
+      Set.of("Unauthorized", "Forbidden", "InvalidToken", "UNAUTHENTICATED", "FORBIDDEN");
+  private static final Pattern MESSAGE =
+      Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   private final PluginContext context;
 
@@ -48,12 +51,14 @@ final class OpenCollectiveApi {
   }
 
   String serverUrl() {
-    return trimSlash(orDefault(context.configText("server_url"), OpenCollectivePlugin.DEFAULT_SERVER));
+    return trimSlash(
+        orDefault(context.configText("server_url"), OpenCollectivePlugin.DEFAULT_SERVER));
   }
 
   /** Where people see collectives and conversations (the website, not the API host). */
   String websiteUrl() {
-    return trimSlash(orDefault(context.configText("website_url"), OpenCollectivePlugin.DEFAULT_WEBSITE));
+    return trimSlash(
+        orDefault(context.configText("website_url"), OpenCollectivePlugin.DEFAULT_WEBSITE));
   }
 
   String collectiveSlug() {
@@ -78,7 +83,11 @@ final class OpenCollectiveApi {
       throw explain(e, what);
     }
     if (answer == null || !answer.isObject()) {
-      throw new PlatformException(Kind.FAILED, PLATFORM, 200, "Open Collective answered the request to " + what + " with an empty body.");
+      throw new PlatformException(
+          Kind.FAILED,
+          PLATFORM,
+          200,
+          "Open Collective answered the request to " + what + " with an empty body.");
     }
     JsonNode errors = answer.get("errors");
     if (errors != null && errors.isArray() && !errors.isEmpty()) {
@@ -86,7 +95,11 @@ final class OpenCollectiveApi {
     }
     JsonNode data = answer.get("data");
     if (data == null || !data.isObject()) {
-      throw new PlatformException(Kind.FAILED, PLATFORM, 200, "Open Collective's answer to the request to " + what + " has no data.");
+      throw new PlatformException(
+          Kind.FAILED,
+          PLATFORM,
+          200,
+          "Open Collective's answer to the request to " + what + " has no data.");
     }
     return data;
   }
@@ -104,7 +117,10 @@ final class OpenCollectiveApi {
     return headers;
   }
 
-  /** {@code errors[]} of a GraphQL answer as one exception: rate limits retryable, everything else rejected. */
+  /**
+   * {@code errors[]} of a GraphQL answer as one exception: rate limits retryable, everything else
+   * rejected.
+   */
   private PlatformException graphQlErrors(JsonNode errors, int status, String what) {
     Set<String> messages = new LinkedHashSet<>();
     boolean rateLimited = false;
@@ -119,12 +135,25 @@ final class OpenCollectiveApi {
       auth |= AUTH_CODES.contains(code);
     }
     // Masked before it is cut, so that a cut cannot leave part of the token unmasked.
-    String joined = messages.isEmpty() ? "no reason given" : PlatformException.excerpt(mask(String.join("; ", messages)));
-    String detail = "Open Collective rejected the request to " + what + ": " + joined
-        + (joined.endsWith(".") ? "" : ".")
-        + (auth ? " Check the access_token: it must belong to an admin of the collective and allow this." : "");
+    String joined =
+        messages.isEmpty()
+            ? "no reason given"
+            : PlatformException.excerpt(mask(String.join("; ", messages)));
+    String detail =
+        "Open Collective rejected the request to "
+            + what
+            + ": "
+            + joined
+            + (joined.endsWith(".") ? "" : ".")
+            + (auth
+                ? " Check the access_token: it must belong to an admin of the collective and allow this."
+                : "");
     if (rateLimited) {
-      return new PlatformException(Kind.FAILED, PLATFORM, status, mask("Open Collective is rate-limiting requests to " + what + ": " + joined));
+      return new PlatformException(
+          Kind.FAILED,
+          PLATFORM,
+          status,
+          mask("Open Collective is rate-limiting requests to " + what + ": " + joined));
     }
     return new PlatformException(Kind.REJECTED, PLATFORM, status, mask(detail));
   }
@@ -136,14 +165,36 @@ final class OpenCollectiveApi {
       return new PlatformException(e.kind(), PLATFORM, status, mask(e.getMessage()));
     }
     return switch (status) {
-      case 401, 403 -> new PlatformException(Kind.REJECTED, PLATFORM, status,
-          "Open Collective refused the credentials (" + status + ") to " + what + ": check the access_token (and"
-              + " token_type: a personal token is sent as Personal-Token, an OAuth token as a Bearer token).");
-      case 404, 405 -> new PlatformException(Kind.REJECTED, PLATFORM, status,
-          "Open Collective answered " + status + " to the request to " + what + ": check the server_url (the API is"
-              + " served at {server_url}" + GRAPHQL_PATH + ").");
-      case 429 -> new PlatformException(Kind.FAILED, PLATFORM, status,
-          "Open Collective is rate-limiting requests (429) to " + what + "; try again later.");
+      case 401, 403 ->
+          new PlatformException(
+              Kind.REJECTED,
+              PLATFORM,
+              status,
+              "Open Collective refused the credentials ("
+                  + status
+                  + ") to "
+                  + what
+                  + ": check the access_token (and"
+                  + " token_type: a personal token is sent as Personal-Token, an OAuth token as a Bearer token).");
+      case 404, 405 ->
+          new PlatformException(
+              Kind.REJECTED,
+              PLATFORM,
+              status,
+              "Open Collective answered "
+                  + status
+                  + " to the request to "
+                  + what
+                  + ": check the server_url (the API is"
+                  + " served at {server_url}"
+                  + GRAPHQL_PATH
+                  + ").");
+      case 429 ->
+          new PlatformException(
+              Kind.FAILED,
+              PLATFORM,
+              status,
+              "Open Collective is rate-limiting requests (429) to " + what + "; try again later.");
       default -> {
         JsonNode body = e.responseJson();
         if (body != null && body.path("errors").isArray() && !body.path("errors").isEmpty()) {
@@ -156,8 +207,17 @@ final class OpenCollectiveApi {
         if (reason == null) {
           reason = excerpt == null ? "no reason given" : excerpt;
         }
-        yield new PlatformException(Kind.REJECTED, PLATFORM, status,
-            mask("Open Collective rejected the request to " + what + " (" + status + "): " + reason));
+        yield new PlatformException(
+            Kind.REJECTED,
+            PLATFORM,
+            status,
+            mask(
+                "Open Collective rejected the request to "
+                    + what
+                    + " ("
+                    + status
+                    + "): "
+                    + reason));
       }
     };
   }

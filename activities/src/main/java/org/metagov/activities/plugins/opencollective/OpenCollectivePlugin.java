@@ -18,41 +18,47 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Open Collective (GraphQL v2): a yes/no vote counted from reactions on a conversation, conversations,
- * comments, expense processing and the member list as actions, and Open Collective's webhooks as expense
- * events.
+ * Open Collective (GraphQL v2): a yes/no vote counted from reactions on a conversation,
+ * conversations, comments, expense processing and the member list as actions, and Open Collective's
+ * webhooks as expense events.
  *
  * <p>What was checked in opencollective/opencollective-api (and is relied on here):
+ *
  * <ul>
- *   <li>Endpoint {@code {server_url}/graphql/v2} ({@code server/routes.ts}); a personal token is read from the
- *       {@code Personal-Token} header ({@code checkPersonalToken} in {@code server/middleware/authentication.ts}),
- *       an OAuth token from {@code Authorization: Bearer}. See {@link OpenCollectiveApi}.</li>
- *   <li>{@code account(slug, throwIfMissing: false)} answers null for an unknown slug;
- *       {@code createWebhook(webhook: {account, activityType, webhookUrl})} with {@code activityType} defaulting to
- *       {@code ACTIVITY_ALL}; {@code deleteWebhook(webhook: {id})}; {@code webhooks} exists on the concrete account
- *       types, not on the Account interface ({@code server/graphql/schemaV2.graphql},
- *       {@code server/graphql/v2/mutation/WebhookMutations.js}).</li>
- *   <li>{@code createConversation(title, html, account, tags)} ({@code CollectiveId} is deprecated),
- *       {@code editConversation(id, title, tags)}, {@code createComment(comment: {html, conversation: {id} | expense:
- *       {id}})}, {@code processExpense(expense, action, message, paymentParams)} with the
- *       {@code ExpenseProcessAction} enum ({@code server/graphql/v2/mutation/ConversationMutations.ts},
- *       {@code CommentMutations.js}, {@code enum/ExpenseProcessAction.ts}).</li>
- *   <li>A conversation's page is {@code {website}/{account}/conversations/{slug}-{id}}
- *       ({@code getConversationPageUrl} in opencollective-frontend {@code lib/url-helpers.ts}); an expense's is
- *       {@code {website}/{account}/expenses/{legacyId}}, with projects and events under their parent.</li>
- *   <li>Webhooks ({@code server/lib/notifications/index.ts}, {@code server/lib/webhooks.ts}): a POST of
- *       {@code {"id", "type", "createdAt", "CollectiveId", "data"}} where {@code id} is the activity's id and
- *       {@code CollectiveId} the legacy id of the account the webhook is registered on; delivered once, with no
- *       signature and no retry. For expense activities {@code data.expense} holds {@code id} (legacy),
- *       {@code idV2}, {@code publicId}, description, amount and currency; for conversation and comment activities
- *       {@code data} is empty.</li>
+ *   <li>Endpoint {@code {server_url}/graphql/v2} ({@code server/routes.ts}); a personal token is
+ *       read from the {@code Personal-Token} header ({@code checkPersonalToken} in {@code
+ *       server/middleware/authentication.ts}), an OAuth token from {@code Authorization: Bearer}.
+ *       See {@link OpenCollectiveApi}.
+ *   <li>{@code account(slug, throwIfMissing: false)} answers null for an unknown slug; {@code
+ *       createWebhook(webhook: {account, activityType, webhookUrl})} with {@code activityType}
+ *       defaulting to {@code ACTIVITY_ALL}; {@code deleteWebhook(webhook: {id})}; {@code webhooks}
+ *       exists on the concrete account types, not on the Account interface ({@code
+ *       server/graphql/schemaV2.graphql}, {@code server/graphql/v2/mutation/WebhookMutations.js}).
+ *   <li>{@code createConversation(title, html, account, tags)} ({@code CollectiveId} is
+ *       deprecated), {@code editConversation(id, title, tags)}, {@code createComment(comment:
+ *       {html, conversation: {id} | expense: {id}})}, {@code processExpense(expense, action,
+ *       message, paymentParams)} with the {@code ExpenseProcessAction} enum ({@code
+ *       server/graphql/v2/mutation/ConversationMutations.ts}, {@code CommentMutations.js}, {@code
+ *       enum/ExpenseProcessAction.ts}).
+ *   <li>A conversation's page is {@code {website}/{account}/conversations/{slug}-{id}} ({@code
+ *       getConversationPageUrl} in opencollective-frontend {@code lib/url-helpers.ts}); an
+ *       expense's is {@code {website}/{account}/expenses/{legacyId}}, with projects and events
+ *       under their parent.
+ *   <li>Webhooks ({@code server/lib/notifications/index.ts}, {@code server/lib/webhooks.ts}): a
+ *       POST of {@code {"id", "type", "createdAt", "CollectiveId", "data"}} where {@code id} is the
+ *       activity's id and {@code CollectiveId} the legacy id of the account the webhook is
+ *       registered on; delivered once, with no signature and no retry. For expense activities
+ *       {@code data.expense} holds {@code id} (legacy), {@code idV2}, {@code publicId},
+ *       description, amount and currency; for conversation and comment activities {@code data} is
+ *       empty.
  * </ul>
  *
- * <p><b>Webhooks.</b> {@link #onEnable} registers one {@code ACTIVITY_ALL} webhook per receiver URL and remembers it
- * in the plugin state (and adopts an existing one with the same URL), so re-enabling or changing the config does
- * not register it twice. Open Collective cannot sign, so the receiver's {@code webhook_slug} is the proof; the
- * handler also refuses a payload for another collective, and re-reads each expense from the API before telling
- * the Driver. See {@link OpenCollectiveWebhooks}; for the vote see {@link OpenCollectiveVote}.
+ * <p><b>Webhooks.</b> {@link #onEnable} registers one {@code ACTIVITY_ALL} webhook per receiver URL
+ * and remembers it in the plugin state (and adopts an existing one with the same URL), so
+ * re-enabling or changing the config does not register it twice. Open Collective cannot sign, so
+ * the receiver's {@code webhook_slug} is the proof; the handler also refuses a payload for another
+ * collective, and re-reads each expense from the API before telling the Driver. See {@link
+ * OpenCollectiveWebhooks}; for the vote see {@link OpenCollectiveVote}.
  */
 @Component
 public class OpenCollectivePlugin implements Plugin {
@@ -68,7 +74,9 @@ public class OpenCollectivePlugin implements Plugin {
   static final String STATE_WEBHOOK_URL = "webhook_url";
   static final String STATE_WEBHOOK_COLLECTIVE_ID = "webhook_collective_id";
 
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "access_token": {"type": "string", "minLength": 1, "maxLength": 2000, "writeOnly": true,
@@ -88,7 +96,9 @@ public class OpenCollectivePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode MEMBERS_INPUT = Schemas.schema("""
+  private static final JsonNode MEMBERS_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "role": {"type": "array", "items": {"type": "string", "enum": ["BACKER", "ADMIN", "CONTRIBUTOR", "HOST", "ATTENDEE", "MEMBER", "COMMUNITY_MANAGER", "FOLLOWER", "ACCOUNTANT", "CONNECTED_ACCOUNT"]},
@@ -97,14 +107,18 @@ public class OpenCollectivePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode MEMBERS_OUTPUT = Schemas.schema("""
+  private static final JsonNode MEMBERS_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {"members": {"type": "array", "items": {"type": "object",
          "properties": {"id": {"type": "string", "description": "The member's account id."}, "slug": {"type": ["string", "null"]},
                         "name": {"type": ["string", "null"]}, "role": {"type": "string"}}}}}}
       """);
 
-  private static final JsonNode CONVERSATION_INPUT = Schemas.schema("""
+  private static final JsonNode CONVERSATION_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 3, "maxLength": 255, "description": "The conversation's title."},
@@ -117,11 +131,15 @@ public class OpenCollectivePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode CONVERSATION_OUTPUT = Schemas.schema("""
+  private static final JsonNode CONVERSATION_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"id": {"type": "string"}, "slug": {"type": "string"}, "url": {"type": "string"}}}
       """);
 
-  private static final JsonNode COMMENT_INPUT = Schemas.schema("""
+  private static final JsonNode COMMENT_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "conversation_id": {"type": "string", "minLength": 1, "maxLength": 100, "description": "The conversation to comment on."},
@@ -134,11 +152,15 @@ public class OpenCollectivePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode COMMENT_OUTPUT = Schemas.schema("""
+  private static final JsonNode COMMENT_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"id": {"type": "string"}}}
       """);
 
-  private static final JsonNode PROCESS_EXPENSE_INPUT = Schemas.schema("""
+  private static final JsonNode PROCESS_EXPENSE_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "expense_id": {"type": ["string", "integer"], "minLength": 1, "maxLength": 100, "minimum": 1, "description": "The expense: its id (ex_... or the long public id), or its number as in the expense's URL."},
@@ -151,7 +173,9 @@ public class OpenCollectivePlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode EXPENSE_OUTPUT = Schemas.schema("""
+  private static final JsonNode EXPENSE_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"id": {"type": "string"}, "legacy_id": {"type": ["integer", "null"]},
        "status": {"type": "string"}, "url": {"type": ["string", "null"]}}}
       """);
@@ -181,20 +205,44 @@ public class OpenCollectivePlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("list-members", "List the members of the collective.", MEMBERS_INPUT, MEMBERS_OUTPUT, this::listMembers),
-        new ActionSpec("create-conversation", "Start a conversation on the collective.", CONVERSATION_INPUT, CONVERSATION_OUTPUT,
+        new ActionSpec(
+            "list-members",
+            "List the members of the collective.",
+            MEMBERS_INPUT,
+            MEMBERS_OUTPUT,
+            this::listMembers),
+        new ActionSpec(
+            "create-conversation",
+            "Start a conversation on the collective.",
+            CONVERSATION_INPUT,
+            CONVERSATION_OUTPUT,
             this::createConversation),
-        new ActionSpec("create-comment", "Comment on a conversation or an expense.", COMMENT_INPUT, COMMENT_OUTPUT, this::createComment),
-        new ActionSpec("process-expense", "Approve, reject, pay or otherwise process an expense.", PROCESS_EXPENSE_INPUT, EXPENSE_OUTPUT,
+        new ActionSpec(
+            "create-comment",
+            "Comment on a conversation or an expense.",
+            COMMENT_INPUT,
+            COMMENT_OUTPUT,
+            this::createComment),
+        new ActionSpec(
+            "process-expense",
+            "Approve, reject, pay or otherwise process an expense.",
+            PROCESS_EXPENSE_INPUT,
+            EXPENSE_OUTPUT,
             this::processExpense));
   }
 
   @Override
   public List<ProcessSpec> processes() {
-    return List.of(new ProcessSpec("vote",
-        "A yes/no vote in a new conversation: members react with 👍 (yes) or 👎 (no) to its first comment. It closes at"
-            + " closing_at if given, or when closed early by DELETE; closing prefixes the title with [CLOSED] and posts the result.",
-        OpenCollectiveVote.INPUT, OpenCollectiveVote.OUTCOME, true, ProcessSpec.Reconciliation.PERIODIC, vote));
+    return List.of(
+        new ProcessSpec(
+            "vote",
+            "A yes/no vote in a new conversation: members react with 👍 (yes) or 👎 (no) to its first comment. It closes at"
+                + " closing_at if given, or when closed early by DELETE; closing prefixes the title with [CLOSED] and posts the result.",
+            OpenCollectiveVote.INPUT,
+            OpenCollectiveVote.OUTCOME,
+            true,
+            ProcessSpec.Reconciliation.PERIODIC,
+            vote));
   }
 
   @Override
@@ -207,7 +255,8 @@ public class OpenCollectivePlugin implements Plugin {
     return webhooks;
   }
 
-  // --- enabling -----------------------------------------------------------------------------------
+  // --- enabling
+  // -----------------------------------------------------------------------------------
 
   @Override
   public void onEnable(PluginContext context, String webhookUrl) {
@@ -221,8 +270,11 @@ public class OpenCollectivePlugin implements Plugin {
     JsonNode registeredUrl = state.get(STATE_WEBHOOK_URL);
     JsonNode registeredOn = state.get(STATE_WEBHOOK_COLLECTIVE_ID);
     JsonNode registeredId = state.get(STATE_WEBHOOK_ID);
-    if (registeredUrl != null && webhookUrl.equals(registeredUrl.asString(null))
-        && registeredOn != null && collectiveId.equals(registeredOn.asString(null)) && registeredId != null) {
+    if (registeredUrl != null
+        && webhookUrl.equals(registeredUrl.asString(null))
+        && registeredOn != null
+        && collectiveId.equals(registeredOn.asString(null))
+        && registeredId != null) {
       return; // already registered for this URL on this collective
     }
     String webhookId = existingWebhook(api, webhookUrl);
@@ -235,15 +287,25 @@ public class OpenCollectivePlugin implements Plugin {
       webhook.put("webhookUrl", webhookUrl);
       ObjectNode variables = Json.object();
       variables.set("webhook", webhook);
-      JsonNode created = api.call(OpenCollectiveQueries.CREATE_WEBHOOK, OpenCollectiveQueries.CREATE_WEBHOOK_MUTATION, variables,
-          "register Metagov's webhook on the collective").path("createWebhook");
+      JsonNode created =
+          api.call(
+                  OpenCollectiveQueries.CREATE_WEBHOOK,
+                  OpenCollectiveQueries.CREATE_WEBHOOK_MUTATION,
+                  variables,
+                  "register Metagov's webhook on the collective")
+              .path("createWebhook");
       webhookId = created.path("id").asString(null);
       if (webhookId == null) {
-        throw new PlatformException(Kind.FAILED, OpenCollectiveApi.PLATFORM, 200,
+        throw new PlatformException(
+            Kind.FAILED,
+            OpenCollectiveApi.PLATFORM,
+            200,
             "Open Collective's answer to createWebhook has no webhook id.");
       }
     }
-    if (registeredId != null && registeredId.isString() && !registeredId.asString().equals(webhookId)) {
+    if (registeredId != null
+        && registeredId.isString()
+        && !registeredId.asString().equals(webhookId)) {
       deleteQuietly(api, registeredId.asString());
     }
     state.set(STATE_WEBHOOK_ID, Json.MAPPER.getNodeFactory().stringNode(webhookId));
@@ -252,31 +314,46 @@ public class OpenCollectivePlugin implements Plugin {
   }
 
   /**
-   * Reads the configured collective and records its ids in the state. An unknown slug is the Driver's mistake
-   * in the config.
+   * Reads the configured collective and records its ids in the state. An unknown slug is the
+   * Driver's mistake in the config.
    */
   static JsonNode lookUpCollective(OpenCollectiveApi api) {
     String slug = api.collectiveSlug();
     ObjectNode variables = Json.object();
     variables.put("slug", slug);
-    JsonNode account = api.call(OpenCollectiveQueries.ACCOUNT, OpenCollectiveQueries.ACCOUNT_QUERY, variables,
-        "look up the collective " + slug).path("account");
+    JsonNode account =
+        api.call(
+                OpenCollectiveQueries.ACCOUNT,
+                OpenCollectiveQueries.ACCOUNT_QUERY,
+                variables,
+                "look up the collective " + slug)
+            .path("account");
     if (!account.isObject()) {
-      throw InvalidInputException.of("config.collective_slug", "'" + slug + "' was not found on Open Collective");
+      throw InvalidInputException.of(
+          "config.collective_slug", "'" + slug + "' was not found on Open Collective");
     }
     PluginState state = api.context().state();
     state.set(STATE_COLLECTIVE_ID, account.path("id").deepCopy());
     state.set(STATE_COLLECTIVE_LEGACY_ID, account.path("legacyId").deepCopy());
-    state.set(STATE_COLLECTIVE_SLUG, Json.MAPPER.getNodeFactory().stringNode(account.path("slug").asString(slug)));
+    state.set(
+        STATE_COLLECTIVE_SLUG,
+        Json.MAPPER.getNodeFactory().stringNode(account.path("slug").asString(slug)));
     return account;
   }
 
-  /** The id of an {@code ACTIVITY_ALL} webhook to this URL that the collective already has, or null. */
+  /**
+   * The id of an {@code ACTIVITY_ALL} webhook to this URL that the collective already has, or null.
+   */
   private static String existingWebhook(OpenCollectiveApi api, String webhookUrl) {
     ObjectNode variables = Json.object();
     variables.put("slug", api.collectiveSlug());
-    JsonNode account = api.call(OpenCollectiveQueries.WEBHOOKS, OpenCollectiveQueries.WEBHOOKS_QUERY, variables,
-        "list the collective's webhooks").path("account");
+    JsonNode account =
+        api.call(
+                OpenCollectiveQueries.WEBHOOKS,
+                OpenCollectiveQueries.WEBHOOKS_QUERY,
+                variables,
+                "list the collective's webhooks")
+            .path("account");
     for (JsonNode webhook : account.path("webhooks").path("nodes")) {
       if (webhookUrl.equals(webhook.path("webhookUrl").asString(null))
           && "ACTIVITY_ALL".equals(webhook.path("activityType").asString("ACTIVITY_ALL"))) {
@@ -287,9 +364,10 @@ public class OpenCollectivePlugin implements Plugin {
   }
 
   /**
-   * Removes the webhook this plugin registered, once the community disabled the plugin: Open Collective would
-   * otherwise go on posting the collective's activity to a receiver that no longer accepts it. A refusal (the
-   * webhook already gone, the token revoked) ends the teardown; an outage is retried.
+   * Removes the webhook this plugin registered, once the community disabled the plugin: Open
+   * Collective would otherwise go on posting the collective's activity to a receiver that no longer
+   * accepts it. A refusal (the webhook already gone, the token revoked) ends the teardown; an
+   * outage is retried.
    */
   @Override
   public void onDisable(PluginContext context) {
@@ -307,7 +385,10 @@ public class OpenCollectivePlugin implements Plugin {
     ObjectNode variables = Json.object();
     variables.set("webhook", reference);
     try {
-      api.call(OpenCollectiveQueries.DELETE_WEBHOOK, OpenCollectiveQueries.DELETE_WEBHOOK_MUTATION, variables,
+      api.call(
+          OpenCollectiveQueries.DELETE_WEBHOOK,
+          OpenCollectiveQueries.DELETE_WEBHOOK_MUTATION,
+          variables,
           "delete the webhook Metagov registered");
     } catch (PlatformException e) {
       if (e.kind() != Kind.REJECTED) {
@@ -317,7 +398,8 @@ public class OpenCollectivePlugin implements Plugin {
     }
   }
 
-  // --- actions ------------------------------------------------------------------------------------
+  // --- actions
+  // ------------------------------------------------------------------------------------
 
   private JsonNode listMembers(PluginContext context, JsonNode parameters) {
     OpenCollectiveApi api = new OpenCollectiveApi(context);
@@ -332,8 +414,13 @@ public class OpenCollectivePlugin implements Plugin {
       } else {
         variables.putNull("role");
       }
-      JsonNode account = api.call(OpenCollectiveQueries.MEMBERS, OpenCollectiveQueries.MEMBERS_QUERY, variables,
-          "list the collective's members").path("account");
+      JsonNode account =
+          api.call(
+                  OpenCollectiveQueries.MEMBERS,
+                  OpenCollectiveQueries.MEMBERS_QUERY,
+                  variables,
+                  "list the collective's members")
+              .path("account");
       if (!account.isObject()) {
         throw collectiveGone(api);
       }
@@ -360,7 +447,8 @@ public class OpenCollectivePlugin implements Plugin {
     OpenCollectiveApi api = new OpenCollectiveApi(context);
     List<String> tags = new java.util.ArrayList<>();
     parameters.path("tags").forEach(tag -> tags.add(tag.asString()));
-    JsonNode conversation = createConversation(api, parameters.path("title").asString(), html(parameters), tags);
+    JsonNode conversation =
+        createConversation(api, parameters.path("title").asString(), html(parameters), tags);
     ObjectNode result = Json.object();
     result.put("id", conversation.path("id").asString());
     result.put("slug", conversation.path("slug").asString());
@@ -368,12 +456,18 @@ public class OpenCollectivePlugin implements Plugin {
     return result;
   }
 
-  /** The text of a conversation or comment, under this plugin's name {@code html} or the gateway's {@code raw}. */
+  /**
+   * The text of a conversation or comment, under this plugin's name {@code html} or the gateway's
+   * {@code raw}.
+   */
   private static String html(JsonNode parameters) {
-    return parameters.hasNonNull("html") ? parameters.get("html").asString() : parameters.path("raw").asString();
+    return parameters.hasNonNull("html")
+        ? parameters.get("html").asString()
+        : parameters.path("raw").asString();
   }
 
-  static JsonNode createConversation(OpenCollectiveApi api, String title, String html, List<String> tags) {
+  static JsonNode createConversation(
+      OpenCollectiveApi api, String title, String html, List<String> tags) {
     ObjectNode variables = Json.object();
     variables.put("title", title);
     variables.put("html", html);
@@ -382,10 +476,18 @@ public class OpenCollectivePlugin implements Plugin {
     variables.set("account", account);
     ArrayNode tagList = variables.putArray("tags");
     tags.forEach(tagList::add);
-    JsonNode conversation = api.call(OpenCollectiveQueries.CREATE_CONVERSATION, OpenCollectiveQueries.CREATE_CONVERSATION_MUTATION,
-        variables, "create the conversation").path("createConversation");
+    JsonNode conversation =
+        api.call(
+                OpenCollectiveQueries.CREATE_CONVERSATION,
+                OpenCollectiveQueries.CREATE_CONVERSATION_MUTATION,
+                variables,
+                "create the conversation")
+            .path("createConversation");
     if (!conversation.path("id").isString()) {
-      throw new PlatformException(Kind.FAILED, OpenCollectiveApi.PLATFORM, 200,
+      throw new PlatformException(
+          Kind.FAILED,
+          OpenCollectiveApi.PLATFORM,
+          200,
           "Open Collective's answer to createConversation has no conversation id.");
     }
     return conversation;
@@ -411,10 +513,19 @@ public class OpenCollectivePlugin implements Plugin {
   static JsonNode createComment(OpenCollectiveApi api, ObjectNode comment, String what) {
     ObjectNode variables = Json.object();
     variables.set("comment", comment);
-    JsonNode created = api.call(OpenCollectiveQueries.CREATE_COMMENT, OpenCollectiveQueries.CREATE_COMMENT_MUTATION, variables, what)
-        .path("createComment");
+    JsonNode created =
+        api.call(
+                OpenCollectiveQueries.CREATE_COMMENT,
+                OpenCollectiveQueries.CREATE_COMMENT_MUTATION,
+                variables,
+                what)
+            .path("createComment");
     if (!created.path("id").isString()) {
-      throw new PlatformException(Kind.FAILED, OpenCollectiveApi.PLATFORM, 200, "Open Collective's answer to createComment has no comment id.");
+      throw new PlatformException(
+          Kind.FAILED,
+          OpenCollectiveApi.PLATFORM,
+          200,
+          "Open Collective's answer to createComment has no comment id.");
     }
     return created;
   }
@@ -431,8 +542,13 @@ public class OpenCollectivePlugin implements Plugin {
       variables.set("paymentParams", parameters.get("payment_params").deepCopy());
     }
     String action = parameters.path("action").asString();
-    JsonNode expense = api.call(OpenCollectiveQueries.PROCESS_EXPENSE, OpenCollectiveQueries.PROCESS_EXPENSE_MUTATION, variables,
-        action + " the expense " + parameters.path("expense_id").asString()).path("processExpense");
+    JsonNode expense =
+        api.call(
+                OpenCollectiveQueries.PROCESS_EXPENSE,
+                OpenCollectiveQueries.PROCESS_EXPENSE_MUTATION,
+                variables,
+                action + " the expense " + parameters.path("expense_id").asString())
+            .path("processExpense");
     ObjectNode result = Json.object();
     result.put("id", expense.path("id").asString(null));
     if (expense.path("legacyId").isNumber()) {
@@ -463,7 +579,8 @@ public class OpenCollectivePlugin implements Plugin {
     return reference;
   }
 
-  // --- links --------------------------------------------------------------------------------------
+  // --- links
+  // --------------------------------------------------------------------------------------
 
   /** The path of an account's page: projects and events live under their parent. */
   static String accountRoute(JsonNode account, String fallbackSlug) {
@@ -480,19 +597,31 @@ public class OpenCollectivePlugin implements Plugin {
   }
 
   static String conversationUrl(OpenCollectiveApi api, JsonNode conversation) {
-    return api.websiteUrl() + accountRoute(conversation.path("account"), api.collectiveSlug()) + "/conversations/"
-        + conversation.path("slug").asString("conversation") + "-" + conversation.path("id").asString();
+    return api.websiteUrl()
+        + accountRoute(conversation.path("account"), api.collectiveSlug())
+        + "/conversations/"
+        + conversation.path("slug").asString("conversation")
+        + "-"
+        + conversation.path("id").asString();
   }
 
   static String expenseUrl(OpenCollectiveApi api, JsonNode expense) {
     if (!expense.path("legacyId").isNumber()) {
       return null;
     }
-    return api.websiteUrl() + accountRoute(expense.path("account"), api.collectiveSlug()) + "/expenses/" + expense.path("legacyId").asLong();
+    return api.websiteUrl()
+        + accountRoute(expense.path("account"), api.collectiveSlug())
+        + "/expenses/"
+        + expense.path("legacyId").asLong();
   }
 
   static PlatformException collectiveGone(OpenCollectiveApi api) {
-    return new PlatformException(Kind.REJECTED, OpenCollectiveApi.PLATFORM, 200,
-        "The collective '" + api.collectiveSlug() + "' was not found on Open Collective; check the config's collective_slug.");
+    return new PlatformException(
+        Kind.REJECTED,
+        OpenCollectiveApi.PLATFORM,
+        200,
+        "The collective '"
+            + api.collectiveSlug()
+            + "' was not found on Open Collective; check the config's collective_slug.");
   }
 }

@@ -1,21 +1,15 @@
 package org.metagov.activities.plugins.opencollective;
 
-import org.metagov.activities.plugin.ClosingTimes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.metagov.activities.json.Json;
-import org.metagov.activities.plugin.InvalidInputException;
+import org.metagov.activities.plugin.ClosingTimes;
 import org.metagov.activities.plugin.PlatformException;
 import org.metagov.activities.plugin.PlatformException.Kind;
 import org.metagov.activities.plugin.PluginContext;
@@ -26,25 +20,28 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A yes/no vote as a conversation on the collective: people react with 👍 (yes) or 👎 (no) to its first
- * comment (the conversation's {@code body}), whose {@code reactions} field is a map of emoji to count. Open
- * Collective's reaction emoji are {@code 👍️} (with U+FE0F), {@code 👎}, {@code 😀}, {@code 🎉}, {@code 😕},
- * {@code ❤️}, {@code 🚀}, {@code 👀} ({@code server/constants/reaction-emoji.ts}); variation selectors are ignored
- * when counting. Reactions create no activity, so no webhook reports a vote: counts come from the workflow's
- * periodic reconciliation reads.
+ * A yes/no vote as a conversation on the collective: people react with 👍 (yes) or 👎 (no) to its
+ * first comment (the conversation's {@code body}), whose {@code reactions} field is a map of emoji
+ * to count. Open Collective's reaction emoji are {@code 👍️} (with U+FE0F), {@code 👎}, {@code 😀},
+ * {@code 🎉}, {@code 😕}, {@code ❤️}, {@code 🚀}, {@code 👀} ({@code
+ * server/constants/reaction-emoji.ts}); variation selectors are ignored when counting. Reactions
+ * create no activity, so no webhook reports a vote: counts come from the workflow's periodic
+ * reconciliation reads.
  *
- * <p><b>Start is idempotent through a tag, not a hidden marker.</b> Open Collective sanitizes comment HTML with an
- * allow-list ({@code server/lib/sanitize-html.ts}, sanitize-html), which drops HTML comments, so a
- * {@code <!-- metagov-process -->} marker would not survive. Instead the conversation carries the tag
- * {@code metagov-process-<16 hex digits of SHA-256("community:id")>} (tags are at most 32 characters and
- * lower-cased), and {@code start} first asks for the collective's conversations with that tag
- * ({@code conversations(tag:)}) and adopts one it finds. The tag is visible on the conversation.
+ * <p><b>Start is idempotent through a tag, not a hidden marker.</b> Open Collective sanitizes
+ * comment HTML with an allow-list ({@code server/lib/sanitize-html.ts}, sanitize-html), which drops
+ * HTML comments, so a {@code <!-- metagov-process -->} marker would not survive. Instead the
+ * conversation carries the tag {@code metagov-process-<16 hex digits of SHA-256("community:id")>}
+ * (tags are at most 32 characters and lower-cased), and {@code start} first asks for the
+ * collective's conversations with that tag ({@code conversations(tag:)}) and adopts one it finds.
+ * The tag is visible on the conversation.
  *
  * <p><b>Close</b> posts the result as a comment and then prefixes the title with {@code [CLOSED] }
- * ({@code editConversation}). A conversation whose title already has the prefix is closed: nothing is posted
- * again. A close retried between the two steps finds its own result comment among the conversation's newest
- * comments and does not post it twice. Open Collective has no way to stop reactions, so the outcome is the count
- * at the time of closing. A title renamed to start with {@code [CLOSED] } on Open Collective also ends the vote.
+ * ({@code editConversation}). A conversation whose title already has the prefix is closed: nothing
+ * is posted again. A close retried between the two steps finds its own result comment among the
+ * conversation's newest comments and does not post it twice. Open Collective has no way to stop
+ * reactions, so the outcome is the count at the time of closing. A title renamed to start with
+ * {@code [CLOSED] } on Open Collective also ends the vote.
  */
 final class OpenCollectiveVote implements ProcessAdapter {
 
@@ -62,7 +59,9 @@ final class OpenCollectiveVote implements ProcessAdapter {
   private static final String INSTANT_PATTERN =
       "^\\\\d{4}-\\\\d{2}-\\\\d{2}([Tt ]\\\\d{2}:\\\\d{2}(:\\\\d{2}(\\\\.\\\\d+)?)?([Zz]|[+-]\\\\d{2}:?\\\\d{2})?)?$";
 
-  static final JsonNode INPUT = Schemas.schema("""
+  static final JsonNode INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "title": {"type": "string", "minLength": 3, "maxLength": 246, "pattern": "^[^\\\\r\\\\n]*$",
@@ -73,9 +72,12 @@ final class OpenCollectiveVote implements ProcessAdapter {
        },
        "required": ["title"],
        "additionalProperties": false}
-      """.formatted(INSTANT_PATTERN));
+      """
+              .formatted(INSTANT_PATTERN));
 
-  static final JsonNode OUTCOME = Schemas.schema("""
+  static final JsonNode OUTCOME =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "poll_url": {"type": "string"},
@@ -93,18 +95,22 @@ final class OpenCollectiveVote implements ProcessAdapter {
     return ClosingTimes.optional(parameters, now);
   }
 
-
-  /** The tag that marks the conversation of one process: at most 32 characters, already lower-case. */
+  /**
+   * The tag that marks the conversation of one process: at most 32 characters, already lower-case.
+   */
   static String processTag(String community, long id) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest((community + ":" + id).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest((community + ":" + id).getBytes(StandardCharsets.UTF_8));
       return PROCESS_TAG_PREFIX + HexFormat.of().formatHex(digest, 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is not available", e);
     }
   }
 
-  // --- start ---------------------------------------------------------------------------------------
+  // --- start
+  // ---------------------------------------------------------------------------------------
 
   @Override
   public ProcessSnapshot start(PluginContext context, ProcessInstance process) {
@@ -116,13 +122,19 @@ final class OpenCollectiveVote implements ProcessAdapter {
     }
     JsonNode parameters = process.parameters();
     String title = parameters.path("title").asString().strip();
-    JsonNode conversation = OpenCollectivePlugin.createConversation(api, title, body(parameters.path("details").asString("")),
-        List.of(VOTE_TAG, tag));
+    JsonNode conversation =
+        OpenCollectivePlugin.createConversation(
+            api, title, body(parameters.path("details").asString("")), List.of(VOTE_TAG, tag));
     return snapshot(api, conversation, false);
   }
 
   private static String body(String details) {
-    String instructions = "<p>Vote by reacting to this post: " + THUMBS_UP + " for yes, " + THUMBS_DOWN + " for no.</p>";
+    String instructions =
+        "<p>Vote by reacting to this post: "
+            + THUMBS_UP
+            + " for yes, "
+            + THUMBS_DOWN
+            + " for no.</p>";
     return details.isBlank() ? instructions : details + "\n" + instructions;
   }
 
@@ -131,8 +143,13 @@ final class OpenCollectiveVote implements ProcessAdapter {
     ObjectNode variables = Json.object();
     variables.put("slug", api.collectiveSlug());
     variables.put("tag", tag);
-    JsonNode account = api.call(OpenCollectiveQueries.CONVERSATIONS_BY_TAG, OpenCollectiveQueries.CONVERSATIONS_BY_TAG_QUERY, variables,
-        "look for the vote's conversation").path("account");
+    JsonNode account =
+        api.call(
+                OpenCollectiveQueries.CONVERSATIONS_BY_TAG,
+                OpenCollectiveQueries.CONVERSATIONS_BY_TAG_QUERY,
+                variables,
+                "look for the vote's conversation")
+            .path("account");
     if (!account.isObject()) {
       throw OpenCollectivePlugin.collectiveGone(api);
     }
@@ -146,7 +163,8 @@ final class OpenCollectiveVote implements ProcessAdapter {
     return null;
   }
 
-  // --- refresh and close ---------------------------------------------------------------------------
+  // --- refresh and close
+  // ---------------------------------------------------------------------------
 
   @Override
   public ProcessSnapshot refresh(PluginContext context, ProcessInstance process) {
@@ -177,8 +195,13 @@ final class OpenCollectiveVote implements ProcessAdapter {
     variables.put("title", closedTitle(conversation.path("title").asString("")));
     ArrayNode tags = variables.putArray("tags");
     conversation.path("tags").forEach(tag -> tags.add(tag.asString()));
-    JsonNode edited = api.call(OpenCollectiveQueries.EDIT_CONVERSATION, OpenCollectiveQueries.EDIT_CONVERSATION_MUTATION, variables,
-        "mark the vote's conversation as closed").path("editConversation");
+    JsonNode edited =
+        api.call(
+                OpenCollectiveQueries.EDIT_CONVERSATION,
+                OpenCollectiveQueries.EDIT_CONVERSATION_MUTATION,
+                variables,
+                "mark the vote's conversation as closed")
+            .path("editConversation");
     JsonNode closed = edited.path("id").isString() ? edited : conversation;
     // The counts are the ones the result comment announced.
     ProcessSnapshot snapshot = snapshot(api, closed, true);
@@ -196,7 +219,17 @@ final class OpenCollectiveVote implements ProcessAdapter {
   static String resultHtml(JsonNode votes) {
     long yes = votes.path(YES).asLong(0);
     long no = votes.path(NO).asLong(0);
-    return "<p>" + RESULT_TEXT + " " + yes + " for (" + THUMBS_UP + "), " + no + " against (" + THUMBS_DOWN + ").</p>";
+    return "<p>"
+        + RESULT_TEXT
+        + " "
+        + yes
+        + " for ("
+        + THUMBS_UP
+        + "), "
+        + no
+        + " against ("
+        + THUMBS_DOWN
+        + ").</p>";
   }
 
   /** Whether one of the conversation's newest comments is this plugin's result comment. */
@@ -206,8 +239,15 @@ final class OpenCollectiveVote implements ProcessAdapter {
     variables.put("id", id);
     variables.put("limit", RECENT_COMMENTS);
     variables.put("offset", Math.max(0, count - RECENT_COMMENTS));
-    JsonNode comments = api.call(OpenCollectiveQueries.CONVERSATION_COMMENTS, OpenCollectiveQueries.CONVERSATION_COMMENTS_QUERY, variables,
-        "read the vote's newest comments").path("conversation").path("comments").path("nodes");
+    JsonNode comments =
+        api.call(
+                OpenCollectiveQueries.CONVERSATION_COMMENTS,
+                OpenCollectiveQueries.CONVERSATION_COMMENTS_QUERY,
+                variables,
+                "read the vote's newest comments")
+            .path("conversation")
+            .path("comments")
+            .path("nodes");
     for (JsonNode comment : comments) {
       if (comment.path("html").asString("").contains(RESULT_TEXT)) {
         return true;
@@ -221,9 +261,15 @@ final class OpenCollectiveVote implements ProcessAdapter {
   }
 
   private static String conversationId(ProcessInstance process) {
-    String id = process.platformState() == null ? null : process.platformState().path("conversation_id").asString(null);
+    String id =
+        process.platformState() == null
+            ? null
+            : process.platformState().path("conversation_id").asString(null);
     if (id == null || id.isBlank()) {
-      throw new PlatformException(Kind.REJECTED, OpenCollectiveApi.PLATFORM, 0,
+      throw new PlatformException(
+          Kind.REJECTED,
+          OpenCollectiveApi.PLATFORM,
+          0,
           "This process has no Open Collective conversation recorded; it was never started on Open Collective.");
     }
     return id;
@@ -232,18 +278,30 @@ final class OpenCollectiveVote implements ProcessAdapter {
   private static JsonNode read(OpenCollectiveApi api, String id) {
     ObjectNode variables = Json.object();
     variables.put("id", id);
-    JsonNode conversation = api.call(OpenCollectiveQueries.CONVERSATION, OpenCollectiveQueries.CONVERSATION_QUERY, variables,
-        "read the vote's conversation " + id).path("conversation");
+    JsonNode conversation =
+        api.call(
+                OpenCollectiveQueries.CONVERSATION,
+                OpenCollectiveQueries.CONVERSATION_QUERY,
+                variables,
+                "read the vote's conversation " + id)
+            .path("conversation");
     if (!conversation.isObject() || !conversation.path("id").isString()) {
-      throw new PlatformException(Kind.REJECTED, OpenCollectiveApi.PLATFORM, 200,
-          "The Open Collective conversation " + id + " no longer exists: it was deleted, or the access_token cannot see it.");
+      throw new PlatformException(
+          Kind.REJECTED,
+          OpenCollectiveApi.PLATFORM,
+          200,
+          "The Open Collective conversation "
+              + id
+              + " no longer exists: it was deleted, or the access_token cannot see it.");
     }
     return conversation;
   }
 
-  // --- snapshots -----------------------------------------------------------------------------------
+  // --- snapshots
+  // -----------------------------------------------------------------------------------
 
-  private static ProcessSnapshot snapshot(OpenCollectiveApi api, JsonNode conversation, boolean closed) {
+  private static ProcessSnapshot snapshot(
+      OpenCollectiveApi api, JsonNode conversation, boolean closed) {
     String id = conversation.path("id").asString();
     ObjectNode state = Json.object();
     state.put("conversation_id", id);
@@ -257,7 +315,12 @@ final class OpenCollectiveVote implements ProcessAdapter {
     if (publicId != null && !publicId.equals(id)) {
       keys.add("conversation:" + publicId);
     }
-    return new ProcessSnapshot(state, outcome(api, conversation, closed), OpenCollectivePlugin.conversationUrl(api, conversation), closed, keys);
+    return new ProcessSnapshot(
+        state,
+        outcome(api, conversation, closed),
+        OpenCollectivePlugin.conversationUrl(api, conversation),
+        closed,
+        keys);
   }
 
   static ObjectNode outcome(OpenCollectiveApi api, JsonNode conversation, boolean closed) {

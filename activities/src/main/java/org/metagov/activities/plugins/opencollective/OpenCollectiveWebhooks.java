@@ -18,29 +18,37 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Open Collective's webhooks: a POST of an activity, {@code {"id", "type", "createdAt", "CollectiveId", "data"}}
- * ({@code sanitizeActivityForWebhookPayload} in {@code server/lib/webhooks.ts}).
+ * Open Collective's webhooks: a POST of an activity, {@code {"id", "type", "createdAt",
+ * "CollectiveId", "data"}} ({@code sanitizeActivityForWebhookPayload} in {@code
+ * server/lib/webhooks.ts}).
  *
- * <p>{@link #verify} cannot check a signature (Open Collective sends none); the receiver has already matched the
- * unguessable {@code webhook_slug}. It refuses a payload whose {@code CollectiveId} is not the configured
- * collective's legacy id (Open Collective only sends a webhook the activities of the account it is registered on).
+ * <p>{@link #verify} cannot check a signature (Open Collective sends none); the receiver has
+ * already matched the unguessable {@code webhook_slug}. It refuses a payload whose {@code
+ * CollectiveId} is not the configured collective's legacy id (Open Collective only sends a webhook
+ * the activities of the account it is registered on).
  *
- * <p>{@link #parse} reads the activity without calling the platform; for an expense activity {@link #enrich}
- * later re-reads the expense from the API by the id the payload names ({@code data.expense.publicId}, {@code idV2} or the legacy {@code id}): the
- * payload is only a hint, and the Driver gets the fetched expense, with its {@code url}. The initiator is the
- * person on the expense's activity recorded at the webhook's {@code createdAt}, else the expense's creator. An
- * expense the API no longer has (deleted) is reported from the hint with {@code "deleted": true}. Conversation and
- * comment activities route to the vote of that conversation when the payload names one; Open Collective currently
- * sends them with an empty {@code data}, so in practice votes are refreshed by the periodic reconciliation.
+ * <p>{@link #parse} reads the activity without calling the platform; for an expense activity {@link
+ * #enrich} later re-reads the expense from the API by the id the payload names ({@code
+ * data.expense.publicId}, {@code idV2} or the legacy {@code id}): the payload is only a hint, and
+ * the Driver gets the fetched expense, with its {@code url}. The initiator is the person on the
+ * expense's activity recorded at the webhook's {@code createdAt}, else the expense's creator. An
+ * expense the API no longer has (deleted) is reported from the hint with {@code "deleted": true}.
+ * Conversation and comment activities route to the vote of that conversation when the payload names
+ * one; Open Collective currently sends them with an empty {@code data}, so in practice votes are
+ * refreshed by the periodic reconciliation.
  */
 final class OpenCollectiveWebhooks implements WebhookHandler {
 
   static final String EXPENSE_PREFIX = "collective.expense.";
 
-  /** Open Collective activity type (after {@code collective.expense.}) to the event the Driver receives. */
+  /**
+   * Open Collective activity type (after {@code collective.expense.}) to the event the Driver
+   * receives.
+   */
   static final Map<String, String> EXPENSE_EVENTS = expenseEvents();
 
-  static final List<String> EVENT_TYPES = List.copyOf(new java.util.LinkedHashSet<>(EXPENSE_EVENTS.values()));
+  static final List<String> EVENT_TYPES =
+      List.copyOf(new java.util.LinkedHashSet<>(EXPENSE_EVENTS.values()));
 
   private static Map<String, String> expenseEvents() {
     Map<String, String> events = new LinkedHashMap<>();
@@ -66,12 +74,16 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
 
   /** Fields of a queued expense event before {@link #enrich} replaced it with the expense. */
   private static final String HINT = "metagov_expense_hint";
+
   private static final String HINT_TYPE = "metagov_activity_type";
   private static final String HINT_CREATED_AT = "metagov_activity_created_at";
   private static final String HINT_COLLECTIVE = "metagov_collective_id";
 
-  private static final List<String> CONVERSATION_TYPES = List.of(
-      "collective.conversation.created", "conversation.comment.created", "collective.comment.created");
+  private static final List<String> CONVERSATION_TYPES =
+      List.of(
+          "collective.conversation.created",
+          "conversation.comment.created",
+          "collective.comment.created");
 
   @Override
   public boolean verifiesSender() {
@@ -83,14 +95,20 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
     JsonNode payload = read(request.body());
     JsonNode collectiveId = payload.get("CollectiveId");
     if (collectiveId == null || collectiveId.isNull()) {
-      throw new WebhookRejectedException("The webhook names no CollectiveId; it is not an Open Collective activity.");
+      throw new WebhookRejectedException(
+          "The webhook names no CollectiveId; it is not an Open Collective activity.");
     }
     JsonNode expected = request.state().get(OpenCollectivePlugin.STATE_COLLECTIVE_LEGACY_ID);
-    // A plugin enabled before onEnable stored the collective's ids has nothing to compare with here; its events
+    // A plugin enabled before onEnable stored the collective's ids has nothing to compare with
+    // here; its events
     // are checked by enrich, which may call the platform.
     if (known(expected) && !idText(collectiveId).equals(idText(expected))) {
-      throw new WebhookRejectedException("The webhook is about Open Collective account " + idText(collectiveId)
-          + ", not the configured collective '" + request.configText("collective_slug") + "'.");
+      throw new WebhookRejectedException(
+          "The webhook is about Open Collective account "
+              + idText(collectiveId)
+              + ", not the configured collective '"
+              + request.configText("collective_slug")
+              + "'.");
     }
   }
 
@@ -99,7 +117,8 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
     JsonNode payload = read(request.body());
     String type = payload.path("type").asString(null);
     if (type == null || type.isBlank()) {
-      throw InvalidInputException.of("body.type", "is missing; this is not an Open Collective activity");
+      throw InvalidInputException.of(
+          "body.type", "is missing; this is not an Open Collective activity");
     }
     JsonNode data = payload.path("data");
 
@@ -110,14 +129,16 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
       }
       JsonNode hint = data.path("expense");
       if (expenseReference(hint) == null) {
-        throw InvalidInputException.of("body.data.expense.id", "is missing; the webhook does not say which expense changed");
+        throw InvalidInputException.of(
+            "body.data.expense.id", "is missing; the webhook does not say which expense changed");
       }
       ObjectNode pending = Json.object();
       pending.set(HINT, hint.deepCopy());
       pending.put(HINT_TYPE, type);
       pending.put(HINT_CREATED_AT, payload.path("createdAt").asString(null));
       pending.set(HINT_COLLECTIVE, payload.path("CollectiveId").deepCopy());
-      return new ParsedWebhook(type, List.of(), List.of(new PlatformEvent(eventType, pending, null)));
+      return new ParsedWebhook(
+          type, List.of(), List.of(new PlatformEvent(eventType, pending, null)));
     }
 
     if (CONVERSATION_TYPES.contains(type)) {
@@ -127,9 +148,9 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
   }
 
   /**
-   * Re-reads the expense an expense event names: the webhook is only a hint, and the Driver gets the fetched
-   * expense, with its {@code url}. An expense the API no longer has (deleted) is reported from the hint with
-   * {@code "deleted": true}.
+   * Re-reads the expense an expense event names: the webhook is only a hint, and the Driver gets
+   * the fetched expense, with its {@code url}. An expense the API no longer has (deleted) is
+   * reported from the hint with {@code "deleted": true}.
    */
   @Override
   public PlatformEvent enrich(PluginContext context, PlatformEvent event) {
@@ -149,8 +170,13 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
     String type = pending.path(HINT_TYPE).asString(null);
     ObjectNode variables = Json.object();
     variables.set("expense", expenseReference(hint));
-    JsonNode expense = api.call(OpenCollectiveQueries.EXPENSE, OpenCollectiveQueries.EXPENSE_QUERY, variables,
-        "read the expense the webhook names").path("expense");
+    JsonNode expense =
+        api.call(
+                OpenCollectiveQueries.EXPENSE,
+                OpenCollectiveQueries.EXPENSE_QUERY,
+                variables,
+                "read the expense the webhook names")
+            .path("expense");
     if (!expense.isObject()) {
       ObjectNode gone = hint.isObject() ? (ObjectNode) hint.deepCopy() : Json.object();
       gone.put("deleted", true);
@@ -158,14 +184,20 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
     }
     ObjectNode data = (ObjectNode) expense.deepCopy();
     data.put("url", OpenCollectivePlugin.expenseUrl(api, expense));
-    return new PlatformEvent(event.eventType(), data, initiator(expense, type, pending.path(HINT_CREATED_AT).asString(null)));
+    return new PlatformEvent(
+        event.eventType(),
+        data,
+        initiator(expense, type, pending.path(HINT_CREATED_AT).asString(null)));
   }
 
   private static boolean known(JsonNode id) {
     return id != null && !id.isNull() && !id.isMissingNode();
   }
 
-  /** The expense's reference from the hint: its public id, else its GraphQL id, else its legacy number. */
+  /**
+   * The expense's reference from the hint: its public id, else its GraphQL id, else its legacy
+   * number.
+   */
   static ObjectNode expenseReference(JsonNode hint) {
     ObjectNode reference = Json.object();
     String publicId = hint.path("publicId").asString(null);
@@ -185,8 +217,8 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
   }
 
   /**
-   * The slug of who caused the activity: the person on the expense's activity recorded at the same instant,
-   * for a creation the expense's creator.
+   * The slug of who caused the activity: the person on the expense's activity recorded at the same
+   * instant, for a creation the expense's creator.
    */
   static String initiator(JsonNode expense, String type, String createdAt) {
     String creator = expense.path("createdByAccount").path("slug").asString(null);
@@ -211,7 +243,9 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
     JsonNode conversation = data.path("conversation");
     for (String field : List.of("publicId", "idV2", "id")) {
       JsonNode id = conversation.path(field);
-      if (id.isString() && !id.asString().isBlank() && !keys.contains("conversation:" + id.asString())) {
+      if (id.isString()
+          && !id.asString().isBlank()
+          && !keys.contains("conversation:" + id.asString())) {
         keys.add("conversation:" + id.asString());
       }
     }
@@ -245,7 +279,8 @@ final class OpenCollectiveWebhooks implements WebhookHandler {
       throw InvalidInputException.of("body", "is not JSON; this is not an Open Collective webhook");
     }
     if (payload == null || !payload.isObject()) {
-      throw InvalidInputException.of("body", "is not a JSON object; this is not an Open Collective webhook");
+      throw InvalidInputException.of(
+          "body", "is not a JSON object; this is not an Open Collective webhook");
     }
     return payload;
   }

@@ -17,13 +17,18 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** Random numbers and a vote decided by chance: a platform-free plugin for trying the Driver API. */
+/**
+ * Random numbers and a vote decided by chance: a platform-free plugin for trying the Driver API.
+ */
 @Component
 public class RandomnessPlugin implements Plugin {
 
-  // Integers are bounded to the range JSON numbers keep exactly (±(2^53 - 1)): a larger value passed
+  // Integers are bounded to the range JSON numbers keep exactly (±(2^53 - 1)): a larger value
+  // passed
   // "type": "integer" but could not be read as a long, and answered 500 instead of 400.
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "default_low": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "default": 0, "description": "Lower bound used when random-int gets no low."},
@@ -32,7 +37,9 @@ public class RandomnessPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode RANDOM_INT_INPUT = Schemas.schema("""
+  private static final JsonNode RANDOM_INT_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "low": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "Smallest possible value (inclusive); the config's default_low when absent."},
@@ -41,22 +48,30 @@ public class RandomnessPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode VALUE_OUTPUT = Schemas.schema("""
+  private static final JsonNode VALUE_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"value": {"type": "integer"}}, "required": ["value"]}
       """);
 
-  private static final JsonNode LUCKY_INPUT = Schemas.schema("""
+  private static final JsonNode LUCKY_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {"lucky_number": {"type": "integer", "minimum": -9007199254740991, "maximum": 9007199254740991, "description": "The number to remember for this community."}},
        "required": ["lucky_number"],
        "additionalProperties": false}
       """);
 
-  private static final JsonNode LUCKY_OUTPUT = Schemas.schema("""
+  private static final JsonNode LUCKY_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"lucky_number": {"type": "integer"}, "previous": {"type": ["integer", "null"]}}}
       """);
 
-  private static final JsonNode VOTE_INPUT = Schemas.schema("""
+  private static final JsonNode VOTE_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "options": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "maxItems": 100,
@@ -68,7 +83,9 @@ public class RandomnessPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode VOTE_OUTCOME = Schemas.schema("""
+  private static final JsonNode VOTE_OUTCOME =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"winner": {"type": ["string", "null"]}, "options": {"type": "array", "items": {"type": "string"}}}}
       """);
 
@@ -92,23 +109,46 @@ public class RandomnessPlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("random-int", "A random integer at least low and below high (low <= value < high), as the gateway drew it.", RANDOM_INT_INPUT, VALUE_OUTPUT, this::randomInt),
-        new ActionSpec("set-lucky-number", "Remember a lucky number for the community; returns it and the previous one.",
-            LUCKY_INPUT, LUCKY_OUTPUT, this::setLuckyNumber));
+        new ActionSpec(
+            "random-int",
+            "A random integer at least low and below high (low <= value < high), as the gateway drew it.",
+            RANDOM_INT_INPUT,
+            VALUE_OUTPUT,
+            this::randomInt),
+        new ActionSpec(
+            "set-lucky-number",
+            "Remember a lucky number for the community; returns it and the previous one.",
+            LUCKY_INPUT,
+            LUCKY_OUTPUT,
+            this::setLuckyNumber));
   }
 
   @Override
   public List<ProcessSpec> processes() {
-    return List.of(new ProcessSpec("delayed-stochastic-vote",
-        "A vote among options whose winner is drawn at random when the delay has passed, or when it is closed early.",
-        VOTE_INPUT, VOTE_OUTCOME, true, ProcessSpec.Reconciliation.NONE, new DelayedStochasticVote()));
+    return List.of(
+        new ProcessSpec(
+            "delayed-stochastic-vote",
+            "A vote among options whose winner is drawn at random when the delay has passed, or when it is closed early.",
+            VOTE_INPUT,
+            VOTE_OUTCOME,
+            true,
+            ProcessSpec.Reconciliation.NONE,
+            new DelayedStochasticVote()));
   }
 
   private JsonNode randomInt(PluginContext context, JsonNode parameters) {
-    long low = parameters.has("low") ? parameters.get("low").asLong() : context.config().path("default_low").asLong(0);
-    long high = parameters.has("high") ? parameters.get("high").asLong() : context.config().path("default_high").asLong(100);
+    long low =
+        parameters.has("low")
+            ? parameters.get("low").asLong()
+            : context.config().path("default_low").asLong(0);
+    long high =
+        parameters.has("high")
+            ? parameters.get("high").asLong()
+            : context.config().path("default_high").asLong(100);
     if (low >= high) {
-      throw InvalidInputException.of("parameters.low", "must be less than high, which is exclusive (" + low + " >= " + high + ")");
+      throw InvalidInputException.of(
+          "parameters.low",
+          "must be less than high, which is exclusive (" + low + " >= " + high + ")");
     }
     long value = low + (long) Math.floor(random.nextDouble() * ((double) high - low));
     return Json.object().put("value", Math.min(value, high - 1));
@@ -143,7 +183,8 @@ public class RandomnessPlugin implements Plugin {
     @Override
     public ProcessSnapshot close(PluginContext context, ProcessInstance process) {
       JsonNode options = process.parameters().path("options");
-      String winner = options.size() == 0 ? null : options.get(random.nextInt(options.size())).asString();
+      String winner =
+          options.size() == 0 ? null : options.get(random.nextInt(options.size())).asString();
       return snapshot(winner, process, true);
     }
 

@@ -16,12 +16,13 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A vote on several candidates at once ({@code advanced-vote}): the message has a menu of the same options
- * for each candidate, and each voter's last choice per candidate counts. The outcome is every voter's choices,
- * {@code {votes: {user: {candidate: option}}}}.
+ * A vote on several candidates at once ({@code advanced-vote}): the message has a menu of the same
+ * options for each candidate, and each voter's last choice per candidate counts. The outcome is
+ * every voter's choices, {@code {votes: {user: {candidate: option}}}}.
  *
- * <p>Unlike {@link EmojiVote}, the open message is not updated as votes come in: updating it would clear the
- * choices every voter sees in their menus. It shows how many voted only once the vote has closed.
+ * <p>Unlike {@link EmojiVote}, the open message is not updated as votes come in: updating it would
+ * clear the choices every voter sees in their menus. It shows how many voted only once the vote has
+ * closed.
  */
 final class AdvancedVote implements ProcessAdapter {
 
@@ -48,7 +49,8 @@ final class AdvancedVote implements ProcessAdapter {
     String url = VoteMessages.permalink(api, posted);
     ObjectNode state = VoteMessages.state(posted, url);
     state.put("inputs_handled", 0);
-    return new ProcessSnapshot(state, outcome(Map.of(), posted), url, false, VoteMessages.routingKeys(posted));
+    return new ProcessSnapshot(
+        state, outcome(Map.of(), posted), url, false, VoteMessages.routingKeys(posted));
   }
 
   @Override
@@ -57,10 +59,19 @@ final class AdvancedVote implements ProcessAdapter {
     Posted posted = VoteMessages.posted(process);
     Map<String, Map<String, String>> votes = fold(parameters, process.inputs());
     ObjectNode state = (ObjectNode) process.platformState().deepCopy();
-    VoteMessages.noticeIneligible(apis.apply(context), posted, parameters, process.inputs(),
-        state.path("inputs_handled").asInt(0), actionIds(parameters));
+    VoteMessages.noticeIneligible(
+        apis.apply(context),
+        posted,
+        parameters,
+        process.inputs(),
+        state.path("inputs_handled").asInt(0),
+        actionIds(parameters));
     state.put("inputs_handled", process.inputs().size());
-    return new ProcessSnapshot(state, outcome(votes, posted), state.path("url").asString(null), false,
+    return new ProcessSnapshot(
+        state,
+        outcome(votes, posted),
+        state.path("url").asString(null),
+        false,
         VoteMessages.routingKeys(posted));
   }
 
@@ -69,12 +80,20 @@ final class AdvancedVote implements ProcessAdapter {
     JsonNode parameters = process.parameters();
     Posted posted = VoteMessages.posted(process);
     Map<String, Map<String, String>> votes = fold(parameters, process.inputs());
-    VoteMessages.update(apis.apply(context), posted, parameters.path("title").asString(),
-        blocks(parameters, votes.size(), true), process.id());
+    VoteMessages.update(
+        apis.apply(context),
+        posted,
+        parameters.path("title").asString(),
+        blocks(parameters, votes.size(), true),
+        process.id());
     VoteMessages.forget(context, process.id());
     ObjectNode state = (ObjectNode) process.platformState().deepCopy();
     state.put("inputs_handled", process.inputs().size());
-    return new ProcessSnapshot(state, outcome(votes, posted), state.path("url").asString(null), true,
+    return new ProcessSnapshot(
+        state,
+        outcome(votes, posted),
+        state.path("url").asString(null),
+        true,
         VoteMessages.routingKeys(posted));
   }
 
@@ -94,13 +113,17 @@ final class AdvancedVote implements ProcessAdapter {
     for (JsonNode input : inputs) {
       String user = input.path("user").asString(null);
       String actionId = input.path("action_id").asString("");
-      if (user == null || !actionId.startsWith(ACTION_PREFIX) || !VoteMessages.eligible(parameters, user)) {
+      if (user == null
+          || !actionId.startsWith(ACTION_PREFIX)
+          || !VoteMessages.eligible(parameters, user)) {
         continue;
       }
       int candidate = index(actionId.substring(ACTION_PREFIX.length()), candidates.size());
       int option = index(input.path("value").asString(""), options.size());
       if (candidate >= 0 && option >= 0) {
-        votes.computeIfAbsent(user, u -> new LinkedHashMap<>()).put(candidates.get(candidate), options.get(option));
+        votes
+            .computeIfAbsent(user, u -> new LinkedHashMap<>())
+            .put(candidates.get(candidate), options.get(option));
       }
     }
     return votes;
@@ -118,10 +141,11 @@ final class AdvancedVote implements ProcessAdapter {
   static ObjectNode outcome(Map<String, Map<String, String>> votes, Posted posted) {
     ObjectNode outcome = Json.object();
     ObjectNode byUser = outcome.putObject("votes");
-    votes.forEach((user, choices) -> {
-      ObjectNode node = byUser.putObject(user);
-      choices.forEach(node::put);
-    });
+    votes.forEach(
+        (user, choices) -> {
+          ObjectNode node = byUser.putObject(user);
+          choices.forEach(node::put);
+        });
     outcome.put("channel", posted.channel());
     outcome.put("message_ts", posted.ts());
     return outcome;
@@ -149,7 +173,9 @@ final class AdvancedVote implements ProcessAdapter {
       blocks.add(section);
     }
     if (closed) {
-      blocks.add(VoteMessages.context("Voting has closed; " + voters + (voters == 1 ? " person" : " people") + " voted."));
+      blocks.add(
+          VoteMessages.context(
+              "Voting has closed; " + voters + (voters == 1 ? " person" : " people") + " voted."));
     }
     return blocks;
   }

@@ -17,15 +17,16 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * What Slack's votes share: the message they are cast on, posted once, who may vote, and the ephemeral notice
- * an ineligible voter gets.
+ * What Slack's votes share: the message they are cast on, posted once, who may vote, and the
+ * ephemeral notice an ineligible voter gets.
  *
- * <p><b>Posting once.</b> Slack has no idempotency key, so a start that failed after Slack posted (a lost answer,
- * a crash) must find the message rather than post another. The plugin state records, under the process id, that
- * a post is under way (and since when) before posting, and the message once posted; the message carries
- * metadata naming the community and the process. A start that finds a post under way but no message looks for
- * that metadata in the channel's history since then and adopts what it finds. Only a post whose answer was lost
- * <em>and</em> that the history cannot show (a channel the bot cannot read) can be posted twice.
+ * <p><b>Posting once.</b> Slack has no idempotency key, so a start that failed after Slack posted
+ * (a lost answer, a crash) must find the message rather than post another. The plugin state
+ * records, under the process id, that a post is under way (and since when) before posting, and the
+ * message once posted; the message carries metadata naming the community and the process. A start
+ * that finds a post under way but no message looks for that metadata in the channel's history since
+ * then and adopts what it finds. Only a post whose answer was lost <em>and</em> that the history
+ * cannot show (a channel the bot cannot read) can be posted twice.
  */
 final class VoteMessages {
 
@@ -33,11 +34,21 @@ final class VoteMessages {
 
   static final String METADATA_EVENT_TYPE = "metagov_process";
 
-  /** Refusals that say the vote's message cannot be shown any more; the vote itself goes on without it. */
-  static final Set<String> MESSAGE_GONE = Set.of("message_not_found", "channel_not_found", "cant_update_message",
-      "is_archived", "edit_window_closed");
+  /**
+   * Refusals that say the vote's message cannot be shown any more; the vote itself goes on without
+   * it.
+   */
+  static final Set<String> MESSAGE_GONE =
+      Set.of(
+          "message_not_found",
+          "channel_not_found",
+          "cant_update_message",
+          "is_archived",
+          "edit_window_closed");
 
-  /** Where a vote's message is: the channel Slack posted it in and its timestamp, which is its id. */
+  /**
+   * Where a vote's message is: the channel Slack posted it in and its timestamp, which is its id.
+   */
   record Posted(String channel, String ts) {}
 
   private VoteMessages() {}
@@ -62,15 +73,19 @@ final class VoteMessages {
 
   /** A vote is posted in its channel, or else in a conversation with its eligible voters. */
   static void requirePlace(JsonNode parameters) {
-    boolean channel = parameters.path("channel").isString() && !parameters.path("channel").asString().isBlank();
+    boolean channel =
+        parameters.path("channel").isString() && !parameters.path("channel").asString().isBlank();
     if (!channel && parameters.path("eligible_voters").isEmpty()) {
-      throw InvalidInputException.of("channel", "is required unless eligible_voters is given (the vote is then posted"
-          + " in a group conversation with them)");
+      throw InvalidInputException.of(
+          "channel",
+          "is required unless eligible_voters is given (the vote is then posted"
+              + " in a group conversation with them)");
     }
   }
 
   static String header(JsonNode parameters) {
-    StringBuilder text = new StringBuilder("*").append(parameters.path("title").asString()).append("*");
+    StringBuilder text =
+        new StringBuilder("*").append(parameters.path("title").asString()).append("*");
     String details = parameters.path("details").asString("");
     if (!details.isBlank()) {
       text.append('\n').append(details);
@@ -109,7 +124,8 @@ final class VoteMessages {
   }
 
   /** Posts the vote's message, or finds the one an earlier attempt of this start posted. */
-  static Posted post(SlackApi api, PluginContext context, ProcessInstance process, ArrayNode blocks) {
+  static Posted post(
+      SlackApi api, PluginContext context, ProcessInstance process, ArrayNode blocks) {
     String key = stateKey(process.id());
     JsonNode recorded = context.state().get(key);
     if (recorded != null && recorded.path("ts").isString()) {
@@ -138,7 +154,8 @@ final class VoteMessages {
     payload.put("community", process.community());
     payload.put("process_id", process.id());
     JsonNode answer = api.call("chat.postMessage", message);
-    Posted posted = new Posted(answer.path("channel").asString(channel), answer.path("ts").asString());
+    Posted posted =
+        new Posted(answer.path("channel").asString(channel), answer.path("ts").asString());
     record(context, key, posted);
     return posted;
   }
@@ -168,7 +185,8 @@ final class VoteMessages {
     return api.call("conversations.open", open).path("channel").path("id").asString();
   }
 
-  private static Posted findEarlier(SlackApi api, ProcessInstance process, String channel, long since) {
+  private static Posted findEarlier(
+      SlackApi api, ProcessInstance process, String channel, long since) {
     ObjectNode query = Json.object();
     query.put("channel", channel);
     query.put("oldest", Long.toString(since - 1));
@@ -182,15 +200,20 @@ final class VoteMessages {
       if (e.retryable()) {
         throw e;
       }
-      log.warn("Could not read the history of {} to find the vote message of process {}; posting it again: {}", channel,
-          process.id(), e.getMessage());
+      log.warn(
+          "Could not read the history of {} to find the vote message of process {}; posting it again: {}",
+          channel,
+          process.id(),
+          e.getMessage());
       return null;
     }
     for (JsonNode message : history.path("messages")) {
       JsonNode metadata = message.path("metadata");
       if (METADATA_EVENT_TYPE.equals(metadata.path("event_type").asString(null))
           && metadata.path("event_payload").path("process_id").asLong(-1) == process.id()
-          && process.community().equals(metadata.path("event_payload").path("community").asString(null))) {
+          && process
+              .community()
+              .equals(metadata.path("event_payload").path("community").asString(null))) {
         return new Posted(channel, message.path("ts").asString());
       }
     }
@@ -205,10 +228,12 @@ final class VoteMessages {
   }
 
   /**
-   * Replaces the vote's message. A message that cannot be shown any more (deleted, its channel archived) does
-   * not stop the vote, which is counted from the button presses Metagov received; false then.
+   * Replaces the vote's message. A message that cannot be shown any more (deleted, its channel
+   * archived) does not stop the vote, which is counted from the button presses Metagov received;
+   * false then.
    */
-  static boolean update(SlackApi api, Posted posted, String title, ArrayNode blocks, long processId) {
+  static boolean update(
+      SlackApi api, Posted posted, String title, ArrayNode blocks, long processId) {
     ObjectNode message = Json.object();
     message.put("channel", posted.channel());
     message.put("ts", posted.ts());
@@ -219,7 +244,10 @@ final class VoteMessages {
       return true;
     } catch (PlatformException e) {
       if (e.kind() == Kind.REJECTED && MESSAGE_GONE.contains(SlackApi.error(e))) {
-        log.warn("The message of vote {} cannot be updated ({}); the vote goes on without it.", processId, SlackApi.error(e));
+        log.warn(
+            "The message of vote {} cannot be updated ({}); the vote goes on without it.",
+            processId,
+            SlackApi.error(e));
         return false;
       }
       throw e;
@@ -227,23 +255,35 @@ final class VoteMessages {
   }
 
   /**
-   * Tells each ineligible voter whose press is new (its index at or past {@code handled}) that the vote was not
-   * counted. A notice Slack refuses (the voter left the channel) is skipped: it is a courtesy, not the vote.
+   * Tells each ineligible voter whose press is new (its index at or past {@code handled}) that the
+   * vote was not counted. A notice Slack refuses (the voter left the channel) is skipped: it is a
+   * courtesy, not the vote.
    */
-  static void noticeIneligible(SlackApi api, Posted posted, JsonNode parameters, List<JsonNode> inputs, int handled,
+  static void noticeIneligible(
+      SlackApi api,
+      Posted posted,
+      JsonNode parameters,
+      List<JsonNode> inputs,
+      int handled,
       Set<String> actionIds) {
     Set<String> noticed = new HashSet<>();
     for (int i = Math.max(0, handled); i < inputs.size(); i++) {
       JsonNode input = inputs.get(i);
       String user = input.path("user").asString(null);
-      if (user == null || !actionIds.contains(input.path("action_id").asString("")) || eligible(parameters, user)
+      if (user == null
+          || !actionIds.contains(input.path("action_id").asString(""))
+          || eligible(parameters, user)
           || !noticed.add(user)) {
         continue;
       }
       ObjectNode notice = Json.object();
       notice.put("channel", posted.channel());
       notice.put("user", user);
-      notice.put("text", parameters.path("ineligible_voter_message").asString("You are not eligible to vote in this poll."));
+      notice.put(
+          "text",
+          parameters
+              .path("ineligible_voter_message")
+              .asString("You are not eligible to vote in this poll."));
       try {
         api.call("chat.postEphemeral", notice);
       } catch (PlatformException e) {
@@ -273,7 +313,10 @@ final class VoteMessages {
   static Posted posted(ProcessInstance process) {
     JsonNode state = process.platformState();
     if (!state.path("channel").isString() || !state.path("ts").isString()) {
-      throw new PlatformException(Kind.REJECTED, SlackApi.PLATFORM, 0,
+      throw new PlatformException(
+          Kind.REJECTED,
+          SlackApi.PLATFORM,
+          0,
           "This process has no Slack message recorded; it was never started on Slack.");
     }
     return new Posted(state.get("channel").asString(), state.get("ts").asString());

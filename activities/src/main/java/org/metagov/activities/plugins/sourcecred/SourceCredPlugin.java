@@ -12,15 +12,17 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Reads cred from a SourceCred instance's published output ({@code output/accounts.json}). There is no
- * default server: each community runs its own instance.
+ * Reads cred from a SourceCred instance's published output ({@code output/accounts.json}). There is
+ * no default server: each community runs its own instance.
  */
 @Component
 public class SourceCredPlugin implements Plugin {
 
   private static final String PLATFORM = "SourceCred";
 
-  private static final JsonNode CONFIG_SCHEMA = Schemas.schema("""
+  private static final JsonNode CONFIG_SCHEMA =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "server_url": {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000,
@@ -30,7 +32,9 @@ public class SourceCredPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode USER_CRED_INPUT = Schemas.schema("""
+  private static final JsonNode USER_CRED_INPUT =
+      Schemas.schema(
+          """
       {"type": "object",
        "properties": {
          "username": {"type": "string", "minLength": 1, "description": "The SourceCred identity name."},
@@ -40,11 +44,15 @@ public class SourceCredPlugin implements Plugin {
        "additionalProperties": false}
       """);
 
-  private static final JsonNode TOTAL_CRED_INPUT = Schemas.schema("""
+  private static final JsonNode TOTAL_CRED_INPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {}, "additionalProperties": false}
       """);
 
-  private static final JsonNode VALUE_OUTPUT = Schemas.schema("""
+  private static final JsonNode VALUE_OUTPUT =
+      Schemas.schema(
+          """
       {"type": "object", "properties": {"value": {"type": "number"}}, "required": ["value"]}
       """);
 
@@ -66,9 +74,20 @@ public class SourceCredPlugin implements Plugin {
   @Override
   public List<ActionSpec> actions() {
     return List.of(
-        new ActionSpec("user-cred", "The total cred of one user, found by identity name (username) or by a platform user id among the identity's aliases (id).",
-            USER_CRED_INPUT, VALUE_OUTPUT, this::userCred, true),
-        new ActionSpec("total-cred", "The sum of all accounts' total cred.", TOTAL_CRED_INPUT, VALUE_OUTPUT, this::totalCred, true));
+        new ActionSpec(
+            "user-cred",
+            "The total cred of one user, found by identity name (username) or by a platform user id among the identity's aliases (id).",
+            USER_CRED_INPUT,
+            VALUE_OUTPUT,
+            this::userCred,
+            true),
+        new ActionSpec(
+            "total-cred",
+            "The sum of all accounts' total cred.",
+            TOTAL_CRED_INPUT,
+            VALUE_OUTPUT,
+            this::totalCred,
+            true));
   }
 
   private JsonNode userCred(PluginContext context, JsonNode parameters) {
@@ -89,7 +108,8 @@ public class SourceCredPlugin implements Plugin {
       }
     }
     String who = username != null ? "username " + username : "id " + id;
-    throw new org.metagov.activities.plugin.NotFoundException("user_not_found", "No SourceCred account has the " + who + ".");
+    throw new org.metagov.activities.plugin.NotFoundException(
+        "user_not_found", "No SourceCred account has the " + who + ".");
   }
 
   private JsonNode totalCred(PluginContext context, JsonNode parameters) {
@@ -101,8 +121,9 @@ public class SourceCredPlugin implements Plugin {
   }
 
   /**
-   * An alias address is NUL-separated and ends with a NUL, as in
-   * {@code N\0sourcecred\0discord\0MEMBER\0user\0140750062325202944\0}; the platform user id is its last part.
+   * An alias address is NUL-separated and ends with a NUL, as in {@code
+   * N\0sourcecred\0discord\0MEMBER\0user\0140750062325202944\0}; the platform user id is its last
+   * part.
    */
   static String platformUserId(String address) {
     String[] parts = address.split("\u0000");
@@ -114,11 +135,19 @@ public class SourceCredPlugin implements Plugin {
   }
 
   private static JsonNode accounts(PluginContext context) {
-    JsonNode output = context.http().get(PLATFORM,
-        PlatformHttp.resolve(context.configText("server_url"), "/output/accounts.json"), java.util.Map.of());
+    JsonNode output =
+        context
+            .http()
+            .get(
+                PLATFORM,
+                PlatformHttp.resolve(context.configText("server_url"), "/output/accounts.json"),
+                java.util.Map.of());
     JsonNode accounts = output == null ? null : output.get("accounts");
     if (accounts == null || !accounts.isArray()) {
-      throw new PlatformException(PlatformException.Kind.FAILED, PLATFORM, 200,
+      throw new PlatformException(
+          PlatformException.Kind.FAILED,
+          PLATFORM,
+          200,
           "SourceCred's output/accounts.json has no accounts list; run the instance's analysis and publish its output.");
     }
     return accounts;
