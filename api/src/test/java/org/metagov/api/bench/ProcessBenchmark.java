@@ -82,7 +82,7 @@ class ProcessBenchmark extends IntegrationTest {
         String body = "{\"post\": {\"id\": " + postId + ", \"topic_id\": " + postId + ", \"post_number\": 1, \"raw\": \"vote\"}}";
         long sent = System.nanoTime();
         Response hook = send("POST", "/api/hooks/" + community + "/discourse", body,
-            "X-Discourse-Event-Id", "bench-" + community + "-" + i, "X-Discourse-Event", "post_edited",
+            "X-Discourse-Event-Id", Integer.toString(i + 1), "X-Discourse-Event", "post_edited",
             "X-Discourse-Event-Type", "post", "X-Discourse-Event-Signature", "sha256=" + hmac(SECRET, body));
         assertThat(hook.status()).as(hook.body()).isEqualTo(200);
         apiAcks.add(System.nanoTime() - sent);
@@ -121,8 +121,8 @@ class ProcessBenchmark extends IntegrationTest {
     } finally {
       peers.shutdownNow();
       forum.stop();
+      printTable(rows);
     }
-    printTable(rows);
   }
 
   private void apiStart(String community) {
@@ -163,6 +163,9 @@ class ProcessBenchmark extends IntegrationTest {
             result.starts().maxMillis()), "—", "—"});
     rows.add(new String[] {"connection pool: size, most threads waiting for a connection",
         result.poolSize() + ", " + result.maxAwaitingConnection(), "—", "—"});
+    if (result.firstRefusal() != null) {
+      rows.add(new String[] {"first refused start at scale", result.firstRefusal().replace('|', '/').replace('\n', ' '), "—", "—"});
+    }
     rows.add(new String[] {"/actuator/health during the run: failed / polls, slowest",
         String.format(Locale.ROOT, "%d / %d, %.0f ms", result.healthFailures(), result.healthPolls(), result.healthMaxMillis()),
         "—", "—"});

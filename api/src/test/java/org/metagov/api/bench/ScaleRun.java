@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.metagov.api.MetagovApplication;
 import org.metagov.api.crash.ChildJvm;
 import org.metagov.api.crash.LoopbackTemporalTestServer;
@@ -44,7 +45,7 @@ final class ScaleRun {
   /** What the scale run measured. Heap figures are bytes of this JVM's used heap after full collections. */
   record Result(int open, Latencies starts, Map<Integer, Integer> startStatuses, Latencies acksAtTen,
       Latencies acksAtOpen, long heapAtThousand, long heapAtOpen, int healthPolls, int healthFailures,
-      double healthMaxMillis, int poolSize, int maxAwaitingConnection) {
+      double healthMaxMillis, int poolSize, int maxAwaitingConnection, String firstRefusal) {
 
     double heapPerProcessBytes() {
       return (heapAtOpen - heapAtThousand) / (double) (open - 1_000);
@@ -66,6 +67,7 @@ final class ScaleRun {
   private int managementPort;
   private final String community = "scale-" + Long.toString(System.nanoTime() & 0xffffff, 36);
   private final AtomicLong eventIds = new AtomicLong();
+  private final AtomicReference<String> firstRefusal = new AtomicReference<>();
 
   ScaleRun(int open, int threads, int webhooks, FakeForum forum, String secret) {
     if (open < 2_000) {
@@ -102,7 +104,11 @@ final class ScaleRun {
       ConcurrentMap<Integer, Integer> statuses = new ConcurrentHashMap<>();
       List<Long> firstPosts = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        firstPosts.add(awaitPending(startPoll(statuses)));
+        String location = startPoll(statuses);
+        if (location == null) {
+          throw new AssertionError("the first starts of the scale run failed: " + statuses + ", " + firstRefusal.get());
+        }
+        firstPosts.add(awaitPending(location));
       }
       acknowledge(firstPosts, 50); // warm the webhook path of this instance
       Latencies acksAtTen = acknowledge(firstPosts, webhooks);
@@ -131,7 +137,7 @@ final class ScaleRun {
       health.stop();
       return new Result(open, starts, Map.copyOf(statuses), acksAtTen, acksAtOpen, heapAtThousand, heapAtOpen,
           health.polls.get(), health.failures.get(), health.maxNanos.get() / 1e6, pool.getTotalConnections(),
-          health.maxAwaiting.get());
+          health.maxAwaiting.get(), firstRefusal.get());
     } finally {
       if (health != null) {
         health.stop();
@@ -146,18 +152,19 @@ final class ScaleRun {
   private ConfigurableApplicationContext startApplication(int temporalPort) {
     byte[] key = new byte[32];
     new Random(7).nextBytes(key);
-    return new SpringApplicationBuilder(MetagovApplication.class).properties(
-        "server.port=0",
-        "server.address=127.0.0.1",
-        "management.server.port=0",
-        "management.server.address=127.0.0.1",
-        "metagov.temporal.address=127.0.0.1:" + temporalPort,
-        "metagov.secrets.key=" + Base64.getEncoder().encodeToString(key),
-        "metagov.delivery.deny-private-networks=false",
+    // Command-line arguments, so they win over application.yml's ${PORT:8000} and the like.
+    return new SpringApplicationBuilder(MetagovApplication.class).run(
+        "--server.port=0",
+        "--server.address=127.0.0.1",
+        "--management.server.port=0",
+        "--management.server.address=127.0.0.1",
+        "--metagov.temporal.address=127.0.0.1:" + temporalPort,
+        "--metagov.secrets.key=" + Base64.getEncoder().encodeToString(key),
+        "--metagov.delivery.deny-private-networks=false",
         // The scale run measures starts and webhooks; re-reading N polls on a short interval is the rate
         // limiter's subject, not this run's.
-        "metagov.processes.reconcile-interval=1d",
-        "spring.main.banner-mode=off").run();
+        "--metagov.processes.reconcile-interval=1d",
+        "--spring.main.banner-mode=off");
   }
 
   /** Starts one poll (closing in 30 days: a timer) and returns its location; any status but 202 fails. */
@@ -165,10 +172,11 @@ final class ScaleRun {
     String closing = Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
     HttpResponse<String> response = HTTP.send(request("/api/internal/process/discourse.poll")
         .header("Content-Type", "application/json").header("X-Metagov-Community", community)
-        .POST(HttpRequest.BodyPublishers.ofString("{\"title\": \"Scale poll\", \"options\": [\"Yes\", \"No\"], "
+        .POST(HttpRequest.BodyPublishers.ofString("{\"title\": \"Scale benchmark poll\", \"options\": [\"Yes\", \"No\"], "
             + "\"closing_at\": \"" + closing + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
     statuses.merge(response.statusCode(), 1, Integer::sum);
     if (response.statusCode() != 202) {
+      firstRefusal.compareAndSet(null, response.statusCode() + " " + response.body());
       return null;
     }
     return response.headers().firstValue("Location").orElseThrow();
@@ -193,7 +201,7 @@ final class ScaleRun {
       String body = "{\"post\": {\"id\": " + postId + ", \"topic_id\": " + postId + ", \"post_number\": 1, \"raw\": \"vote\"}}";
       HttpResponse<String> response = HTTP.send(request("/api/hooks/" + community + "/discourse")
           .header("Content-Type", "application/json")
-          .header("X-Discourse-Event-Id", community + "-" + eventIds.incrementAndGet())
+          .header("X-Discourse-Event-Id", Long.toString(eventIds.incrementAndGet()))
           .header("X-Discourse-Event", "post_edited").header("X-Discourse-Event-Type", "post")
           .header("X-Discourse-Event-Signature", "sha256=" + ProcessBenchmark.hmac(secret, body))
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
