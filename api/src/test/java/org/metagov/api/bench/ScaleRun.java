@@ -115,11 +115,11 @@ final class ScaleRun {
       System.out.printf("scale: 10 open, webhook ack p50 %.1f ms p99 %.1f ms%n", acksAtTen.p(50), acksAtTen.p(99));
 
       long postsBefore = forum.ids.get();
-      Latencies toThousand = startMany(990, statuses);
+      Latencies toThousand = startMany(990, statuses, health);
       long postsAfter = forum.ids.get();
       long heapAtThousand = heapAfterGc();
       System.out.printf("scale: 1000 open, heap after GC %.1f MB%n", heapAtThousand / 1e6);
-      Latencies rest = startMany(open - 1_000, statuses);
+      Latencies rest = startMany(open - 1_000, statuses, health);
       List<Long> all = new ArrayList<>(toThousand.nanos());
       all.addAll(rest.nanos());
       Latencies starts = new Latencies(all, toThousand.elapsedNanos() + rest.elapsedNanos());
@@ -182,14 +182,17 @@ final class ScaleRun {
     return response.headers().firstValue("Location").orElseThrow();
   }
 
-  private Latencies startMany(int count, ConcurrentMap<Integer, Integer> statuses) throws Exception {
+  private Latencies startMany(int count, ConcurrentMap<Integer, Integer> statuses, HealthPoller health)
+      throws Exception {
     AtomicInteger done = new AtomicInteger();
     long began = System.nanoTime();
     return Latencies.concurrently(count, threads, i -> {
       startPoll(statuses);
       int n = done.incrementAndGet();
       if (n % 1_000 == 0) {
-        System.out.printf("scale: +%d starts in %.0f s, statuses %s%n", n, (System.nanoTime() - began) / 1e9, statuses);
+        System.out.printf("scale: +%d starts in %.0f s, statuses %s, most threads waiting for a connection %d, "
+            + "health failures %d%n", n, (System.nanoTime() - began) / 1e9, statuses, health.maxAwaiting.get(),
+            health.failures.get());
       }
     });
   }
