@@ -157,7 +157,8 @@ class ProcessBenchmark extends IntegrationTest {
             result.heapAtThousand() / 1e6, result.heapAtOpen() / 1e6), "—", "—"});
     rows.add(new String[] {open + " starts took (" + SCALE_CLIENT_THREADS + " threads)",
         String.format(Locale.ROOT, "%.0f s (%.0f/s), statuses %s", result.starts().elapsedNanos() / 1e9,
-            result.starts().perSecond(), result.startStatuses()), "—", "—"});
+            result.starts().perSecond(), result.startStatuses()).replace("{" + ScaleRun.NO_ANSWER + "=", "{no answer in 60 s=")
+            .replace(" " + ScaleRun.NO_ANSWER + "=", " no answer in 60 s="), "—", "—"});
     rows.add(new String[] {"start latency p50 / p99 / max at scale",
         String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", result.starts().p(50), result.starts().p(99),
             result.starts().maxMillis()), "—", "—"});
