@@ -2,248 +2,199 @@ package org.metagov.api.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import io.temporal.worker.WorkerFactory;
-import io.temporal.workflow.QueryMethod;
-import io.temporal.workflow.SignalMethod;
-import io.temporal.workflow.Workflow;
-import io.temporal.workflow.WorkflowInterface;
-import io.temporal.workflow.WorkflowMethod;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.metagov.api.IntegrationTest;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * The process benchmark: starts and webhooks through the Driver API, each beside the bare Temporal
- * SDK doing the same on the same server in the same run. It prints figures; it asserts only that
- * the work was done. Run it with {@code mvn -B -pl api -am test -Dtest=ProcessBenchmark
- * -Dmetagov.bench=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ * The process benchmark: starts and webhooks through the Driver API, each beside a peer that does the same
+ * work with the bare Temporal SDK (a worker of its own running it) on the same server in the same run, and,
+ * with {@code -Dmetagov.bench.scale=N}, the scale run ({@link ScaleRun}). It prints one table of figures; it
+ * asserts only that the work was done. Run it with
+ * {@code mvn -B -pl api -am test -Dtest=ProcessBenchmark -Dmetagov.bench=true -Dsurefire.failIfNoSpecifiedTests=false}
+ * (add {@code -Dmetagov.bench.scale=10000} for the scale run; without a number it opens 2,000).
  */
 @EnabledIfSystemProperty(named = "metagov.bench", matches = "true")
 class ProcessBenchmark extends IntegrationTest {
 
-  static final int STARTS = 200;
-  static final int WEBHOOKS = 100;
+  static final int STARTS = Integer.getInteger("metagov.bench.starts", 300);
+  static final int SINGLE_THREAD_STARTS = 100;
+  static final int WEBHOOKS = Integer.getInteger("metagov.bench.webhooks", 100);
   static final int CLIENT_THREADS = Integer.getInteger("metagov.bench.threads", 4);
+  static final int SCALE_CLIENT_THREADS = 8;
+  static final int DELAY_SECONDS = 600;
   static final String SECRET = "bench-webhook-secret";
 
-  @Autowired WorkflowClient client;
+  @Autowired
+  WorkflowClient client;
 
-  /** A workflow that counts signals: the bare SDK's signal → query-visible path. */
-  @WorkflowInterface
-  public interface BenchCounter {
-    @WorkflowMethod
-    void run();
-
-    @SignalMethod
-    void bump();
-
-    @QueryMethod
-    int count();
-  }
-
-  public static class BenchCounterImpl implements BenchCounter {
-    private int count;
-
-    @Override
-    public void run() {
-      Workflow.await(() -> count >= 1_000_000);
-    }
-
-    @Override
-    public void bump() {
-      count++;
-    }
-
-    @Override
-    public int count() {
-      return count;
-    }
-  }
+  @Autowired
+  DataSource dataSource;
 
   @Test
   void benchmark() throws Exception {
     FakeForum forum = new FakeForum();
-    WorkerFactory benchWorkers = WorkerFactory.newInstance(client);
-    benchWorkers
-        .newWorker("bench-counters")
-        .registerWorkflowImplementationTypes(BenchCounterImpl.class);
-    benchWorkers.start();
+    WorkerFactory peers = BenchPeers.startWorkers(client);
+    List<String[]> rows = new ArrayList<>();
     try {
       String community = uniqueSlug("bench");
-      putCommunity(
-          community,
-          "[{\"name\": \"randomness\"}, {\"name\": \"discourse\", \"config\": {\"server_url\": \""
-              + forum.url()
-              + "\", \"api_key\": \"k\", \"webhook_secret\": \""
-              + SECRET
-              + "\"}}]");
+      putCommunity(community, "[{\"name\": \"randomness\"}, {\"name\": \"discourse\", \"config\": {\"server_url\": \""
+          + forum.url() + "\", \"api_key\": \"k\", \"webhook_secret\": \"" + SECRET + "\"}}]");
       warmUp(community);
 
-      Figures apiStarts =
-          concurrently(
-              STARTS,
-              i -> {
-                Response started =
-                    send(
-                        "POST",
-                        "/api/internal/process/randomness.delayed-stochastic-vote",
-                        "{\"options\": [\"a\", \"b\"], \"delay\": 600}",
-                        COMMUNITY_HEADER,
-                        community);
-                assertThat(started.status()).isEqualTo(202);
-              });
-      Figures sdkStarts =
-          concurrently(
-              STARTS,
-              i -> {
-                WorkflowStub stub =
-                    client.newUntypedWorkflowStub(
-                        "BenchNoop",
-                        WorkflowOptions.newBuilder()
-                            .setWorkflowId("bench-noop-" + System.nanoTime() + "-" + i)
-                            .setTaskQueue("bench-noop")
-                            .build());
-                stub.start();
-              });
+      Thread.sleep(2_000);
+      DatabaseActivity before = DatabaseActivity.snapshot(dataSource);
+      Latencies apiStarts = Latencies.concurrently(STARTS, CLIENT_THREADS, i -> apiStart(community));
+      Thread.sleep(2_000); // the workflows' own writes of the start, and PostgreSQL's counters, settle
+      System.out.println("database per API start: " + DatabaseActivity.snapshot(dataSource).since(before, STARTS));
+      Latencies peerStarts = Latencies.concurrently(STARTS, CLIENT_THREADS, i -> peerStart());
+      Latencies apiSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> apiStart(community));
+      Latencies peerSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> peerStart());
+      rows.add(row("process starts, throughput (" + CLIENT_THREADS + " threads)", "%.0f/s", apiStarts.perSecond(),
+          peerStarts.perSecond()));
+      rows.add(pair("process start latency p50 / p99 (" + CLIENT_THREADS + " threads)", apiStarts, peerStarts));
+      rows.add(pair("process start latency p50 / p99 (1 thread)", apiSingle, peerSingle));
 
-      List<Long> apiWebhooks = new ArrayList<>();
+      List<Long> apiVisible = new ArrayList<>();
       List<Long> apiAcks = new ArrayList<>();
       for (int i = 0; i < WEBHOOKS; i++) {
-        Response started =
-            send(
-                "POST",
-                "/api/internal/process/discourse.poll",
-                "{\"title\": \"Benchmark poll number " + i + "\", \"options\": [\"Yes\", \"No\"]}",
-                COMMUNITY_HEADER,
-                community);
+        Response started = send("POST", "/api/internal/process/discourse.poll",
+            "{\"title\": \"Benchmark poll number " + i + "\", \"options\": [\"Yes\", \"No\"]}", COMMUNITY_HEADER, community);
         assertThat(started.status()).isEqualTo(202);
         String location = started.header("Location");
         long postId = awaitPending(location);
         forum.votes.put(postId, 1L);
-        String body =
-            "{\"post\": {\"id\": "
-                + postId
-                + ", \"topic_id\": "
-                + postId
-                + ", \"post_number\": 1, \"raw\": \"vote\"}}";
+        String body = "{\"post\": {\"id\": " + postId + ", \"topic_id\": " + postId + ", \"post_number\": 1, \"raw\": \"vote\"}}";
         long sent = System.nanoTime();
-        Response hook =
-            send(
-                "POST",
-                "/api/hooks/" + community + "/discourse",
-                body,
-                "X-Discourse-Event-Id",
-                "bench-" + community + "-" + i,
-                "X-Discourse-Event",
-                "post_edited",
-                "X-Discourse-Event-Type",
-                "post",
-                "X-Discourse-Event-Signature",
-                "sha256=" + hmac(body));
+        Response hook = send("POST", "/api/hooks/" + community + "/discourse", body,
+            "X-Discourse-Event-Id", Integer.toString(i + 1), "X-Discourse-Event", "post_edited",
+            "X-Discourse-Event-Type", "post", "X-Discourse-Event-Signature", "sha256=" + hmac(SECRET, body));
         assertThat(hook.status()).as(hook.body()).isEqualTo(200);
         apiAcks.add(System.nanoTime() - sent);
-        awaitUntil(
-            () -> get(location).json().path("outcome").path("votes").path("Yes").asLong(0) == 1);
-        apiWebhooks.add(System.nanoTime() - sent);
+        awaitUntil(() -> get(location).json().path("outcome").path("votes").path("Yes").asLong(0) == 1);
+        apiVisible.add(System.nanoTime() - sent);
       }
 
-      List<Long> sdkSignals = new ArrayList<>();
+      List<Long> peerVisible = new ArrayList<>();
+      List<Long> peerAcks = new ArrayList<>();
       for (int i = 0; i < WEBHOOKS; i++) {
-        BenchCounter counter =
-            client.newWorkflowStub(
-                BenchCounter.class,
-                WorkflowOptions.newBuilder()
-                    .setWorkflowId("bench-counter-" + System.nanoTime() + "-" + i)
-                    .setTaskQueue("bench-counters")
-                    .build());
-        WorkflowClient.start(counter::run);
-        awaitUntil(() -> counter.count() == 0);
+        long postId = forum.ids.incrementAndGet();
+        forum.votes.put(postId, 0L);
+        BenchPeers.TallyPeer peer = client.newWorkflowStub(BenchPeers.TallyPeer.class, WorkflowOptions.newBuilder()
+            .setWorkflowId("bench-tally-" + System.nanoTime() + "-" + i).setTaskQueue(BenchPeers.TALLY_QUEUE).build());
+        WorkflowClient.start(peer::run, forum.url(), postId);
+        awaitUntil(() -> peer.yes() == 0);
+        forum.votes.put(postId, 1L);
         long sent = System.nanoTime();
-        counter.bump();
-        awaitUntil(() -> counter.count() == 1);
-        sdkSignals.add(System.nanoTime() - sent);
+        peer.changed();
+        peerAcks.add(System.nanoTime() - sent);
+        awaitUntil(() -> peer.yes() == 1);
+        peerVisible.add(System.nanoTime() - sent);
       }
+      rows.add(pair("webhook → visible p50 / p99 (API: GET; peer: signal → activity → query)",
+          new Latencies(apiVisible, 0), new Latencies(peerVisible, 0)));
+      rows.add(pair("webhook acknowledged p50 / p99 (peer: signal accepted)", new Latencies(apiAcks, 0),
+          new Latencies(peerAcks, 0)));
 
-      Figures webhooks = new Figures(apiWebhooks, 0);
-      Figures acks = new Figures(apiAcks, 0);
-      Figures signals = new Figures(sdkSignals, 0);
-      System.out.printf(
-          "%nBENCHMARK (%d cores, in-process Temporal test server and embedded PostgreSQL, %d client threads)%n",
-          Runtime.getRuntime().availableProcessors(), CLIENT_THREADS);
-      System.out.printf(
-          "starts: API %d processes  %.1f/s  p50 %.1f ms  p99 %.1f ms | bare SDK start  %.1f/s  p50 %.1f ms  p99 %.1f ms | "
-              + "ratio throughput %.2f, p50 %.2f, p99 %.2f%n",
-          STARTS,
-          apiStarts.perSecond(),
-          apiStarts.p(50),
-          apiStarts.p(99),
-          sdkStarts.perSecond(),
-          sdkStarts.p(50),
-          sdkStarts.p(99),
-          apiStarts.perSecond() / sdkStarts.perSecond(),
-          apiStarts.p(50) / sdkStarts.p(50),
-          apiStarts.p(99) / sdkStarts.p(99));
-      System.out.printf(
-          "webhook -> GET-visible: API %d signed webhooks  p50 %.1f ms  p99 %.1f ms | bare SDK signal -> query  p50 %.1f ms  "
-              + "p99 %.1f ms | ratio p50 %.2f, p99 %.2f%n",
-          WEBHOOKS,
-          webhooks.p(50),
-          webhooks.p(99),
-          signals.p(50),
-          signals.p(99),
-          webhooks.p(50) / signals.p(50),
-          webhooks.p(99) / signals.p(99));
-      System.out.printf(
-          "webhook acknowledged (signal accepted by Temporal): p50 %.1f ms  p99 %.1f ms%n",
-          acks.p(50), acks.p(99));
+      String scale = System.getProperty("metagov.bench.scale");
+      if (scale != null) {
+        int open = scale.matches("\\d+") ? Integer.parseInt(scale) : 2_000;
+        ScaleRun.Result result = new ScaleRun(open, SCALE_CLIENT_THREADS, Math.max(200, WEBHOOKS), forum, SECRET)
+            .run(Path.of("target", "bench"));
+        rows.addAll(scaleRows(result));
+      }
     } finally {
-      benchWorkers.shutdownNow();
+      peers.shutdownNow();
       forum.stop();
+      printTable(rows);
     }
   }
 
+  private void apiStart(String community) {
+    Response started = send("POST", "/api/internal/process/randomness.delayed-stochastic-vote",
+        "{\"options\": [\"a\", \"b\"], \"delay\": " + DELAY_SECONDS + "}", COMMUNITY_HEADER, community);
+    assertThat(started.status()).as(started.body()).isEqualTo(202);
+  }
+
+  private void peerStart() {
+    BenchPeers.StartPeer peer = client.newWorkflowStub(BenchPeers.StartPeer.class, WorkflowOptions.newBuilder()
+        .setWorkflowId("bench-start-" + System.nanoTime() + "-" + Thread.currentThread().getId())
+        .setTaskQueue(BenchPeers.START_QUEUE).build());
+    WorkflowClient.start(peer::run, DELAY_SECONDS);
+  }
+
   private void warmUp(String community) throws Exception {
-    concurrently(
-        20,
-        i ->
-            send(
-                "POST",
-                "/api/internal/process/randomness.delayed-stochastic-vote",
-                "{\"options\": [\"a\"], \"delay\": 600}",
-                COMMUNITY_HEADER,
-                community));
-    concurrently(
-        20,
-        i ->
-            client
-                .newUntypedWorkflowStub(
-                    "BenchNoop",
-                    WorkflowOptions.newBuilder()
-                        .setWorkflowId("bench-warm-" + System.nanoTime() + "-" + i)
-                        .setTaskQueue("bench-noop")
-                        .build())
-                .start());
+    Latencies.concurrently(40, CLIENT_THREADS, i -> apiStart(community));
+    Latencies.concurrently(40, CLIENT_THREADS, i -> peerStart());
+  }
+
+  private static List<String[]> scaleRows(ScaleRun.Result result) {
+    List<String[]> rows = new ArrayList<>();
+    String open = String.format(Locale.ROOT, "%,d", result.open());
+    rows.add(new String[] {"webhook ack p99, 10 open → " + open + " open (" + SCALE_CLIENT_THREADS + " threads)",
+        String.format(Locale.ROOT, "%.1f → %.1f ms", result.acksAtTen().p(99), result.acksAtOpen().p(99)), "—",
+        String.format(Locale.ROOT, "%.2f", result.acksAtOpen().p(99) / result.acksAtTen().p(99))});
+    rows.add(new String[] {"webhook ack p50, 10 open → " + open + " open",
+        String.format(Locale.ROOT, "%.1f → %.1f ms", result.acksAtTen().p(50), result.acksAtOpen().p(50)), "—",
+        String.format(Locale.ROOT, "%.2f", result.acksAtOpen().p(50) / result.acksAtTen().p(50))});
+    rows.add(new String[] {"app heap after GC per open process, 1,000 → " + open + " open",
+        String.format(Locale.ROOT, "%.2f KB (%.0f → %.0f MB)", result.heapPerProcessBytes() / 1024,
+            result.heapAtThousand() / 1e6, result.heapAtOpen() / 1e6), "—", "—"});
+    rows.add(new String[] {open + " starts took (" + SCALE_CLIENT_THREADS + " threads)",
+        String.format(Locale.ROOT, "%.0f s (%.0f/s), statuses %s", result.starts().elapsedNanos() / 1e9,
+            result.starts().perSecond(), result.startStatuses()).replace("{" + ScaleRun.NO_ANSWER + "=", "{no answer in 60 s=")
+            .replace(" " + ScaleRun.NO_ANSWER + "=", " no answer in 60 s="), "—", "—"});
+    rows.add(new String[] {"start latency p50 / p99 / max at scale",
+        String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", result.starts().p(50), result.starts().p(99),
+            result.starts().maxMillis()), "—", "—"});
+    rows.add(new String[] {"connection pool: size, most threads waiting for a connection",
+        result.poolSize() + ", " + result.maxAwaitingConnection(), "—", "—"});
+    if (result.firstRefusal() != null) {
+      rows.add(new String[] {"first refused start at scale", result.firstRefusal().replace('|', '/').replace('\n', ' '), "—", "—"});
+    }
+    rows.add(new String[] {"/actuator/health during the run: failed / polls, slowest",
+        String.format(Locale.ROOT, "%d / %d, %.0f ms", result.healthFailures(), result.healthPolls(), result.healthMaxMillis()),
+        "—", "—"});
+    return rows;
+  }
+
+  private static String[] row(String figure, String format, double api, double peer) {
+    return new String[] {figure, String.format(Locale.ROOT, format, api), String.format(Locale.ROOT, format, peer),
+        String.format(Locale.ROOT, "%.2f", api / peer)};
+  }
+
+  private static String[] pair(String figure, Latencies api, Latencies peer) {
+    return new String[] {figure, String.format(Locale.ROOT, "%.1f / %.1f ms", api.p(50), api.p(99)),
+        String.format(Locale.ROOT, "%.1f / %.1f ms", peer.p(50), peer.p(99)),
+        String.format(Locale.ROOT, "%.2f / %.2f", api.p(50) / peer.p(50), api.p(99) / peer.p(99))};
+  }
+
+  private static void printTable(List<String[]> rows) {
+    StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
+        "%nBENCHMARK (%d cores, Java %s; starts and webhooks: in-process Temporal test server and embedded PostgreSQL,"
+            + " %d client threads; scale: Temporal test server in its own JVM)%n",
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), CLIENT_THREADS));
+    table.append("| figure | API | peer on the same server, same run | ratio |\n|---|---|---|---|\n");
+    for (String[] row : rows) {
+      table.append("| ").append(String.join(" | ", row)).append(" |\n");
+    }
+    System.out.print(table);
+    System.out.flush();
   }
 
   private long awaitPending(String location) throws InterruptedException {
@@ -259,8 +210,7 @@ class ProcessBenchmark extends IntegrationTest {
     throw new AssertionError("process did not become pending: " + location);
   }
 
-  private static void awaitUntil(java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
+  private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -270,122 +220,9 @@ class ProcessBenchmark extends IntegrationTest {
     }
   }
 
-  interface Step {
-    void run(int i) throws Exception;
-  }
-
-  private static Figures concurrently(int count, Step step) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(CLIENT_THREADS);
-    List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
-    long began = System.nanoTime();
-    List<Future<?>> futures = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      int n = i;
-      futures.add(
-          pool.submit(
-              () -> {
-                long t = System.nanoTime();
-                step.run(n);
-                latencies.add(System.nanoTime() - t);
-                return null;
-              }));
-    }
-    for (Future<?> future : futures) {
-      future.get();
-    }
-    long elapsed = System.nanoTime() - began;
-    pool.shutdown();
-    return new Figures(latencies, elapsed);
-  }
-
-  record Figures(List<Long> nanos, long elapsedNanos) {
-    double p(int percentile) {
-      List<Long> sorted = new ArrayList<>(nanos);
-      Collections.sort(sorted);
-      int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
-      return sorted.get(Math.max(0, index)) / 1e6;
-    }
-
-    double perSecond() {
-      return nanos.size() / (elapsedNanos / 1e9);
-    }
-  }
-
-  private static String hmac(String body) throws Exception {
+  static String hmac(String secret, String body) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /**
-   * A minimal Discourse for the benchmark (loopback only): creating a post returns a new post with
-   * a regular poll, and reading a post shows the votes the benchmark set for it.
-   */
-  static final class FakeForum {
-    final HttpServer server;
-    final Map<Long, Long> votes = new ConcurrentHashMap<>();
-    final AtomicLong ids = new AtomicLong(1000);
-
-    FakeForum() throws IOException {
-      // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: +40
-      // ms a call.
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-      server.setExecutor(Executors.newFixedThreadPool(4));
-      server.createContext(
-          "/",
-          exchange -> {
-            String path = exchange.getRequestURI().getPath();
-            exchange.getRequestBody().readAllBytes();
-            String json;
-            if ("POST".equals(exchange.getRequestMethod()) && path.equals("/posts.json")) {
-              long id = ids.incrementAndGet();
-              votes.put(id, 0L);
-              json = post(id);
-            } else if ("GET".equals(exchange.getRequestMethod())
-                && path.matches("/posts/\\d+\\.json")) {
-              json = post(Long.parseLong(path.replaceAll("\\D", "")));
-            } else {
-              json =
-                  "{\"errors\": [\"The requested URL or resource could not be found.\"], \"error_type\": \"not_found\"}";
-              byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-              exchange.getResponseHeaders().add("Content-Type", "application/json");
-              exchange.sendResponseHeaders(404, bytes.length);
-              exchange.getResponseBody().write(bytes);
-              exchange.close();
-              return;
-            }
-            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, bytes.length);
-            exchange.getResponseBody().write(bytes);
-            exchange.close();
-          });
-      server.start();
-    }
-
-    String post(long id) {
-      long yes = votes.getOrDefault(id, 0L);
-      return "{\"id\": "
-          + id
-          + ", \"topic_id\": "
-          + id
-          + ", \"topic_slug\": \"x\", \"post_number\": 1, \"raw\": \"vote\","
-          + " \"polls\": [{\"id\": 7, \"name\": \"poll\", \"type\": \"regular\", \"status\": \"open\", \"public\": true,"
-          + " \"results\": \"always\", \"options\": [{\"id\": \"a1\", \"html\": \"Yes\", \"votes\": "
-          + yes
-          + "},"
-          + " {\"id\": \"b2\", \"html\": \"No\", \"votes\": 0}], \"voters\": "
-          + yes
-          + "}]}";
-    }
-
-    String url() {
-      return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    void stop() {
-      server.stop(0);
-    }
   }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * wrapper in between), its output in a log file, so that {@link #kill()} (SIGKILL on Linux) hits
  * the JVM itself.
  */
-final class ChildJvm {
+public final class ChildJvm {
 
   private final String name;
   private final List<String> command;
@@ -27,7 +27,7 @@ final class ChildJvm {
   private Path log;
   private int runs;
 
-  ChildJvm(String name, List<String> jvmArguments, Map<String, String> environment, Path logDir) {
+  public ChildJvm(String name, List<String> jvmArguments, Map<String, String> environment, Path logDir) {
     this.name = name;
     this.command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -37,7 +37,7 @@ final class ChildJvm {
   }
 
   /** Starts a new run (same command, same environment), logging to {@code <name>-<run>.log}. */
-  synchronized void start() throws IOException {
+  public synchronized void start() throws IOException {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is already running");
     }
@@ -49,11 +49,11 @@ final class ChildJvm {
     process = builder.start();
   }
 
-  synchronized boolean alive() {
+  public synchronized boolean alive() {
     return process != null && process.isAlive();
   }
 
-  synchronized long pid() {
+  public synchronized long pid() {
     return process.pid();
   }
 
@@ -107,7 +107,7 @@ final class ChildJvm {
   }
 
   /** Kills whatever runs, swallowing errors: for clean-up paths. */
-  void killQuietly() {
+  public void killQuietly() {
     try {
       kill();
     } catch (RuntimeException | InterruptedException e) {
@@ -124,13 +124,13 @@ final class ChildJvm {
     }
   }
 
-  String logTail(int lines) {
+  public String logTail(int lines) {
     String[] all = logText().split("\n");
     int from = Math.max(0, all.length - lines);
     return String.join("\n", java.util.Arrays.copyOfRange(all, from, all.length));
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();
