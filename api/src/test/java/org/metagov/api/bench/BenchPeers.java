@@ -22,22 +22,26 @@ import org.metagov.activities.json.Json;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The fair peers of the benchmark: the bare Temporal SDK doing the same work as the Driver API, with a worker
- * of its own on the same server as the application's. Nothing here touches PostgreSQL or the API's code.
+ * The fair peers of the benchmark: the bare Temporal SDK doing the same work as the Driver API,
+ * with a worker of its own on the same server as the application's. Nothing here touches PostgreSQL
+ * or the API's code.
  */
 final class BenchPeers {
 
   static final String START_QUEUE = "bench-peer-starts";
   static final String TALLY_QUEUE = "bench-peer-tallies";
 
-  private static final ActivityOptions ACTIVITY_OPTIONS = ActivityOptions.newBuilder()
-      .setStartToCloseTimeout(Duration.ofSeconds(20))
-      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
-      .build();
+  private static final ActivityOptions ACTIVITY_OPTIONS =
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofSeconds(20))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(3).build())
+          .build();
 
   private BenchPeers() {}
 
-  /** Starts a worker for both peers on {@code client}'s server; the caller shuts the factory down. */
+  /**
+   * Starts a worker for both peers on {@code client}'s server; the caller shuts the factory down.
+   */
   static WorkerFactory startWorkers(WorkflowClient client) {
     WorkerFactory factory = WorkerFactory.newInstance(client);
     factory.newWorker(START_QUEUE).registerWorkflowImplementationTypes(StartPeerImpl.class);
@@ -48,7 +52,10 @@ final class BenchPeers {
     return factory;
   }
 
-  /** The start peer: a process that does one activity and then waits on its timer, as a process start does. */
+  /**
+   * The start peer: a process that does one activity and then waits on its timer, as a process
+   * start does.
+   */
   @WorkflowInterface
   public interface StartPeer {
     @WorkflowMethod
@@ -56,8 +63,9 @@ final class BenchPeers {
   }
 
   /**
-   * The webhook peer: a signal says the platform changed, one activity reads the post from the same fake
-   * forum, and the query shows the new tally, as a webhook, a refresh and a GET do for a Discourse poll.
+   * The webhook peer: a signal says the platform changed, one activity reads the post from the same
+   * fake forum, and the query shows the new tally, as a webhook, a refresh and a GET do for a
+   * Discourse poll.
    */
   @WorkflowInterface
   public interface TallyPeer {
@@ -82,7 +90,8 @@ final class BenchPeers {
   }
 
   public static class StartPeerImpl implements StartPeer {
-    private final PeerActivities activities = Workflow.newActivityStub(PeerActivities.class, ACTIVITY_OPTIONS);
+    private final PeerActivities activities =
+        Workflow.newActivityStub(PeerActivities.class, ACTIVITY_OPTIONS);
 
     @Override
     public void run(int delaySeconds) {
@@ -92,7 +101,8 @@ final class BenchPeers {
   }
 
   public static class TallyPeerImpl implements TallyPeer {
-    private final PeerActivities activities = Workflow.newActivityStub(PeerActivities.class, ACTIVITY_OPTIONS);
+    private final PeerActivities activities =
+        Workflow.newActivityStub(PeerActivities.class, ACTIVITY_OPTIONS);
     private int changes;
     private int reads;
     private long yes = -1;
@@ -119,10 +129,11 @@ final class BenchPeers {
   }
 
   static final class PeerActivitiesImpl implements PeerActivities {
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
+    private static final HttpClient HTTP =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     @Override
     public String begin(int delaySeconds) {
@@ -131,10 +142,14 @@ final class BenchPeers {
 
     @Override
     public long readYes(String forumUrl, long postId) {
-      HttpRequest request = HttpRequest.newBuilder(URI.create(forumUrl + "/posts/" + postId + ".json"))
-          .timeout(Duration.ofSeconds(10)).GET().build();
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(forumUrl + "/posts/" + postId + ".json"))
+              .timeout(Duration.ofSeconds(10))
+              .GET()
+              .build();
       try {
-        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<String> response =
+            HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (response.statusCode() != 200) {
           throw new IllegalStateException("forum answered " + response.statusCode());
         }

@@ -19,44 +19,57 @@ final class FakeForum {
   final AtomicLong ids = new AtomicLong(1000);
 
   FakeForum() throws IOException {
-    // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: +40 ms a call.
+    // Without TCP_NODELAY the JDK server's separate header and body writes meet delayed ACKs: +40
+    // ms a call.
     System.setProperty("sun.net.httpserver.nodelay", "true");
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     server.setExecutor(Executors.newFixedThreadPool(4));
-    server.createContext("/", exchange -> {
-      String path = exchange.getRequestURI().getPath();
-      exchange.getRequestBody().readAllBytes();
-      String json;
-      if ("POST".equals(exchange.getRequestMethod()) && path.equals("/posts.json")) {
-        long id = ids.incrementAndGet();
-        votes.put(id, 0L);
-        json = post(id);
-      } else if ("GET".equals(exchange.getRequestMethod()) && path.matches("/posts/\\d+\\.json")) {
-        json = post(Long.parseLong(path.replaceAll("\\D", "")));
-      } else {
-        json = "{\"errors\": [\"The requested URL or resource could not be found.\"], \"error_type\": \"not_found\"}";
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(404, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
-        return;
-      }
-      byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, bytes.length);
-      exchange.getResponseBody().write(bytes);
-      exchange.close();
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          String path = exchange.getRequestURI().getPath();
+          exchange.getRequestBody().readAllBytes();
+          String json;
+          if ("POST".equals(exchange.getRequestMethod()) && path.equals("/posts.json")) {
+            long id = ids.incrementAndGet();
+            votes.put(id, 0L);
+            json = post(id);
+          } else if ("GET".equals(exchange.getRequestMethod())
+              && path.matches("/posts/\\d+\\.json")) {
+            json = post(Long.parseLong(path.replaceAll("\\D", "")));
+          } else {
+            json =
+                "{\"errors\": [\"The requested URL or resource could not be found.\"], \"error_type\": \"not_found\"}";
+            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(404, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+            return;
+          }
+          byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, bytes.length);
+          exchange.getResponseBody().write(bytes);
+          exchange.close();
+        });
     server.start();
   }
 
   String post(long id) {
     long yes = votes.getOrDefault(id, 0L);
-    return "{\"id\": " + id + ", \"topic_id\": " + id + ", \"topic_slug\": \"x\", \"post_number\": 1, \"raw\": \"vote\","
+    return "{\"id\": "
+        + id
+        + ", \"topic_id\": "
+        + id
+        + ", \"topic_slug\": \"x\", \"post_number\": 1, \"raw\": \"vote\","
         + " \"polls\": [{\"id\": 7, \"name\": \"poll\", \"type\": \"regular\", \"status\": \"open\", \"public\": true,"
-        + " \"results\": \"always\", \"options\": [{\"id\": \"a1\", \"html\": \"Yes\", \"votes\": " + yes + "},"
-        + " {\"id\": \"b2\", \"html\": \"No\", \"votes\": 0}], \"voters\": " + yes + "}]}";
+        + " \"results\": \"always\", \"options\": [{\"id\": \"a1\", \"html\": \"Yes\", \"votes\": "
+        + yes
+        + "},"
+        + " {\"id\": \"b2\", \"html\": \"No\", \"votes\": 0}], \"voters\": "
+        + yes
+        + "}]}";
   }
 
   String url() {

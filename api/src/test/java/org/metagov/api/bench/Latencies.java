@@ -24,12 +24,14 @@ record Latencies(List<Long> nanos, long elapsedNanos) {
       List<Future<?>> futures = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         int n = i;
-        futures.add(pool.submit(() -> {
-          long t = System.nanoTime();
-          step.run(n);
-          latencies.add(System.nanoTime() - t);
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  long t = System.nanoTime();
+                  step.run(n);
+                  latencies.add(System.nanoTime() - t);
+                  return null;
+                }));
       }
       for (Future<?> future : futures) {
         future.get();

@@ -22,12 +22,13 @@ import org.metagov.api.IntegrationTest;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * The process benchmark: starts and webhooks through the Driver API, each beside a peer that does the same
- * work with the bare Temporal SDK (a worker of its own running it) on the same server in the same run, and,
- * with {@code -Dmetagov.bench.scale=N}, the scale run ({@link ScaleRun}). It prints one table of figures; it
- * asserts only that the work was done. Run it with
- * {@code mvn -B -pl api -am test -Dtest=ProcessBenchmark -Dmetagov.bench=true -Dsurefire.failIfNoSpecifiedTests=false}
- * (add {@code -Dmetagov.bench.scale=10000} for the scale run; without a number it opens 2,000).
+ * The process benchmark: starts and webhooks through the Driver API, each beside a peer that does
+ * the same work with the bare Temporal SDK (a worker of its own running it) on the same server in
+ * the same run, and, with {@code -Dmetagov.bench.scale=N}, the scale run ({@link ScaleRun}). It
+ * prints one table of figures; it asserts only that the work was done. Run it with {@code mvn -B
+ * -pl api -am test -Dtest=ProcessBenchmark -Dmetagov.bench=true
+ * -Dsurefire.failIfNoSpecifiedTests=false} (add {@code -Dmetagov.bench.scale=10000} for the scale
+ * run; without a number it opens 2,000).
  */
 @EnabledIfSystemProperty(named = "metagov.bench", matches = "true")
 class ProcessBenchmark extends IntegrationTest {
@@ -40,11 +41,9 @@ class ProcessBenchmark extends IntegrationTest {
   static final int DELAY_SECONDS = 600;
   static final String SECRET = "bench-webhook-secret";
 
-  @Autowired
-  WorkflowClient client;
+  @Autowired WorkflowClient client;
 
-  @Autowired
-  DataSource dataSource;
+  @Autowired DataSource dataSource;
 
   @Test
   void benchmark() throws Exception {
@@ -53,40 +52,78 @@ class ProcessBenchmark extends IntegrationTest {
     List<String[]> rows = new ArrayList<>();
     try {
       String community = uniqueSlug("bench");
-      putCommunity(community, "[{\"name\": \"randomness\"}, {\"name\": \"discourse\", \"config\": {\"server_url\": \""
-          + forum.url() + "\", \"api_key\": \"k\", \"webhook_secret\": \"" + SECRET + "\"}}]");
+      putCommunity(
+          community,
+          "[{\"name\": \"randomness\"}, {\"name\": \"discourse\", \"config\": {\"server_url\": \""
+              + forum.url()
+              + "\", \"api_key\": \"k\", \"webhook_secret\": \""
+              + SECRET
+              + "\"}}]");
       warmUp(community);
 
       Thread.sleep(2_000);
       DatabaseActivity before = DatabaseActivity.snapshot(dataSource);
-      Latencies apiStarts = Latencies.concurrently(STARTS, CLIENT_THREADS, i -> apiStart(community));
-      Thread.sleep(2_000); // the workflows' own writes of the start, and PostgreSQL's counters, settle
-      System.out.println("database per API start: " + DatabaseActivity.snapshot(dataSource).since(before, STARTS));
+      Latencies apiStarts =
+          Latencies.concurrently(STARTS, CLIENT_THREADS, i -> apiStart(community));
+      Thread.sleep(
+          2_000); // the workflows' own writes of the start, and PostgreSQL's counters, settle
+      System.out.println(
+          "database per API start: " + DatabaseActivity.snapshot(dataSource).since(before, STARTS));
       Latencies peerStarts = Latencies.concurrently(STARTS, CLIENT_THREADS, i -> peerStart());
-      Latencies apiSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> apiStart(community));
+      Latencies apiSingle =
+          Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> apiStart(community));
       Latencies peerSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> peerStart());
-      rows.add(row("process starts, throughput (" + CLIENT_THREADS + " threads)", "%.0f/s", apiStarts.perSecond(),
-          peerStarts.perSecond()));
-      rows.add(pair("process start latency p50 / p99 (" + CLIENT_THREADS + " threads)", apiStarts, peerStarts));
+      rows.add(
+          row(
+              "process starts, throughput (" + CLIENT_THREADS + " threads)",
+              "%.0f/s",
+              apiStarts.perSecond(),
+              peerStarts.perSecond()));
+      rows.add(
+          pair(
+              "process start latency p50 / p99 (" + CLIENT_THREADS + " threads)",
+              apiStarts,
+              peerStarts));
       rows.add(pair("process start latency p50 / p99 (1 thread)", apiSingle, peerSingle));
 
       List<Long> apiVisible = new ArrayList<>();
       List<Long> apiAcks = new ArrayList<>();
       for (int i = 0; i < WEBHOOKS; i++) {
-        Response started = send("POST", "/api/internal/process/discourse.poll",
-            "{\"title\": \"Benchmark poll number " + i + "\", \"options\": [\"Yes\", \"No\"]}", COMMUNITY_HEADER, community);
+        Response started =
+            send(
+                "POST",
+                "/api/internal/process/discourse.poll",
+                "{\"title\": \"Benchmark poll number " + i + "\", \"options\": [\"Yes\", \"No\"]}",
+                COMMUNITY_HEADER,
+                community);
         assertThat(started.status()).isEqualTo(202);
         String location = started.header("Location");
         long postId = awaitPending(location);
         forum.votes.put(postId, 1L);
-        String body = "{\"post\": {\"id\": " + postId + ", \"topic_id\": " + postId + ", \"post_number\": 1, \"raw\": \"vote\"}}";
+        String body =
+            "{\"post\": {\"id\": "
+                + postId
+                + ", \"topic_id\": "
+                + postId
+                + ", \"post_number\": 1, \"raw\": \"vote\"}}";
         long sent = System.nanoTime();
-        Response hook = send("POST", "/api/hooks/" + community + "/discourse", body,
-            "X-Discourse-Event-Id", Integer.toString(i + 1), "X-Discourse-Event", "post_edited",
-            "X-Discourse-Event-Type", "post", "X-Discourse-Event-Signature", "sha256=" + hmac(SECRET, body));
+        Response hook =
+            send(
+                "POST",
+                "/api/hooks/" + community + "/discourse",
+                body,
+                "X-Discourse-Event-Id",
+                Integer.toString(i + 1),
+                "X-Discourse-Event",
+                "post_edited",
+                "X-Discourse-Event-Type",
+                "post",
+                "X-Discourse-Event-Signature",
+                "sha256=" + hmac(SECRET, body));
         assertThat(hook.status()).as(hook.body()).isEqualTo(200);
         apiAcks.add(System.nanoTime() - sent);
-        awaitUntil(() -> get(location).json().path("outcome").path("votes").path("Yes").asLong(0) == 1);
+        awaitUntil(
+            () -> get(location).json().path("outcome").path("votes").path("Yes").asLong(0) == 1);
         apiVisible.add(System.nanoTime() - sent);
       }
 
@@ -95,8 +132,13 @@ class ProcessBenchmark extends IntegrationTest {
       for (int i = 0; i < WEBHOOKS; i++) {
         long postId = forum.ids.incrementAndGet();
         forum.votes.put(postId, 0L);
-        BenchPeers.TallyPeer peer = client.newWorkflowStub(BenchPeers.TallyPeer.class, WorkflowOptions.newBuilder()
-            .setWorkflowId("bench-tally-" + System.nanoTime() + "-" + i).setTaskQueue(BenchPeers.TALLY_QUEUE).build());
+        BenchPeers.TallyPeer peer =
+            client.newWorkflowStub(
+                BenchPeers.TallyPeer.class,
+                WorkflowOptions.newBuilder()
+                    .setWorkflowId("bench-tally-" + System.nanoTime() + "-" + i)
+                    .setTaskQueue(BenchPeers.TALLY_QUEUE)
+                    .build());
         WorkflowClient.start(peer::run, forum.url(), postId);
         awaitUntil(() -> peer.yes() == 0);
         forum.votes.put(postId, 1L);
@@ -106,16 +148,23 @@ class ProcessBenchmark extends IntegrationTest {
         awaitUntil(() -> peer.yes() == 1);
         peerVisible.add(System.nanoTime() - sent);
       }
-      rows.add(pair("webhook → visible p50 / p99 (API: GET; peer: signal → activity → query)",
-          new Latencies(apiVisible, 0), new Latencies(peerVisible, 0)));
-      rows.add(pair("webhook acknowledged p50 / p99 (peer: signal accepted)", new Latencies(apiAcks, 0),
-          new Latencies(peerAcks, 0)));
+      rows.add(
+          pair(
+              "webhook → visible p50 / p99 (API: GET; peer: signal → activity → query)",
+              new Latencies(apiVisible, 0),
+              new Latencies(peerVisible, 0)));
+      rows.add(
+          pair(
+              "webhook acknowledged p50 / p99 (peer: signal accepted)",
+              new Latencies(apiAcks, 0),
+              new Latencies(peerAcks, 0)));
 
       String scale = System.getProperty("metagov.bench.scale");
       if (scale != null) {
         int open = scale.matches("\\d+") ? Integer.parseInt(scale) : 2_000;
-        ScaleRun.Result result = new ScaleRun(open, SCALE_CLIENT_THREADS, Math.max(200, WEBHOOKS), forum, SECRET)
-            .run(Path.of("target", "bench"));
+        ScaleRun.Result result =
+            new ScaleRun(open, SCALE_CLIENT_THREADS, Math.max(200, WEBHOOKS), forum, SECRET)
+                .run(Path.of("target", "bench"));
         rows.addAll(scaleRows(result));
       }
     } finally {
@@ -126,15 +175,25 @@ class ProcessBenchmark extends IntegrationTest {
   }
 
   private void apiStart(String community) {
-    Response started = send("POST", "/api/internal/process/randomness.delayed-stochastic-vote",
-        "{\"options\": [\"a\", \"b\"], \"delay\": " + DELAY_SECONDS + "}", COMMUNITY_HEADER, community);
+    Response started =
+        send(
+            "POST",
+            "/api/internal/process/randomness.delayed-stochastic-vote",
+            "{\"options\": [\"a\", \"b\"], \"delay\": " + DELAY_SECONDS + "}",
+            COMMUNITY_HEADER,
+            community);
     assertThat(started.status()).as(started.body()).isEqualTo(202);
   }
 
   private void peerStart() {
-    BenchPeers.StartPeer peer = client.newWorkflowStub(BenchPeers.StartPeer.class, WorkflowOptions.newBuilder()
-        .setWorkflowId("bench-start-" + System.nanoTime() + "-" + Thread.currentThread().getId())
-        .setTaskQueue(BenchPeers.START_QUEUE).build());
+    BenchPeers.StartPeer peer =
+        client.newWorkflowStub(
+            BenchPeers.StartPeer.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(
+                    "bench-start-" + System.nanoTime() + "-" + Thread.currentThread().getId())
+                .setTaskQueue(BenchPeers.START_QUEUE)
+                .build());
     WorkflowClient.start(peer::run, DELAY_SECONDS);
   }
 
@@ -146,50 +205,121 @@ class ProcessBenchmark extends IntegrationTest {
   private static List<String[]> scaleRows(ScaleRun.Result result) {
     List<String[]> rows = new ArrayList<>();
     String open = String.format(Locale.ROOT, "%,d", result.open());
-    rows.add(new String[] {"webhook ack p99, 10 open → " + open + " open (" + SCALE_CLIENT_THREADS + " threads)",
-        String.format(Locale.ROOT, "%.1f → %.1f ms", result.acksAtTen().p(99), result.acksAtOpen().p(99)), "—",
-        String.format(Locale.ROOT, "%.2f", result.acksAtOpen().p(99) / result.acksAtTen().p(99))});
-    rows.add(new String[] {"webhook ack p50, 10 open → " + open + " open",
-        String.format(Locale.ROOT, "%.1f → %.1f ms", result.acksAtTen().p(50), result.acksAtOpen().p(50)), "—",
-        String.format(Locale.ROOT, "%.2f", result.acksAtOpen().p(50) / result.acksAtTen().p(50))});
-    rows.add(new String[] {"app heap after GC per open process, 1,000 → " + open + " open",
-        String.format(Locale.ROOT, "%.2f KB (%.0f → %.0f MB)", result.heapPerProcessBytes() / 1024,
-            result.heapAtThousand() / 1e6, result.heapAtOpen() / 1e6), "—", "—"});
-    rows.add(new String[] {open + " starts took (" + SCALE_CLIENT_THREADS + " threads)",
-        String.format(Locale.ROOT, "%.0f s (%.0f/s), statuses %s", result.starts().elapsedNanos() / 1e9,
-            result.starts().perSecond(), result.startStatuses()).replace("{" + ScaleRun.NO_ANSWER + "=", "{no answer in 60 s=")
-            .replace(" " + ScaleRun.NO_ANSWER + "=", " no answer in 60 s="), "—", "—"});
-    rows.add(new String[] {"start latency p50 / p99 / max at scale",
-        String.format(Locale.ROOT, "%.0f / %.0f / %.0f ms", result.starts().p(50), result.starts().p(99),
-            result.starts().maxMillis()), "—", "—"});
-    rows.add(new String[] {"connection pool: size, most threads waiting for a connection",
-        result.poolSize() + ", " + result.maxAwaitingConnection(), "—", "—"});
+    rows.add(
+        new String[] {
+          "webhook ack p99, 10 open → " + open + " open (" + SCALE_CLIENT_THREADS + " threads)",
+          String.format(
+              Locale.ROOT, "%.1f → %.1f ms", result.acksAtTen().p(99), result.acksAtOpen().p(99)),
+          "—",
+          String.format(Locale.ROOT, "%.2f", result.acksAtOpen().p(99) / result.acksAtTen().p(99))
+        });
+    rows.add(
+        new String[] {
+          "webhook ack p50, 10 open → " + open + " open",
+          String.format(
+              Locale.ROOT, "%.1f → %.1f ms", result.acksAtTen().p(50), result.acksAtOpen().p(50)),
+          "—",
+          String.format(Locale.ROOT, "%.2f", result.acksAtOpen().p(50) / result.acksAtTen().p(50))
+        });
+    rows.add(
+        new String[] {
+          "app heap after GC per open process, 1,000 → " + open + " open",
+          String.format(
+              Locale.ROOT,
+              "%.2f KB (%.0f → %.0f MB)",
+              result.heapPerProcessBytes() / 1024,
+              result.heapAtThousand() / 1e6,
+              result.heapAtOpen() / 1e6),
+          "—",
+          "—"
+        });
+    rows.add(
+        new String[] {
+          open + " starts took (" + SCALE_CLIENT_THREADS + " threads)",
+          String.format(
+                  Locale.ROOT,
+                  "%.0f s (%.0f/s), statuses %s",
+                  result.starts().elapsedNanos() / 1e9,
+                  result.starts().perSecond(),
+                  result.startStatuses())
+              .replace("{" + ScaleRun.NO_ANSWER + "=", "{no answer in 60 s=")
+              .replace(" " + ScaleRun.NO_ANSWER + "=", " no answer in 60 s="),
+          "—",
+          "—"
+        });
+    rows.add(
+        new String[] {
+          "start latency p50 / p99 / max at scale",
+          String.format(
+              Locale.ROOT,
+              "%.0f / %.0f / %.0f ms",
+              result.starts().p(50),
+              result.starts().p(99),
+              result.starts().maxMillis()),
+          "—",
+          "—"
+        });
+    rows.add(
+        new String[] {
+          "connection pool: size, most threads waiting for a connection",
+          result.poolSize() + ", " + result.maxAwaitingConnection(),
+          "—",
+          "—"
+        });
     if (result.firstRefusal() != null) {
-      rows.add(new String[] {"first refused start at scale", result.firstRefusal().replace('|', '/').replace('\n', ' '), "—", "—"});
+      rows.add(
+          new String[] {
+            "first refused start at scale",
+            result.firstRefusal().replace('|', '/').replace('\n', ' '),
+            "—",
+            "—"
+          });
     }
-    rows.add(new String[] {"/actuator/health during the run: failed / polls, slowest",
-        String.format(Locale.ROOT, "%d / %d, %.0f ms", result.healthFailures(), result.healthPolls(), result.healthMaxMillis()),
-        "—", "—"});
+    rows.add(
+        new String[] {
+          "/actuator/health during the run: failed / polls, slowest",
+          String.format(
+              Locale.ROOT,
+              "%d / %d, %.0f ms",
+              result.healthFailures(),
+              result.healthPolls(),
+              result.healthMaxMillis()),
+          "—",
+          "—"
+        });
     return rows;
   }
 
   private static String[] row(String figure, String format, double api, double peer) {
-    return new String[] {figure, String.format(Locale.ROOT, format, api), String.format(Locale.ROOT, format, peer),
-        String.format(Locale.ROOT, "%.2f", api / peer)};
+    return new String[] {
+      figure,
+      String.format(Locale.ROOT, format, api),
+      String.format(Locale.ROOT, format, peer),
+      String.format(Locale.ROOT, "%.2f", api / peer)
+    };
   }
 
   private static String[] pair(String figure, Latencies api, Latencies peer) {
-    return new String[] {figure, String.format(Locale.ROOT, "%.1f / %.1f ms", api.p(50), api.p(99)),
-        String.format(Locale.ROOT, "%.1f / %.1f ms", peer.p(50), peer.p(99)),
-        String.format(Locale.ROOT, "%.2f / %.2f", api.p(50) / peer.p(50), api.p(99) / peer.p(99))};
+    return new String[] {
+      figure,
+      String.format(Locale.ROOT, "%.1f / %.1f ms", api.p(50), api.p(99)),
+      String.format(Locale.ROOT, "%.1f / %.1f ms", peer.p(50), peer.p(99)),
+      String.format(Locale.ROOT, "%.2f / %.2f", api.p(50) / peer.p(50), api.p(99) / peer.p(99))
+    };
   }
 
   private static void printTable(List<String[]> rows) {
-    StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-        "%nBENCHMARK (%d cores, Java %s; starts and webhooks: in-process Temporal test server and embedded PostgreSQL,"
-            + " %d client threads; scale: Temporal test server in its own JVM)%n",
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), CLIENT_THREADS));
-    table.append("| figure | API | peer on the same server, same run | ratio |\n|---|---|---|---|\n");
+    StringBuilder table =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%nBENCHMARK (%d cores, Java %s; starts and webhooks: in-process Temporal test server and embedded PostgreSQL,"
+                    + " %d client threads; scale: Temporal test server in its own JVM)%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"),
+                CLIENT_THREADS));
+    table.append(
+        "| figure | API | peer on the same server, same run | ratio |\n|---|---|---|---|\n");
     for (String[] row : rows) {
       table.append("| ").append(String.join(" | ", row)).append(" |\n");
     }

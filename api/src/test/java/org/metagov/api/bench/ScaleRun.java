@@ -26,27 +26,42 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.metagov.activities.json.Json;
 import org.metagov.api.MetagovApplication;
 import org.metagov.api.crash.ChildJvm;
 import org.metagov.api.crash.LoopbackTemporalTestServer;
-import org.metagov.activities.json.Json;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The scale run: Temporal's test server in its own JVM (its state is not in this JVM's heap), a second
- * instance of the application in this JVM with its own embedded PostgreSQL, and N Discourse polls opened
- * through the Driver API, each waiting on its closing timer with its webhook route. It measures the webhook
- * acknowledgement at 10 open and at N open, this JVM's heap after GC at 1,000 and at N open, how the starts
- * went under connection-pool pressure, and whether {@code /actuator/health} answered all along.
+ * The scale run: Temporal's test server in its own JVM (its state is not in this JVM's heap), a
+ * second instance of the application in this JVM with its own embedded PostgreSQL, and N Discourse
+ * polls opened through the Driver API, each waiting on its closing timer with its webhook route. It
+ * measures the webhook acknowledgement at 10 open and at N open, this JVM's heap after GC at 1,000
+ * and at N open, how the starts went under connection-pool pressure, and whether {@code
+ * /actuator/health} answered all along.
  */
 final class ScaleRun {
 
-  /** What the scale run measured. Heap figures are bytes of this JVM's used heap after full collections. */
-  record Result(int open, Latencies starts, Map<Integer, Integer> startStatuses, Latencies acksAtTen,
-      Latencies acksAtOpen, long heapAtThousand, long heapAtOpen, int healthPolls, int healthFailures,
-      double healthMaxMillis, int poolSize, int maxAwaitingConnection, String firstRefusal) {
+  /**
+   * What the scale run measured. Heap figures are bytes of this JVM's used heap after full
+   * collections.
+   */
+  record Result(
+      int open,
+      Latencies starts,
+      Map<Integer, Integer> startStatuses,
+      Latencies acksAtTen,
+      Latencies acksAtOpen,
+      long heapAtThousand,
+      long heapAtOpen,
+      int healthPolls,
+      int healthFailures,
+      double healthMaxMillis,
+      int poolSize,
+      int maxAwaitingConnection,
+      String firstRefusal) {
 
     double heapPerProcessBytes() {
       return (heapAtOpen - heapAtThousand) / (double) (open - 1_000);
@@ -56,11 +71,12 @@ final class ScaleRun {
   /** The status counted for a start that got no answer within the request timeout (60 s). */
   static final int NO_ANSWER = 0;
 
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .followRedirects(HttpClient.Redirect.NEVER)
-      .build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
 
   private final int open;
   private final int threads;
@@ -75,7 +91,8 @@ final class ScaleRun {
 
   ScaleRun(int open, int threads, int webhooks, FakeForum forum, String secret) {
     if (open < 2_000) {
-      throw new IllegalArgumentException("the scale run needs at least 2,000 open processes, got " + open);
+      throw new IllegalArgumentException(
+          "the scale run needs at least 2,000 open processes, got " + open);
     }
     this.open = open;
     this.threads = threads;
@@ -87,9 +104,19 @@ final class ScaleRun {
   Result run(Path workDir) throws Exception {
     Files.createDirectories(workDir);
     int temporalPort = ChildJvm.freePort();
-    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ChildJvm temporal = new ChildJvm("scale-temporal", List.of("-Xmx" + System.getProperty("metagov.bench.temporal-heap", "6g"),
-        "-cp", classpath, LoopbackTemporalTestServer.class.getName(), Integer.toString(temporalPort)), Map.of(), workDir);
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    ChildJvm temporal =
+        new ChildJvm(
+            "scale-temporal",
+            List.of(
+                "-Xmx" + System.getProperty("metagov.bench.temporal-heap", "6g"),
+                "-cp",
+                classpath,
+                LoopbackTemporalTestServer.class.getName(),
+                Integer.toString(temporalPort)),
+            Map.of(),
+            workDir);
     ConfigurableApplicationContext app = null;
     HealthPoller health = null;
     try {
@@ -101,22 +128,32 @@ final class ScaleRun {
       HikariPoolMXBean pool = app.getBean(HikariDataSource.class).getHikariPoolMXBean();
       health = new HealthPoller(pool);
       health.start();
-      put("/api/internal/community/" + community, "{\"name\": \"" + community + "\", \"readable_name\": \"Scale\", "
-          + "\"plugins\": [{\"name\": \"discourse\", \"config\": {\"server_url\": \"" + forum.url()
-          + "\", \"api_key\": \"k\", \"webhook_secret\": \"" + secret + "\"}}]}");
+      put(
+          "/api/internal/community/" + community,
+          "{\"name\": \""
+              + community
+              + "\", \"readable_name\": \"Scale\", "
+              + "\"plugins\": [{\"name\": \"discourse\", \"config\": {\"server_url\": \""
+              + forum.url()
+              + "\", \"api_key\": \"k\", \"webhook_secret\": \""
+              + secret
+              + "\"}}]}");
 
       ConcurrentMap<Integer, Integer> statuses = new ConcurrentHashMap<>();
       List<Long> firstPosts = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
         String location = startPoll(statuses);
         if (location == null) {
-          throw new AssertionError("the first starts of the scale run failed: " + statuses + ", " + firstRefusal.get());
+          throw new AssertionError(
+              "the first starts of the scale run failed: " + statuses + ", " + firstRefusal.get());
         }
         firstPosts.add(awaitPending(location));
       }
       acknowledge(firstPosts, 50); // warm the webhook path of this instance
       Latencies acksAtTen = acknowledge(firstPosts, webhooks);
-      System.out.printf("scale: 10 open, webhook ack p50 %.1f ms p99 %.1f ms%n", acksAtTen.p(50), acksAtTen.p(99));
+      System.out.printf(
+          "scale: 10 open, webhook ack p50 %.1f ms p99 %.1f ms%n",
+          acksAtTen.p(50), acksAtTen.p(99));
 
       long postsBefore = forum.ids.get();
       Latencies toThousand = startMany(990, statuses, health);
@@ -128,8 +165,9 @@ final class ScaleRun {
       all.addAll(rest.nanos());
       Latencies starts = new Latencies(all, toThousand.elapsedNanos() + rest.elapsedNanos());
       long heapAtOpen = heapAfterGc();
-      System.out.printf("scale: %d open, heap after GC %.1f MB, starts took %.0f s%n", open, heapAtOpen / 1e6,
-          starts.elapsedNanos() / 1e9);
+      System.out.printf(
+          "scale: %d open, heap after GC %.1f MB, starts took %.0f s%n",
+          open, heapAtOpen / 1e6, starts.elapsedNanos() / 1e9);
 
       // Posts of the processes opened on the way to 1,000: their routes were registered long ago.
       Random random = new Random(13);
@@ -139,9 +177,20 @@ final class ScaleRun {
       }
       Latencies acksAtOpen = acknowledge(sample, webhooks);
       health.stop();
-      return new Result(open, starts, Map.copyOf(statuses), acksAtTen, acksAtOpen, heapAtThousand, heapAtOpen,
-          health.polls.get(), health.failures.get(), health.maxNanos.get() / 1e6, pool.getTotalConnections(),
-          health.maxAwaiting.get(), firstRefusal.get());
+      return new Result(
+          open,
+          starts,
+          Map.copyOf(statuses),
+          acksAtTen,
+          acksAtOpen,
+          heapAtThousand,
+          heapAtOpen,
+          health.polls.get(),
+          health.failures.get(),
+          health.maxNanos.get() / 1e6,
+          pool.getTotalConnections(),
+          health.maxAwaiting.get(),
+          firstRefusal.get());
     } finally {
       if (health != null) {
         health.stop();
@@ -157,32 +206,44 @@ final class ScaleRun {
     byte[] key = new byte[32];
     new Random(7).nextBytes(key);
     // Command-line arguments, so they win over application.yml's ${PORT:8000} and the like.
-    return new SpringApplicationBuilder(MetagovApplication.class).run(
-        "--server.port=0",
-        "--server.address=127.0.0.1",
-        "--management.server.port=0",
-        "--management.server.address=127.0.0.1",
-        "--metagov.temporal.address=127.0.0.1:" + temporalPort,
-        "--metagov.secrets.key=" + Base64.getEncoder().encodeToString(key),
-        "--metagov.delivery.deny-private-networks=false",
-        // The scale run measures starts and webhooks; re-reading N polls on a short interval is the rate
-        // limiter's subject, not this run's.
-        "--metagov.processes.reconcile-interval=1d",
-        "--spring.main.banner-mode=off");
+    return new SpringApplicationBuilder(MetagovApplication.class)
+        .run(
+            "--server.port=0",
+            "--server.address=127.0.0.1",
+            "--management.server.port=0",
+            "--management.server.address=127.0.0.1",
+            "--metagov.temporal.address=127.0.0.1:" + temporalPort,
+            "--metagov.secrets.key=" + Base64.getEncoder().encodeToString(key),
+            "--metagov.delivery.deny-private-networks=false",
+            // The scale run measures starts and webhooks; re-reading N polls on a short interval is
+            // the rate
+            // limiter's subject, not this run's.
+            "--metagov.processes.reconcile-interval=1d",
+            "--spring.main.banner-mode=off");
   }
 
   /**
-   * Starts one poll (closing in 30 days: a timer) and returns its location, or null when it was refused or
-   * not answered within the request timeout (counted under {@link #NO_ANSWER}).
+   * Starts one poll (closing in 30 days: a timer) and returns its location, or null when it was
+   * refused or not answered within the request timeout (counted under {@link #NO_ANSWER}).
    */
   private String startPoll(ConcurrentMap<Integer, Integer> statuses) throws Exception {
-    String closing = Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
+    String closing =
+        Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
     HttpResponse<String> response;
     try {
-      response = HTTP.send(request("/api/internal/process/discourse.poll")
-          .header("Content-Type", "application/json").header("X-Metagov-Community", community)
-          .POST(HttpRequest.BodyPublishers.ofString("{\"title\": \"Scale benchmark poll\", \"options\": [\"Yes\", \"No\"], "
-              + "\"closing_at\": \"" + closing + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+      response =
+          HTTP.send(
+              request("/api/internal/process/discourse.poll")
+                  .header("Content-Type", "application/json")
+                  .header("X-Metagov-Community", community)
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"title\": \"Scale benchmark poll\", \"options\": [\"Yes\", \"No\"], "
+                              + "\"closing_at\": \""
+                              + closing
+                              + "\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
     } catch (HttpTimeoutException e) {
       // Counted, not fatal: how starts behave under pressure is what the scale run reports.
       statuses.merge(NO_ANSWER, 1, Integer::sum);
@@ -196,43 +257,78 @@ final class ScaleRun {
     return response.headers().firstValue("Location").orElseThrow();
   }
 
-  private Latencies startMany(int count, ConcurrentMap<Integer, Integer> statuses, HealthPoller health)
-      throws Exception {
+  private Latencies startMany(
+      int count, ConcurrentMap<Integer, Integer> statuses, HealthPoller health) throws Exception {
     AtomicInteger done = new AtomicInteger();
     long began = System.nanoTime();
-    return Latencies.concurrently(count, threads, i -> {
-      startPoll(statuses);
-      int n = done.incrementAndGet();
-      if (n % 1_000 == 0) {
-        System.out.printf("scale: +%d starts in %.0f s, statuses %s, most threads waiting for a connection %d, "
-            + "health failures %d%n", n, (System.nanoTime() - began) / 1e9, statuses, health.maxAwaiting.get(),
-            health.failures.get());
-      }
-    });
+    return Latencies.concurrently(
+        count,
+        threads,
+        i -> {
+          startPoll(statuses);
+          int n = done.incrementAndGet();
+          if (n % 1_000 == 0) {
+            System.out.printf(
+                "scale: +%d starts in %.0f s, statuses %s, most threads waiting for a connection %d, "
+                    + "health failures %d%n",
+                n,
+                (System.nanoTime() - began) / 1e9,
+                statuses,
+                health.maxAwaiting.get(),
+                health.failures.get());
+          }
+        });
   }
 
-  /** Sends {@code count} signed Discourse webhooks to the given posts on the client threads; times the 200s. */
+  /**
+   * Sends {@code count} signed Discourse webhooks to the given posts on the client threads; times
+   * the 200s.
+   */
   private Latencies acknowledge(List<Long> posts, int count) throws Exception {
-    return Latencies.concurrently(count, threads, i -> {
-      long postId = posts.get(i % posts.size());
-      String body = "{\"post\": {\"id\": " + postId + ", \"topic_id\": " + postId + ", \"post_number\": 1, \"raw\": \"vote\"}}";
-      HttpResponse<String> response = HTTP.send(request("/api/hooks/" + community + "/discourse")
-          .header("Content-Type", "application/json")
-          .header("X-Discourse-Event-Id", Long.toString(eventIds.incrementAndGet()))
-          .header("X-Discourse-Event", "post_edited").header("X-Discourse-Event-Type", "post")
-          .header("X-Discourse-Event-Signature", "sha256=" + ProcessBenchmark.hmac(secret, body))
-          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new AssertionError("webhook for post " + postId + " answered " + response.statusCode() + ": " + response.body());
-      }
-    });
+    return Latencies.concurrently(
+        count,
+        threads,
+        i -> {
+          long postId = posts.get(i % posts.size());
+          String body =
+              "{\"post\": {\"id\": "
+                  + postId
+                  + ", \"topic_id\": "
+                  + postId
+                  + ", \"post_number\": 1, \"raw\": \"vote\"}}";
+          HttpResponse<String> response =
+              HTTP.send(
+                  request("/api/hooks/" + community + "/discourse")
+                      .header("Content-Type", "application/json")
+                      .header("X-Discourse-Event-Id", Long.toString(eventIds.incrementAndGet()))
+                      .header("X-Discourse-Event", "post_edited")
+                      .header("X-Discourse-Event-Type", "post")
+                      .header(
+                          "X-Discourse-Event-Signature",
+                          "sha256=" + ProcessBenchmark.hmac(secret, body))
+                      .POST(HttpRequest.BodyPublishers.ofString(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          if (response.statusCode() != 200) {
+            throw new AssertionError(
+                "webhook for post "
+                    + postId
+                    + " answered "
+                    + response.statusCode()
+                    + ": "
+                    + response.body());
+          }
+        });
   }
 
-  /** Waits until the process at {@code location} is pending and returns its post's id on the forum. */
+  /**
+   * Waits until the process at {@code location} is pending and returns its post's id on the forum.
+   */
   private long awaitPending(String location) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> response = HTTP.send(request(location).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          HTTP.send(request(location).GET().build(), HttpResponse.BodyHandlers.ofString());
       JsonNode record = Json.parse(response.body());
       if ("pending".equals(record.path("status").asString())) {
         String url = record.path("url").asString();
@@ -244,15 +340,22 @@ final class ScaleRun {
   }
 
   private void put(String path, String json) throws Exception {
-    HttpResponse<String> response = HTTP.send(request(path).header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HTTP.send(
+            request(path)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() / 100 != 2) {
-      throw new AssertionError("PUT " + path + " answered " + response.statusCode() + ": " + response.body());
+      throw new AssertionError(
+          "PUT " + path + " answered " + response.statusCode() + ": " + response.body());
     }
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60));
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(60));
   }
 
   /** This JVM's used heap after full collections, in bytes. */
@@ -273,7 +376,8 @@ final class ScaleRun {
         return;
       } catch (IOException notYet) {
         if (!process.alive() || System.nanoTime() > deadline) {
-          throw new AssertionError("the Temporal test server did not listen on " + port + ":\n" + process.logTail(40));
+          throw new AssertionError(
+              "the Temporal test server did not listen on " + port + ":\n" + process.logTail(40));
         }
         Thread.sleep(100);
       }
@@ -281,8 +385,8 @@ final class ScaleRun {
   }
 
   /**
-   * Polls {@code /actuator/health} on the management port twice a second and samples the connection pool:
-   * a failure is anything but 200 within 10 s.
+   * Polls {@code /actuator/health} on the management port twice a second and samples the connection
+   * pool: a failure is anything but 200 within 10 s.
    */
   private final class HealthPoller {
     private final HikariPoolMXBean pool;
@@ -313,9 +417,13 @@ final class ScaleRun {
         maxAwaiting.accumulateAndGet(pool.getThreadsAwaitingConnection(), Math::max);
         long sent = System.nanoTime();
         try {
-          HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + managementPort + "/actuator/health")).timeout(Duration.ofSeconds(10)).build(),
-              HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> response =
+              HTTP.send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + managementPort + "/actuator/health"))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
           if (response.statusCode() != 200) {
             failures.incrementAndGet();
           }

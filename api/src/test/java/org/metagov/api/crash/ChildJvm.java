@@ -27,7 +27,8 @@ public final class ChildJvm {
   private Path log;
   private int runs;
 
-  public ChildJvm(String name, List<String> jvmArguments, Map<String, String> environment, Path logDir) {
+  public ChildJvm(
+      String name, List<String> jvmArguments, Map<String, String> environment, Path logDir) {
     this.name = name;
     this.command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
