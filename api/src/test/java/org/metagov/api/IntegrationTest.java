@@ -2,6 +2,7 @@ package org.metagov.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.metagov.activities.json.Json;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -54,6 +56,9 @@ public abstract class IntegrationTest {
 
   @LocalServerPort protected int port;
 
+  /** The embedded Temporal test server, whose clock tests skip forward. */
+  @Autowired protected TestWorkflowEnvironment env;
+
   /**
    * Health and metrics are served on their own port (a random one in tests), never on {@link
    * #port}.
@@ -61,6 +66,16 @@ public abstract class IntegrationTest {
   @LocalManagementPort protected int managementPort;
 
   /** A community slug no other test uses, such as {@code actions-3-k2x9}. */
+  /**
+   * A randomness vote {@code delay} (minutes) that ends about {@code minutes} from now on the
+   * workflows' clock: the API adds the delay to the wall clock, which earlier skips have left
+   * behind.
+   */
+  protected int delayMinutes(int minutes) {
+    long skew = Math.max(0, env.currentTimeMillis() - System.currentTimeMillis());
+    return minutes + (int) Duration.ofMillis(skew).toMinutes() + 1;
+  }
+
   protected static String uniqueSlug(String prefix) {
     return prefix
         + "-"

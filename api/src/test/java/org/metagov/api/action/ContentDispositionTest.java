@@ -46,7 +46,7 @@ class ContentDispositionTest extends IntegrationTest {
         send(
             "POST",
             "/api/internal/process/randomness.delayed-stochastic-vote",
-            "{\"options\": [\"one\", \"two\"], \"delay\": 60}",
+            "{\"options\": [\"one\", \"two\"], \"delay\": " + delayMinutes(60) + "}",
             COMMUNITY_HEADER,
             slug);
     assertThat(start.status()).as(start.body()).isEqualTo(202);

@@ -88,7 +88,7 @@ class GeneratedClientTest extends IntegrationTest {
             slug,
             new ProcessRandomnessDelayedStochasticVoteRequest()
                 .options(List.of("one", "two", "three"))
-                .delay(2),
+                .delay(delayMinutes(60)),
             null);
     assertThat(started.getStatusCode()).isEqualTo(202);
     long id = started.getData().getId();

@@ -9,7 +9,6 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowStub;
-import io.temporal.testing.TestWorkflowEnvironment;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -40,8 +39,6 @@ import tools.jackson.databind.JsonNode;
 public abstract class ProcessTestSupport extends IntegrationTest {
 
   public static final String PROCESS = "/api/internal/process/";
-
-  @Autowired protected TestWorkflowEnvironment env;
 
   @Autowired protected WorkflowClient workflowClient;
 
@@ -153,16 +150,6 @@ public abstract class ProcessTestSupport extends IntegrationTest {
   /** The workflows' clock, ahead of the wall clock by every skip so far. */
   protected Instant temporalNow() {
     return Instant.ofEpochMilli(env.currentTimeMillis());
-  }
-
-  /**
-   * A randomness vote {@code delay} (minutes) that ends about {@code minutes} from now on the
-   * workflows' clock: the API adds the delay to the wall clock, which earlier skips have left
-   * behind.
-   */
-  protected int delayMinutes(int minutes) {
-    long skew = Math.max(0, env.currentTimeMillis() - System.currentTimeMillis());
-    return minutes + (int) Duration.ofMillis(skew).toMinutes() + 1;
   }
 
   /**
