@@ -95,6 +95,13 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   }
 
   /**
+   * A local activity's retries wait in the worker, holding its workflow task open, only while the
+   * wait is this short; longer waits become durable timers (the SDK's default is three workflow
+   * task timeouts).
+   */
+  private static final Duration LOCAL_RETRY_THRESHOLD = Duration.ofSeconds(4);
+
+  /**
    * @param scheduleToClose how long retries may go on in all, or null for no limit
    */
   private static ProcessActivities local(
@@ -102,6 +109,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     LocalActivityOptions.Builder options =
         LocalActivityOptions.newBuilder()
             .setStartToCloseTimeout(startToClose)
+            .setLocalRetryThreshold(LOCAL_RETRY_THRESHOLD)
             .setRetryOptions(retry);
     if (scheduleToClose != null) {
       options.setScheduleToCloseTimeout(scheduleToClose);
@@ -182,7 +190,15 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
           Duration.ofHours(1),
           platformRetry().setMaximumInterval(Duration.ofMinutes(5)).build());
 
-  private final ProcessActivities localStore = local(Duration.ofSeconds(15), null, STORE_RETRY);
+  /**
+   * A local activity needs a schedule-to-close timeout to be retried at all when its attempts are
+   * unlimited (the SDK then treats its retry policy as unset), so the local bookkeeping gets a
+   * window; {@link #untilItLands} waits and tries again once the window has passed.
+   */
+  private static final Duration LOCAL_BOOKKEEPING_WINDOW = Duration.ofMinutes(10);
+
+  private final ProcessActivities localStore =
+      local(Duration.ofSeconds(15), LOCAL_BOOKKEEPING_WINDOW, STORE_RETRY);
 
   /**
    * Version 1 continues as new once the history is long even while webhook hints are pending: the
@@ -213,6 +229,17 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   static final String LIVE_CALLBACKS_CHANGE = "live-callbacks";
 
   /**
+   * Version 1 never lets the bookkeeping fail a process: a projection write or a live-callback
+   * announcement that fails (PostgreSQL down, its pool starved, Temporal's frontend unreachable) is
+   * tried again a minute later until it lands. Before it, the first failed local attempt failed the
+   * whole process. The marker is read only on that failure, so histories without one replay as they
+   * were recorded.
+   */
+  static final String BOOKKEEPING_UNTIL_IT_LANDS_CHANGE = "bookkeeping-retried-until-it-lands";
+
+  private static final Duration BOOKKEEPING_PAUSE = Duration.ofMinutes(1);
+
+  /**
    * Announcing changes to the live callback workflow: a signal to Temporal, retried without limit.
    */
   private final LiveCallbackActivities liveCallbackAnnouncer =
@@ -220,6 +247,8 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
           LiveCallbackActivities.class,
           LocalActivityOptions.newBuilder()
               .setStartToCloseTimeout(Duration.ofSeconds(15))
+              .setScheduleToCloseTimeout(LOCAL_BOOKKEEPING_WINDOW)
+              .setLocalRetryThreshold(LOCAL_RETRY_THRESHOLD)
               .setRetryOptions(STORE_RETRY)
               .build());
 
@@ -443,11 +472,37 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     if (start.searchAttributes()) {
       Workflow.upsertTypedSearchAttributes(STATUS.valueSet(status.wireName()));
     }
-    (localReads ? localStore : store)
-        .project(new ProcessProjection(record(), state.version(), state.routingKeys()));
+    ProcessProjection projection =
+        new ProcessProjection(record(), state.version(), state.routingKeys());
+    untilItLands("projection", () -> (localReads ? localStore : store).project(projection));
     projectedVersion = state.version();
     if (liveCallbacks && status.isOpen()) {
-      liveCallbackAnnouncer.announceChange(LiveCallbacks.of(start), state.version());
+      long version = state.version();
+      untilItLands(
+          "live callback announcement",
+          () -> liveCallbackAnnouncer.announceChange(LiveCallbacks.of(start), version));
+    }
+  }
+
+  /** Runs a bookkeeping activity, waiting and trying again after a failure (since version 1). */
+  private void untilItLands(String what, Runnable bookkeeping) {
+    while (true) {
+      try {
+        bookkeeping.run();
+        return;
+      } catch (ActivityFailure failure) {
+        if (Workflow.getVersion(BOOKKEEPING_UNTIL_IT_LANDS_CHANGE, Workflow.DEFAULT_VERSION, 1)
+            < 1) {
+          throw failure;
+        }
+        log.warn(
+            "The {} of process {} failed; trying again in {}: {}",
+            what,
+            start.id(),
+            BOOKKEEPING_PAUSE,
+            Failures.message(failure));
+        Workflow.sleep(BOOKKEEPING_PAUSE);
+      }
     }
   }
 
@@ -482,15 +537,17 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     ProcessRecord record = record();
     String deliveryId = "process-" + start.id() + "-result";
     if (liveCallbacks) {
-      liveCallbackAnnouncer.announceEnd(
-          LiveCallbacks.of(start),
+      Delivery result =
           new Delivery(
               deliveryId,
               DeliveryKind.CALLBACK,
               start.community(),
               start.id(),
               start.callbackUrl(),
-              record.liveCallbackBody(state.version(), true)));
+              record.liveCallbackBody(state.version(), true));
+      untilItLands(
+          "final live callback announcement",
+          () -> liveCallbackAnnouncer.announceEnd(LiveCallbacks.of(start), result));
       return;
     }
     Delivery delivery =

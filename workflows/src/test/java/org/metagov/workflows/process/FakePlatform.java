@@ -77,8 +77,24 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
     return snapshot(true);
   }
 
+  /** Projection attempts that fail first, as writes do while PostgreSQL or its pool is gone. */
+  final AtomicInteger projectFailuresLeft = new AtomicInteger();
+
+  /** Projection attempts refused outright (non-retryable) before those that fail. */
+  final AtomicInteger projectRefusalsLeft = new AtomicInteger();
+
+  final AtomicInteger projectAttempts = new AtomicInteger();
+
   @Override
   public void project(ProcessProjection projection) {
+    projectAttempts.incrementAndGet();
+    if (projectRefusalsLeft.getAndDecrement() > 0) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "The projection was refused", "ProjectionRefused");
+    }
+    if (projectFailuresLeft.getAndDecrement() > 0) {
+      throw new IllegalStateException("Could not get a JDBC connection: the pool is exhausted");
+    }
     projections.add(projection);
   }
 
@@ -142,8 +158,14 @@ class FakePlatform implements ProcessActivities, DeliveryActivities, LiveCallbac
   final AtomicInteger updateAttempts = new AtomicInteger();
   final AtomicInteger updateFailuresLeft = new AtomicInteger();
 
+  /** Announcements that fail first, as signals do while the Temporal frontend is unreachable. */
+  final AtomicInteger announceFailuresLeft = new AtomicInteger();
+
   @Override
   public void announceChange(LiveCallbacks callbacks, long version) {
+    if (announceFailuresLeft.getAndDecrement() > 0) {
+      throw new IllegalStateException("UNAVAILABLE: the Temporal frontend did not answer");
+    }
     signalWithStart(callbacks, (request, workflow) -> request.add(workflow::changed, version));
   }
 

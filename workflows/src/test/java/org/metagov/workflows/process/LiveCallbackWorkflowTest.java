@@ -174,6 +174,23 @@ class LiveCallbackWorkflowTest {
     stream.getResult(Void.class);
   }
 
+  /** An announcement that cannot reach Temporal for a while is retried, never fatal. */
+  @Test
+  void announcementsThatFailForAWhileStillReachTheDriverInOrder() {
+    platform.announceFailuresLeft.set(40);
+    ProcessWorkflow workflow = stub(5);
+    WorkflowClient.start(workflow::run, start(5, Duration.ofDays(7), true));
+    until(() -> platform.updates.size() == 1);
+    vote(workflow, 1, 0);
+    until(() -> platform.updates.size() == 2);
+    ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    assertThat(result.status()).isEqualTo(ProcessStatus.COMPLETED);
+    assertThat(platform.announceFailuresLeft.get()).isNegative();
+    assertThat(platform.updateVersions()).containsExactly(1L, 2L);
+    assertThat(finalCallback(5).body()).containsEntry("final", true);
+  }
+
   @Test
   void aProcessWithoutLiveCallbacksSendsOnlyItsResultAsBefore() {
     ProcessWorkflow workflow = stub(2);

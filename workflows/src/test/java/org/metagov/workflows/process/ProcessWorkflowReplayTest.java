@@ -40,7 +40,7 @@ class ProcessWorkflowReplayTest {
    * Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long);
    * old ones stay.
    */
-  static final String RECORDING = "v4";
+  static final String RECORDING = "v5";
 
   static java.util.stream.Stream<String> histories() throws Exception {
     Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());
@@ -233,6 +233,55 @@ class ProcessWorkflowReplayTest {
       Files.writeString(
           file("github-vote-closed-on-platform-at-reconcile", ""),
           client.fetchHistory(workflowId).toJson(true));
+    }
+  }
+
+  /**
+   * Projection writes and live-callback announcements failing for a while, as under connection pool
+   * starvation. Before v5 the first failed write failed the process (recorded as v4 from that code,
+   * so the old path stays replayable); since v5 both are retried until they land.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "metagov.recordHistories", matches = "bookkeeping")
+  void recordFailingBookkeepingHistory() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      Worker worker = env.newWorker(ProcessWorkflowTest.QUEUE);
+      worker.registerWorkflowImplementationTypes(
+          ProcessWorkflowImpl.class, DeliveryWorkflowImpl.class, LiveCallbackWorkflowImpl.class);
+      FakePlatform platform = new FakePlatform();
+      worker.registerActivitiesImplementations(platform);
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+      platform.client = client;
+
+      ProcessWorkflow vote = stub(client, 6);
+      // v4 was recorded with 12 failures each and no refusals; since v5 the refusals make the
+      // workflow's wait-and-retry loop run as well.
+      platform.projectFailuresLeft.set(20);
+      platform.projectRefusalsLeft.set(2);
+      platform.announceFailuresLeft.set(20);
+      WorkflowClient.start(
+          vote::run,
+          new ProcessStart(
+              6,
+              "c1",
+              "loomio",
+              "poll",
+              Map.of("title", "Adopt X", "options", List.of("yes", "no")),
+              env.currentTimeMillis() + Duration.ofDays(1).toMillis(),
+              "http://127.0.0.1:9/cb",
+              true,
+              0,
+              false,
+              ProcessWorkflowTest.DELIVERY,
+              null,
+              null));
+      try {
+        WorkflowStub.fromTyped(vote).getResult(ProcessRecord.class);
+      } catch (io.temporal.client.WorkflowFailedException failedBeforeV5) {
+        // Recorded as it happened.
+      }
+      write(client, 6, "bookkeeping-fails-for-a-while");
     }
   }
 

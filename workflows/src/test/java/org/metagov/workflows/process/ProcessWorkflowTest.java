@@ -331,6 +331,54 @@ class ProcessWorkflowTest {
         .isNotEmpty();
   }
 
+  /**
+   * Under pool starvation every projection write failed for minutes. A local activity with
+   * unlimited attempts and no schedule-to-close timeout is not retried at all by the SDK, so the
+   * first failed write used to fail the whole process.
+   */
+  @Test
+  void projectionWritesThatFailForAWhileNeitherFailNorLoseTheProcess() {
+    platform.projectRefusalsLeft.set(3);
+    platform.projectFailuresLeft.set(40);
+    ProcessWorkflow workflow = stub(30);
+    WorkflowClient.start(
+        workflow::run, start(30, Duration.ofDays(2), "http://127.0.0.1:9/cb", 3600));
+    platform.votes = Map.of("yes", 2, "no", 1);
+
+    ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    assertThat(result.status()).isEqualTo(ProcessStatus.COMPLETED);
+    assertThat(platform.projectAttempts.get()).isGreaterThan(43);
+    // The failures outlasted the local activity's own retry window, so the workflow's loop ran.
+    assertThat(
+            versionMarkers(
+                client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", 30))))
+        .contains(ProcessWorkflowImpl.BOOKKEEPING_UNTIL_IT_LANDS_CHANGE);
+    assertThat(platform.projections).isNotEmpty();
+    assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessStatus.COMPLETED);
+    assertThat(platform.lastProjection().record().outcome())
+        .containsEntry("votes", Map.of("yes", 2, "no", 1));
+    awaitDelivery();
+    assertThat(platform.sent).hasSize(1);
+  }
+
+  /** The change ids of the {@code Workflow.getVersion} markers in a history. */
+  static java.util.List<String> versionMarkers(
+      io.temporal.common.WorkflowExecutionHistory history) {
+    return history.getEvents().stream()
+        .filter(io.temporal.api.history.v1.HistoryEvent::hasMarkerRecordedEventAttributes)
+        .map(io.temporal.api.history.v1.HistoryEvent::getMarkerRecordedEventAttributes)
+        .filter(marker -> marker.getMarkerName().equals("Version"))
+        .map(
+            marker ->
+                io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
+                    0,
+                    java.util.Optional.of(marker.getDetailsOrThrow("changeId")),
+                    String.class,
+                    String.class))
+        .toList();
+  }
+
   private void awaitDelivery() {
     WorkflowStub delivery =
         client.newUntypedWorkflowStub(
