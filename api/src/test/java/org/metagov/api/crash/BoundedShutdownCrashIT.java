@@ -68,16 +68,9 @@ class BoundedShutdownCrashIT {
   @Timeout(value = 400, unit = TimeUnit.SECONDS)
   void sigtermEndsTheInstanceWithinTheBoundWhenTemporalOrPostgresqlIsUnreachable()
       throws Exception {
-    Path workDir =
-        Path.of(System.getProperty("crash.work-dir", "target/crash-it")).resolve("shutdown");
+    Path workDir = CrashApp.workDir("shutdown");
     Path jar = Path.of(System.getProperty("metagov.jar", "target/metagov.jar"));
     assertThat(jar).as("the packaged application (the crash tests run after package)").exists();
-    Files.createDirectories(workDir);
-    try (var old = Files.newDirectoryStream(workDir, "*.log")) {
-      for (Path file : old) {
-        Files.delete(file);
-      }
-    }
     // A private copy, for the reason given in ProcessCrashIT.
     Path jarDir = Files.createTempDirectory("metagov-shutdown-it");
     Path jarCopy = Files.copy(jar, jarDir.resolve("metagov.jar"));

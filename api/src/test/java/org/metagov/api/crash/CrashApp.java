@@ -30,6 +30,21 @@ final class CrashApp {
           .followRedirects(HttpClient.Redirect.NEVER)
           .build();
 
+  /**
+   * A crash test's own folder under {@code crash.work-dir} for its logs and figures, emptied of an
+   * earlier run's; crash tests run side by side, so none shares a folder.
+   */
+  static Path workDir(String test) throws IOException {
+    Path dir = Path.of(System.getProperty("crash.work-dir", "target/crash-it")).resolve(test);
+    java.nio.file.Files.createDirectories(dir);
+    try (var old = java.nio.file.Files.newDirectoryStream(dir, "*.{log,txt}")) {
+      for (Path file : old) {
+        java.nio.file.Files.delete(file);
+      }
+    }
+    return dir;
+  }
+
   final int port;
   final int managementPort;
   final Map<String, String> environment = new LinkedHashMap<>();

@@ -72,10 +72,9 @@ class GitHubVoteCrashIT {
   @Timeout(value = 400, unit = TimeUnit.SECONDS)
   void aVoteKilledDuringItsStartAndAfterAnAcknowledgedWebhookOpensOneIssueAndCountsEveryVote()
       throws Exception {
-    Path workDir = Path.of(System.getProperty("crash.work-dir", "target/crash-it"));
+    Path workDir = CrashApp.workDir("github");
     Path jar = Path.of(System.getProperty("metagov.jar", "target/metagov.jar"));
     assertThat(jar).as("the packaged application (the crash test runs after package)").exists();
-    Files.createDirectories(workDir);
     Path jarDir = Files.createTempDirectory("metagov-github-crash-it");
     Path jarCopy = Files.copy(jar, jarDir.resolve("metagov.jar"));
 

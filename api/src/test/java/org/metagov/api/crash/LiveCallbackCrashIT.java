@@ -75,10 +75,9 @@ class LiveCallbackCrashIT {
   @Test
   @Timeout(value = 280, unit = TimeUnit.SECONDS)
   void liveCallbacksStayInVersionOrderAcrossAKillAndEndWithTheFinal() throws Exception {
-    Path workDir = Path.of(System.getProperty("crash.work-dir", "target/crash-it"));
+    Path workDir = CrashApp.workDir("live-callbacks");
     Path jar = Path.of(System.getProperty("metagov.jar", "target/metagov.jar"));
     assertThat(jar).as("the packaged application (the crash test runs after package)").exists();
-    Files.createDirectories(workDir);
     // A private copy: a rebuild of target/metagov.jar during the test would break the running
     // application.
     Path jarDir = Files.createTempDirectory("metagov-live-crash-it");

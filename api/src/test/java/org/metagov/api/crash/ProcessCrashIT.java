@@ -96,15 +96,9 @@ class ProcessCrashIT {
   @Test
   @Timeout(value = 280, unit = TimeUnit.SECONDS)
   void everyProcessCompletesAndDeliversAcrossKills() throws Exception {
-    Path workDir = Path.of(System.getProperty("crash.work-dir", "target/crash-it"));
+    Path workDir = CrashApp.workDir("process");
     Path jar = Path.of(System.getProperty("metagov.jar", "target/metagov.jar"));
     assertThat(jar).as("the packaged application (the crash test runs after package)").exists();
-    Files.createDirectories(workDir);
-    try (var old = Files.newDirectoryStream(workDir, "*.{log,txt}")) {
-      for (Path file : old) {
-        Files.delete(file);
-      }
-    }
     // Run a private copy: a Spring Boot jar is read lazily, so a rebuild of target/metagov.jar
     // during the test
     // (another build in the same tree) would break the running application with

@@ -65,10 +65,9 @@ class SlackVoteCrashIT {
   @Test
   @Timeout(value = 280, unit = TimeUnit.SECONDS)
   void acknowledgedPressesSurviveAKillAndReachTheDriver() throws Exception {
-    Path workDir = Path.of(System.getProperty("crash.work-dir", "target/crash-it"));
+    Path workDir = CrashApp.workDir("slack");
     Path jar = Path.of(System.getProperty("metagov.jar", "target/metagov.jar"));
     assertThat(jar).as("the packaged application (the crash test runs after package)").exists();
-    Files.createDirectories(workDir);
     Path jarDir = Files.createTempDirectory("metagov-slack-crash-it");
     Path jarCopy = Files.copy(jar, jarDir.resolve("metagov.jar"));
 
