@@ -31,6 +31,13 @@ import org.springframework.beans.factory.annotation.Autowired;
  * run; without a number it opens 2,000).
  */
 @EnabledIfSystemProperty(named = "metagov.bench", matches = "true")
+// The peers call the fake forum without a rate limiter, so the API's Discourse bucket is opened
+// wide: a wait for a token (0.9 a second by default, Discourse's own limit) is policy, not overhead.
+@org.springframework.test.context.TestPropertySource(
+    properties = {
+      "metagov.platform.rate-limit.plugins.discourse.per-second=100000",
+      "metagov.platform.rate-limit.plugins.discourse.burst=100000"
+    })
 class ProcessBenchmark extends IntegrationTest {
 
   static final int STARTS = Integer.getInteger("metagov.bench.starts", 300);

@@ -219,6 +219,10 @@ final class ScaleRun {
             // the rate
             // limiter's subject, not this run's.
             "--metagov.processes.reconcile-interval=1d",
+            // As in ProcessBenchmark: the fake forum is not rate limited, and waiting for tokens
+            // is policy.
+            "--metagov.platform.rate-limit.plugins.discourse.per-second=100000",
+            "--metagov.platform.rate-limit.plugins.discourse.burst=100000",
             "--spring.main.banner-mode=off");
   }
 
