@@ -25,10 +25,7 @@ public class CommunityPluginContexts implements PluginContexts {
 
   @Override
   public Optional<PluginContext> find(String community, String plugin) {
-    return repository
-        .find(community)
-        .flatMap(c -> c.plugin(plugin))
-        .map(stored -> context(community, stored));
+    return repository.plugin(community, plugin).map(stored -> context(community, stored));
   }
 
   /** The context of a plugin a community has enabled, with its stored config. */

@@ -112,17 +112,32 @@ public class CommunityRepository {
     return jdbc.sql(
             "select plugin_name, config::text, id from community_plugin where community_slug = ? order by plugin_name")
         .param(slug)
-        .query(
-            (rs, i) ->
-                new StoredPlugin(
-                    rs.getString(1),
-                    cipher.open(
-                        slug,
-                        rs.getString(1),
-                        (ObjectNode) Json.parse(rs.getString(2)),
-                        secrets(rs.getString(1))),
-                    rs.getLong(3)))
+        .query((rs, i) -> storedPlugin(slug, rs))
         .list();
+  }
+
+  /**
+   * One plugin of a community with its config opened, in one round trip and without opening the
+   * community's other plugins; empty when the community does not exist or has not enabled it.
+   */
+  public Optional<StoredPlugin> plugin(String slug, String pluginName) {
+    return jdbc.sql(
+            "select plugin_name, config::text, id from community_plugin where community_slug = ? and plugin_name = ?")
+        .params(slug, pluginName)
+        .query((rs, i) -> storedPlugin(slug, rs))
+        .optional();
+  }
+
+  private StoredPlugin storedPlugin(String slug, java.sql.ResultSet rs)
+      throws java.sql.SQLException {
+    return new StoredPlugin(
+        rs.getString(1),
+        cipher.open(
+            slug,
+            rs.getString(1),
+            (ObjectNode) Json.parse(rs.getString(2)),
+            secrets(rs.getString(1))),
+        rs.getLong(3));
   }
 
   /** Inserts or updates the community row; true when it was created. */

@@ -32,7 +32,8 @@ import org.springframework.beans.factory.annotation.Autowired;
  */
 @EnabledIfSystemProperty(named = "metagov.bench", matches = "true")
 // The peers call the fake forum without a rate limiter, so the API's Discourse bucket is opened
-// wide: a wait for a token (0.9 a second by default, Discourse's own limit) is policy, not overhead.
+// wide: a wait for a token (0.9 a second by default, Discourse's own limit) is policy, not
+// overhead.
 @org.springframework.test.context.TestPropertySource(
     properties = {
       "metagov.platform.rate-limit.plugins.discourse.per-second=100000",
@@ -170,7 +171,7 @@ class ProcessBenchmark extends IntegrationTest {
       if (scale != null) {
         int open = scale.matches("\\d+") ? Integer.parseInt(scale) : 2_000;
         ScaleRun.Result result =
-            new ScaleRun(open, SCALE_CLIENT_THREADS, Math.max(200, WEBHOOKS), forum, SECRET)
+            new ScaleRun(open, SCALE_CLIENT_THREADS, Math.max(500, WEBHOOKS), forum, SECRET)
                 .run(Path.of("target", "bench"));
         rows.addAll(scaleRows(result));
       }
@@ -251,6 +252,13 @@ class ProcessBenchmark extends IntegrationTest {
                   result.startStatuses())
               .replace("{" + ScaleRun.NO_ANSWER + "=", "{no answer in 60 s=")
               .replace(" " + ScaleRun.NO_ANSWER + "=", " no answer in 60 s="),
+          "—",
+          "—"
+        });
+    rows.add(
+        new String[] {
+          "processes by status in PostgreSQL after the run",
+          result.processStatuses().toString(),
           "—",
           "—"
         });

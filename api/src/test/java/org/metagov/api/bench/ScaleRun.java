@@ -61,7 +61,8 @@ final class ScaleRun {
       double healthMaxMillis,
       int poolSize,
       int maxAwaitingConnection,
-      String firstRefusal) {
+      String firstRefusal,
+      Map<String, Long> processStatuses) {
 
     double heapPerProcessBytes() {
       return (heapAtOpen - heapAtThousand) / (double) (open - 1_000);
@@ -169,6 +170,25 @@ final class ScaleRun {
           "scale: %d open, heap after GC %.1f MB, starts took %.0f s%n",
           open, heapAtOpen / 1e6, starts.elapsedNanos() / 1e9);
 
+      // The acknowledgements at N open are measured once the last starts have been digested (every
+      // poll created on the forum and projected), as those at 10 open were, not while the worker is
+      // still catching up.
+      long settleStarted = System.nanoTime();
+      var jdbc =
+          org.springframework.jdbc.core.simple.JdbcClient.create(
+              app.getBean(HikariDataSource.class));
+      while (jdbc.sql("select count(*) from process where status = 'created'")
+                  .query(Long.class)
+                  .single()
+              > 0
+          && System.nanoTime() - settleStarted < java.time.Duration.ofMinutes(5).toNanos()) {
+        Thread.sleep(500);
+      }
+      Thread.sleep(2_000);
+      System.out.printf(
+          "scale: the worker caught up with the starts %.1f s after the last one%n",
+          (System.nanoTime() - settleStarted) / 1e9);
+
       // Posts of the processes opened on the way to 1,000: their routes were registered long ago.
       Random random = new Random(13);
       List<Long> sample = new ArrayList<>();
@@ -177,6 +197,11 @@ final class ScaleRun {
       }
       Latencies acksAtOpen = acknowledge(sample, webhooks);
       health.stop();
+      // A process whose workflow failed shows here as failed; every one should still be open.
+      Map<String, Long> processStatuses = new java.util.TreeMap<>();
+      jdbc.sql("select status, count(*) from process group by status")
+          .query((rs, i) -> processStatuses.put(rs.getString(1), rs.getLong(2)))
+          .list();
       return new Result(
           open,
           starts,
@@ -190,7 +215,8 @@ final class ScaleRun {
           health.maxNanos.get() / 1e6,
           pool.getTotalConnections(),
           health.maxAwaiting.get(),
-          firstRefusal.get());
+          firstRefusal.get(),
+          processStatuses);
     } finally {
       if (health != null) {
         health.stop();
@@ -294,17 +320,21 @@ final class ScaleRun {
         threads,
         i -> {
           long postId = posts.get(i % posts.size());
+          long eventId = eventIds.incrementAndGet();
+          // Every body differs, so none is taken for a replay of an earlier one (which is cheaper).
           String body =
               "{\"post\": {\"id\": "
                   + postId
                   + ", \"topic_id\": "
                   + postId
-                  + ", \"post_number\": 1, \"raw\": \"vote\"}}";
+                  + ", \"post_number\": 1, \"raw\": \"vote "
+                  + eventId
+                  + "\"}}";
           HttpResponse<String> response =
               HTTP.send(
                   request("/api/hooks/" + community + "/discourse")
                       .header("Content-Type", "application/json")
-                      .header("X-Discourse-Event-Id", Long.toString(eventIds.incrementAndGet()))
+                      .header("X-Discourse-Event-Id", Long.toString(eventId))
                       .header("X-Discourse-Event", "post_edited")
                       .header("X-Discourse-Event-Type", "post")
                       .header(
