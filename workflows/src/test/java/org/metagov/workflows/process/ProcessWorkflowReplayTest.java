@@ -147,22 +147,7 @@ class ProcessWorkflowReplayTest {
       // second, then the
       // deadline; the process and its live callback workflow are both recorded.
       ProcessWorkflow live = stub(client, 5);
-      WorkflowClient.start(
-          live::run,
-          new ProcessStart(
-              5,
-              "c1",
-              "loomio",
-              "poll",
-              Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-              env.currentTimeMillis() + Duration.ofDays(1).toMillis(),
-              "http://127.0.0.1:9/cb",
-              true,
-              0,
-              false,
-              ProcessWorkflowTest.DELIVERY,
-              null,
-              null));
+      WorkflowClient.start(live::run, liveCallbackPoll(env, 5));
       env.sleep(Duration.ofMinutes(1));
       platform.updateFailuresLeft.set(3);
       platform.votes = Map.of("yes", 1, "no", 0);
@@ -260,22 +245,7 @@ class ProcessWorkflowReplayTest {
       platform.projectFailuresLeft.set(20);
       platform.projectRefusalsLeft.set(2);
       platform.announceFailuresLeft.set(20);
-      WorkflowClient.start(
-          vote::run,
-          new ProcessStart(
-              6,
-              "c1",
-              "loomio",
-              "poll",
-              Map.of("title", "Adopt X", "options", List.of("yes", "no")),
-              env.currentTimeMillis() + Duration.ofDays(1).toMillis(),
-              "http://127.0.0.1:9/cb",
-              true,
-              0,
-              false,
-              ProcessWorkflowTest.DELIVERY,
-              null,
-              null));
+      WorkflowClient.start(vote::run, liveCallbackPoll(env, 6));
       try {
         WorkflowStub.fromTyped(vote).getResult(ProcessRecord.class);
       } catch (io.temporal.client.WorkflowFailedException failedBeforeV5) {
@@ -283,6 +253,24 @@ class ProcessWorkflowReplayTest {
       }
       write(client, 6, "bookkeeping-fails-for-a-while");
     }
+  }
+
+  /** A one-day Loomio poll with live callbacks, as the recorded histories since v4 start it. */
+  private static ProcessStart liveCallbackPoll(TestWorkflowEnvironment env, long id) {
+    return new ProcessStart(
+        id,
+        "c1",
+        "loomio",
+        "poll",
+        Map.of("title", "Adopt X", "options", List.of("yes", "no")),
+        env.currentTimeMillis() + Duration.ofDays(1).toMillis(),
+        "http://127.0.0.1:9/cb",
+        true,
+        0,
+        false,
+        ProcessWorkflowTest.DELIVERY,
+        null,
+        null);
   }
 
   private static WorkflowExecutionStatus status(
