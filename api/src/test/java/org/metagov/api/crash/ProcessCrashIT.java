@@ -177,6 +177,12 @@ class ProcessCrashIT {
       appPort = crashApp.port;
       managementPort = crashApp.managementPort;
       crashApp.environment.put("PROCESS_RECONCILE_INTERVAL", "5s");
+      // Reconciling every 5 s compresses time, so Discourse's bucket (0.9 calls/s) is scaled with
+      // it: otherwise the three polls' re-reads take nearly every token, and a poll creation
+      // retried after kill #2 went without one for over a minute (the limiter keeps no place for a
+      // call that gave up waiting).
+      crashApp.environment.put("DISCOURSE_RATE_PER_SECOND", "50");
+      crashApp.environment.put("DISCOURSE_RATE_BURST", "50");
       crashApp.environment.put("DELIVERY_MAX_BACKOFF", "2s");
       app = crashApp.jvm("app", jarCopy, workDir);
       children.add(app);
