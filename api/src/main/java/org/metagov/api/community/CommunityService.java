@@ -481,22 +481,25 @@ public class CommunityService {
   }
 
   /**
-   * The plugin, when the community exists, the Driver may see it and the plugin is enabled there;
-   * checked without reading or opening the plugin's config, for callers that need only the plugin's
-   * code (a process start).
+   * Refuses a community that cannot be named here (no header, not a slug, or outside the caller's
+   * token) with the answer a missing community gets, without reading the database.
    */
-  public Plugin requireEnabled(String slug, String pluginName) {
+  public void requireAddressable(String slug) {
     requireCommunityHeader(slug);
     if (!SLUG.matcher(slug).matches() || !CommunityAccess.allowed(slug)) {
       throw communityNotFound(slug);
     }
-    boolean enabled =
-        repository.pluginEnabled(slug, pluginName).orElseThrow(() -> communityNotFound(slug));
-    Plugin plugin = registry.find(pluginName).orElseThrow(() -> pluginNotFound(pluginName));
-    if (!enabled) {
-      throw pluginNotEnabled(slug, pluginName);
-    }
-    return plugin;
+  }
+
+  /**
+   * Why a plugin cannot be used in a community, read after a write that needed it enabled found it
+   * was not: the community does not exist (404) or the plugin is not enabled there (400).
+   */
+  public ApiException notEnabled(String slug, String pluginName) {
+    return repository
+        .pluginEnabled(slug, pluginName)
+        .map(enabled -> pluginNotEnabled(slug, pluginName))
+        .orElseGet(() -> communityNotFound(slug));
   }
 
   private EnabledPlugin enabled(StoredCommunity community, String pluginName) {
@@ -541,7 +544,7 @@ public class CommunityService {
     return load.apply(slug).orElseThrow(() -> communityNotFound(slug));
   }
 
-  private static ApiException pluginNotFound(String pluginName) {
+  public static ApiException pluginNotFound(String pluginName) {
     return ApiException.notFound(
         "plugin_not_found",
         "There is no plugin named " + pluginName + "; GET /api/internal/plugins lists them.");

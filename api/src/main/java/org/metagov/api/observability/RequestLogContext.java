@@ -25,6 +25,7 @@ public class RequestLogContext extends OncePerRequestFilter {
       Pattern.compile("^/api/(?:internal/community|hooks)/([A-Za-z0-9_-]{1,100})");
   private static final Pattern PROCESS_IN_PATH =
       Pattern.compile("^/api/internal/process/[^/]+/([0-9]{1,19})$");
+  private static final Pattern NOT_IN_A_SLUG = Pattern.compile("[^A-Za-z0-9_-]");
 
   @Override
   protected void doFilterInternal(
@@ -38,7 +39,7 @@ public class RequestLogContext extends OncePerRequestFilter {
     Matcher process = PROCESS_IN_PATH.matcher(request.getRequestURI());
     try {
       if (community != null && community.length() <= 100) {
-        MDC.put("community", community.replaceAll("[^A-Za-z0-9_-]", "?"));
+        MDC.put("community", NOT_IN_A_SLUG.matcher(community).replaceAll("?"));
       }
       if (process.find()) {
         MDC.put("process_id", process.group(1));

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import org.metagov.activities.json.Json;
@@ -21,7 +22,10 @@ import tools.jackson.databind.node.ObjectNode;
 @Repository
 public class ProcessRepository implements ProcessStore {
 
+  private static final int ID_BLOCK = 50;
+
   private final JdbcClient jdbc;
+  private final ArrayDeque<Long> idBlock = new ArrayDeque<>();
 
   public ProcessRepository(JdbcClient jdbc) {
     this.jdbc = jdbc;
@@ -65,22 +69,29 @@ public class ProcessRepository implements ProcessStore {
       "id, community_slug, plugin_name, process_name, status, record::text as record, version, workflow_id, request_hash";
 
   /**
-   * Draws the id of a new process of the community, holding the community row until the transaction
-   * ends with the lock its foreign key takes anyway: deleting the community or disabling a plugin
-   * locks the row for update before counting open processes, so it waits for this transaction and
-   * then counts what it inserted. Empty when there is no such community.
+   * Draws the id of a new process. Ids come from the sequence in blocks, so most starts do not ask
+   * the database for one; an instance that stops leaves the rest of its block unused.
    */
-  public Optional<Long> nextIdLockingCommunity(String community) {
-    return jdbc.sql("select nextval('process_id_seq') from community where slug = ? for key share")
-        .param(community)
-        .query(Long.class)
-        .optional();
+  public long nextId() {
+    synchronized (idBlock) {
+      if (idBlock.isEmpty()) {
+        idBlock.addAll(
+            jdbc.sql("select nextval('process_id_seq') from generate_series(1, ?) order by 1")
+                .param(ID_BLOCK)
+                .query(Long.class)
+                .list());
+      }
+      return idBlock.removeFirst();
+    }
   }
 
   /**
-   * Inserts a process not started yet and answers it as stored, or empty when its plugin is not
-   * enabled for its community. Called after {@link #nextIdLockingCommunity} in the same
-   * transaction, this statement reads the plugins as they are once the lock is held.
+   * Inserts a process not started yet and answers it as stored, or empty when its community does
+   * not exist or its plugin is not enabled there. The one statement locks the community's row and
+   * the plugin's row (key share, the lock their foreign keys take anyway) before it inserts:
+   * deleting the community or disabling the plugin locks the community row for update before
+   * counting open processes, so it either waits for this insert and counts it, or commits first and
+   * this insert finds the plugin's row gone and inserts nothing.
    */
   public Optional<StoredProcess> insert(
       long id,
@@ -97,16 +108,19 @@ public class ProcessRepository implements ProcessStore {
       JsonNode parameters) {
     return jdbc.sql(
             """
+            with enabled as (
+              select c.slug from community c join community_plugin p on p.community_slug = c.slug
+              where c.slug = ? and p.plugin_name = ? for key share)
             insert into process (id, community_slug, plugin_name, process_name, status, record, workflow_id,
                                  callback_url, live_callbacks, idempotency_key, request_hash, closing_at, parameters,
                                  workflow_started)
-            select ?, ?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?, ?::json, false
-            where exists (select 1 from community_plugin where community_slug = ? and plugin_name = ?)
+            select ?, enabled.slug, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?, ?::json, false from enabled
             returning\s"""
                 + COLUMNS)
         .params(
-            id,
             community,
+            plugin,
+            id,
             plugin,
             process,
             ProcessStatus.CREATED.wireName(),
@@ -117,9 +131,7 @@ public class ProcessRepository implements ProcessStore {
             idempotencyKey,
             requestHash,
             closingAt == null ? null : Timestamp.from(closingAt),
-            Json.write(parameters),
-            community,
-            plugin)
+            Json.write(parameters))
         .query(ProcessRepository::row)
         .optional();
   }

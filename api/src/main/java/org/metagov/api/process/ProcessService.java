@@ -44,7 +44,6 @@ import org.metagov.workflows.process.ProcessWorkflowImpl;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -67,7 +66,6 @@ public class ProcessService {
   private final WorkflowClient client;
   private final SearchAttributeSupport searchAttributes;
   private final org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy;
-  private final TransactionTemplate transaction;
   private final String taskQueue;
   private final Duration reconcileInterval;
   private final DeliveryPolicy deliveryPolicy;
@@ -80,7 +78,6 @@ public class ProcessService {
       WorkflowClient client,
       SearchAttributeSupport searchAttributes,
       org.metagov.activities.delivery.OutboundUrlPolicy urlPolicy,
-      TransactionTemplate transaction,
       TemporalProperties temporal,
       ProcessProperties properties,
       DeliveryProperties delivery,
@@ -91,7 +88,6 @@ public class ProcessService {
     this.client = client;
     this.searchAttributes = searchAttributes;
     this.urlPolicy = urlPolicy;
-    this.transaction = transaction;
     this.taskQueue = temporal.taskQueue();
     this.reconcileInterval = properties.reconcileInterval();
     this.deliveryPolicy = delivery.policy();
@@ -103,8 +99,13 @@ public class ProcessService {
   public Started start(
       String community, String qualifiedName, JsonNode body, String idempotencyKey) {
     QualifiedName name = QualifiedName.parse(qualifiedName, "process");
+    // Whether the plugin is enabled is checked by the insert below, in the same statement that
+    // locks it, so a start reads nothing from PostgreSQL before it writes.
+    communities.requireAddressable(community);
     org.metagov.activities.plugin.Plugin plugin =
-        communities.requireEnabled(community, name.plugin());
+        registry
+            .find(name.plugin())
+            .orElseThrow(() -> CommunityService.pluginNotFound(name.plugin()));
     ProcessSpec spec =
         PluginRegistry.process(plugin, name.member())
             .orElseThrow(
@@ -161,43 +162,26 @@ public class ProcessService {
     }
     StoredProcess created;
     try {
+      long id = repository.nextId();
+      ProcessRecord record =
+          new ProcessRecord(
+              id, name.toString(), community, ProcessStatus.CREATED, null, Map.of(), Map.of());
       created =
-          transaction.execute(
-              status -> {
-                // Checked again once the community is locked: it may have been deleted, or the
-                // plugin disabled, since
-                // the check above. The lock then holds both off until this process is committed and
-                // counts as open.
-                long id =
-                    repository
-                        .nextIdLockingCommunity(community)
-                        .orElseThrow(() -> CommunityService.communityNotFound(community));
-                String workflowId = ProcessWorkflow.workflowId(community, name.toString(), id);
-                ProcessRecord record =
-                    new ProcessRecord(
-                        id,
-                        name.toString(),
-                        community,
-                        ProcessStatus.CREATED,
-                        null,
-                        Map.of(),
-                        Map.of());
-                return repository
-                    .insert(
-                        id,
-                        community,
-                        name.plugin(),
-                        name.member(),
-                        Json.MAPPER.valueToTree(record),
-                        workflowId,
-                        callbackUrl,
-                        liveCallbacks,
-                        idempotencyKey,
-                        requestHash,
-                        closingAt,
-                        filled)
-                    .orElseThrow(() -> CommunityService.pluginNotEnabled(community, name.plugin()));
-              });
+          repository
+              .insert(
+                  id,
+                  community,
+                  name.plugin(),
+                  name.member(),
+                  Json.MAPPER.valueToTree(record),
+                  ProcessWorkflow.workflowId(community, name.toString(), id),
+                  callbackUrl,
+                  liveCallbacks,
+                  idempotencyKey,
+                  requestHash,
+                  closingAt,
+                  filled)
+              .orElseThrow(() -> communities.notEnabled(community, name.plugin()));
     } catch (DuplicateKeyException e) {
       return replay(
           repository.findByIdempotencyKey(community, idempotencyKey).orElseThrow(() -> e),

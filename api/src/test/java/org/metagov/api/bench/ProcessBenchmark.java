@@ -71,13 +71,18 @@ class ProcessBenchmark extends IntegrationTest {
 
       Thread.sleep(2_000);
       DatabaseActivity before = DatabaseActivity.snapshot(dataSource);
+      CpuUse apiCpu = CpuUse.now();
       Latencies apiStarts =
           Latencies.concurrently(STARTS, CLIENT_THREADS, i -> apiStart(community));
       Thread.sleep(
           2_000); // the workflows' own writes of the start, and PostgreSQL's counters, settle
+      CpuUse apiCpuUsed = CpuUse.now().since(apiCpu);
       System.out.println(
           "database per API start: " + DatabaseActivity.snapshot(dataSource).since(before, STARTS));
+      CpuUse peerCpu = CpuUse.now();
       Latencies peerStarts = Latencies.concurrently(STARTS, CLIENT_THREADS, i -> peerStart());
+      Thread.sleep(2_000);
+      CpuUse peerCpuUsed = CpuUse.now().since(peerCpu);
       Latencies apiSingle =
           Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> apiStart(community));
       Latencies peerSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> peerStart());
@@ -87,6 +92,14 @@ class ProcessBenchmark extends IntegrationTest {
               "%.0f/s",
               apiStarts.perSecond(),
               peerStarts.perSecond()));
+      rows.add(
+          new String[] {
+            "CPU per start, the workflow's work included (" + CLIENT_THREADS + " threads)",
+            apiCpuUsed.perUnit(STARTS),
+            peerCpuUsed.perUnit(STARTS),
+            String.format(
+                Locale.ROOT, "%.2f", apiCpuUsed.millisPer(STARTS) / peerCpuUsed.millisPer(STARTS))
+          });
       rows.add(
           pair(
               "process start latency p50 / p99 (" + CLIENT_THREADS + " threads)",

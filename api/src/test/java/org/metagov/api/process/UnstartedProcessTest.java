@@ -25,7 +25,7 @@ class UnstartedProcessTest extends ProcessTestSupport {
   void anAcceptedProcessWhoseStartWasInterruptedIsStartedByTheSweeper() {
     String community = uniqueSlug("unstarted");
     putCommunity(community, "[{\"name\": \"randomness\"}]");
-    long id = repository.nextIdLockingCommunity(community).orElseThrow();
+    long id = repository.nextId();
     String name = "randomness.delayed-stochastic-vote";
     ProcessRecord record =
         new ProcessRecord(id, name, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
