@@ -8,6 +8,9 @@ import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Instant;
+import java.util.AbstractList;
+import java.util.List;
+import java.util.function.Supplier;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.NotFoundException;
@@ -29,6 +32,7 @@ import org.metagov.workflows.process.ProcessActivities;
 import org.metagov.workflows.process.ProcessFailure;
 import org.metagov.workflows.process.ProcessProjection;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
 
 /** Runs process workflows' platform calls through the plugins' process adapters. */
 @Component("processActivities")
@@ -145,7 +149,7 @@ public class ProcessActivitiesImpl implements ProcessActivities {
             call.community(),
             Json.fromMap(call.parameters()),
             Json.fromMap(call.platformState()),
-            store.inputs(call.id()));
+            new StoredInputs(() -> store.inputs(call.id())));
     try {
       ProcessSnapshot snapshot = operation.apply(spec.adapter(), context, instance);
       return new PlatformSnapshot(
@@ -202,5 +206,35 @@ public class ProcessActivitiesImpl implements ProcessActivities {
   public static Instant closingAt(
       ProcessSpec spec, tools.jackson.databind.JsonNode parameters, Instant now) {
     return spec.adapter().closingAt(parameters, now);
+  }
+
+  /**
+   * A process's inputs, read from the store the first time an adapter looks at them: most processes
+   * never do (their platform is re-read instead), and they spare a query on every call.
+   */
+  private static final class StoredInputs extends AbstractList<JsonNode> {
+    private final Supplier<List<JsonNode>> load;
+    private List<JsonNode> inputs;
+
+    StoredInputs(Supplier<List<JsonNode>> load) {
+      this.load = load;
+    }
+
+    private List<JsonNode> inputs() {
+      if (inputs == null) {
+        inputs = List.copyOf(load.get());
+      }
+      return inputs;
+    }
+
+    @Override
+    public JsonNode get(int index) {
+      return inputs().get(index);
+    }
+
+    @Override
+    public int size() {
+      return inputs().size();
+    }
   }
 }

@@ -42,11 +42,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 class ProcessBenchmark extends IntegrationTest {
 
   static final int STARTS = Integer.getInteger("metagov.bench.starts", 300);
-  static final int SINGLE_THREAD_STARTS = 100;
-  static final int WEBHOOKS = Integer.getInteger("metagov.bench.webhooks", 100);
+  static final int WEBHOOKS = Integer.getInteger("metagov.bench.webhooks", 300);
   static final int CLIENT_THREADS = Integer.getInteger("metagov.bench.threads", 4);
   static final int SCALE_CLIENT_THREADS = 8;
-  static final int DELAY_SECONDS = 600;
   static final String SECRET = "bench-webhook-secret";
 
   @Autowired WorkflowClient client;
@@ -67,45 +65,21 @@ class ProcessBenchmark extends IntegrationTest {
               + "\", \"api_key\": \"k\", \"webhook_secret\": \""
               + SECRET
               + "\"}}]");
-      warmUp(community);
-
-      Thread.sleep(2_000);
       DatabaseActivity before = DatabaseActivity.snapshot(dataSource);
-      CpuUse apiCpu = CpuUse.now();
-      Latencies apiStarts =
-          Latencies.concurrently(STARTS, CLIENT_THREADS, i -> apiStart(community));
-      Thread.sleep(
-          2_000); // the workflows' own writes of the start, and PostgreSQL's counters, settle
-      CpuUse apiCpuUsed = CpuUse.now().since(apiCpu);
+      StartComparison starts =
+          StartComparison.measure(
+              STARTS,
+              CLIENT_THREADS,
+              i -> apiStart(community),
+              i -> StartComparison.startPeer(client),
+              ProcessBenchmark::settle);
       System.out.println(
-          "database per API start: " + DatabaseActivity.snapshot(dataSource).since(before, STARTS));
-      CpuUse peerCpu = CpuUse.now();
-      Latencies peerStarts = Latencies.concurrently(STARTS, CLIENT_THREADS, i -> peerStart());
-      Thread.sleep(2_000);
-      CpuUse peerCpuUsed = CpuUse.now().since(peerCpu);
-      Latencies apiSingle =
-          Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> apiStart(community));
-      Latencies peerSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, i -> peerStart());
-      rows.add(
-          row(
-              "process starts, throughput (" + CLIENT_THREADS + " threads)",
-              "%.0f/s",
-              apiStarts.perSecond(),
-              peerStarts.perSecond()));
-      rows.add(
-          new String[] {
-            "CPU per start, the workflow's work included (" + CLIENT_THREADS + " threads)",
-            apiCpuUsed.perUnit(STARTS),
-            peerCpuUsed.perUnit(STARTS),
-            String.format(
-                Locale.ROOT, "%.2f", apiCpuUsed.millisPer(STARTS) / peerCpuUsed.millisPer(STARTS))
-          });
-      rows.add(
-          pair(
-              "process start latency p50 / p99 (" + CLIENT_THREADS + " threads)",
-              apiStarts,
-              peerStarts));
-      rows.add(pair("process start latency p50 / p99 (1 thread)", apiSingle, peerSingle));
+          "database per API start (warm-up included): "
+              + DatabaseActivity.snapshot(dataSource)
+                  .since(
+                      before,
+                      STARTS + StartComparison.WARM_UP + StartComparison.SINGLE_THREAD_STARTS));
+      rows.addAll(starts.rows(""));
 
       List<Long> apiVisible = new ArrayList<>();
       List<Long> apiAcks = new ArrayList<>();
@@ -200,31 +174,26 @@ class ProcessBenchmark extends IntegrationTest {
         send(
             "POST",
             "/api/internal/process/randomness.delayed-stochastic-vote",
-            "{\"options\": [\"a\", \"b\"], \"delay\": " + DELAY_SECONDS + "}",
+            "{\"options\": [\"a\", \"b\"], \"delay\": " + StartComparison.DELAY_SECONDS + "}",
             COMMUNITY_HEADER,
             community);
     assertThat(started.status()).as(started.body()).isEqualTo(202);
   }
 
-  private void peerStart() {
-    BenchPeers.StartPeer peer =
-        client.newWorkflowStub(
-            BenchPeers.StartPeer.class,
-            WorkflowOptions.newBuilder()
-                .setWorkflowId(
-                    "bench-start-" + System.nanoTime() + "-" + Thread.currentThread().getId())
-                .setTaskQueue(BenchPeers.START_QUEUE)
-                .build());
-    WorkflowClient.start(peer::run, DELAY_SECONDS);
-  }
-
-  private void warmUp(String community) throws Exception {
-    Latencies.concurrently(40, CLIENT_THREADS, i -> apiStart(community));
-    Latencies.concurrently(40, CLIENT_THREADS, i -> peerStart());
+  /**
+   * Lets the workflows of the starts just made do their work (and PostgreSQL's counters, which it
+   * flushes about once a second, catch up).
+   */
+  private static void settle() {
+    try {
+      Thread.sleep(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static List<String[]> scaleRows(ScaleRun.Result result) {
-    List<String[]> rows = new ArrayList<>();
+    List<String[]> rows = new ArrayList<>(result.startsBeside().rows(", Temporal in its own JVM"));
     String open = String.format(Locale.ROOT, "%,d", result.open());
     rows.add(
         new String[] {
@@ -318,7 +287,7 @@ class ProcessBenchmark extends IntegrationTest {
     return rows;
   }
 
-  private static String[] row(String figure, String format, double api, double peer) {
+  static String[] row(String figure, String format, double api, double peer) {
     return new String[] {
       figure,
       String.format(Locale.ROOT, format, api),
@@ -327,7 +296,7 @@ class ProcessBenchmark extends IntegrationTest {
     };
   }
 
-  private static String[] pair(String figure, Latencies api, Latencies peer) {
+  static String[] pair(String figure, Latencies api, Latencies peer) {
     return new String[] {
       figure,
       String.format(Locale.ROOT, "%.1f / %.1f ms", api.p(50), api.p(99)),

@@ -2,6 +2,8 @@ package org.metagov.api.bench;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import io.temporal.client.WorkflowClient;
+import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
@@ -49,6 +51,7 @@ final class ScaleRun {
    * collections.
    */
   record Result(
+      StartComparison startsBeside,
       int open,
       Latencies starts,
       Map<Integer, Integer> startStatuses,
@@ -134,11 +137,28 @@ final class ScaleRun {
           "{\"name\": \""
               + community
               + "\", \"readable_name\": \"Scale\", "
-              + "\"plugins\": [{\"name\": \"discourse\", \"config\": {\"server_url\": \""
+              + "\"plugins\": [{\"name\": \"randomness\"}, "
+              + "{\"name\": \"discourse\", \"config\": {\"server_url\": \""
               + forum.url()
               + "\", \"api_key\": \"k\", \"webhook_secret\": \""
               + secret
               + "\"}}]}");
+
+      // The start comparison of ProcessBenchmark again, with Temporal's server in its own JVM.
+      WorkflowClient client = app.getBean(WorkflowClient.class);
+      WorkerFactory peers = BenchPeers.startWorkers(client);
+      StartComparison startsBeside;
+      try {
+        startsBeside =
+            StartComparison.measure(
+                ProcessBenchmark.STARTS,
+                ProcessBenchmark.CLIENT_THREADS,
+                i -> startRandomnessVote(),
+                i -> StartComparison.startPeer(client),
+                () -> sleep(Duration.ofSeconds(2)));
+      } finally {
+        peers.shutdownNow();
+      }
 
       ConcurrentMap<Integer, Integer> statuses = new ConcurrentHashMap<>();
       List<Long> firstPosts = new ArrayList<>();
@@ -203,6 +223,7 @@ final class ScaleRun {
           .query((rs, i) -> processStatuses.put(rs.getString(1), rs.getLong(2)))
           .list();
       return new Result(
+          startsBeside,
           open,
           starts,
           Map.copyOf(statuses),
@@ -250,6 +271,32 @@ final class ScaleRun {
             "--metagov.platform.rate-limit.plugins.discourse.per-second=100000",
             "--metagov.platform.rate-limit.plugins.discourse.burst=100000",
             "--spring.main.banner-mode=off");
+  }
+
+  private void startRandomnessVote() throws Exception {
+    HttpResponse<String> response =
+        HTTP.send(
+            request("/api/internal/process/randomness.delayed-stochastic-vote")
+                .header("Content-Type", "application/json")
+                .header("X-Metagov-Community", community)
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"options\": [\"a\", \"b\"], \"delay\": "
+                            + StartComparison.DELAY_SECONDS
+                            + "}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 202) {
+      throw new AssertionError("start answered " + response.statusCode() + ": " + response.body());
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
