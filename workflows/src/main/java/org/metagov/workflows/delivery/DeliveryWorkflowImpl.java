@@ -9,6 +9,21 @@ import org.metagov.workflows.Failures;
 
 public class DeliveryWorkflowImpl implements DeliveryWorkflow {
 
+  /**
+   * Version 1 also bounds the attempts to those that fit in the give-up time ({@link
+   * #attemptsWithin}), so the give-up no longer rests on the server's schedule-to-close check
+   * alone. The Java test server, which serves the tests and the embedded deployment, arms its
+   * schedule-to-close timer for the first attempt only and afterwards skips its deadline check
+   * whenever that deadline falls on a whole second; such a delivery was retried without end.
+   * Histories recorded before carry no marker and replay the unbounded retry policy.
+   */
+  static final String ATTEMPTS_BOUNDED_CHANGE = "delivery-attempts-bounded-by-give-up";
+
+  /** The pause after the first failed attempt; each later pause doubles, up to the policy's. */
+  private static final long FIRST_PAUSE_SECONDS = 1;
+
+  private static final int BACKOFF_COEFFICIENT = 2;
+
   private final DeliveryActivities store =
       Workflow.newActivityStub(
           DeliveryActivities.class,
@@ -24,20 +39,21 @@ public class DeliveryWorkflowImpl implements DeliveryWorkflow {
   @Override
   public boolean deliver(Delivery delivery, DeliveryPolicy policy) {
     store.register(delivery);
+    RetryOptions.Builder retry =
+        RetryOptions.newBuilder()
+            .setInitialInterval(Duration.ofSeconds(FIRST_PAUSE_SECONDS))
+            .setBackoffCoefficient(BACKOFF_COEFFICIENT)
+            .setMaximumInterval(Duration.ofSeconds(longestPauseSeconds(policy)));
+    if (Workflow.getVersion(ATTEMPTS_BOUNDED_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      retry.setMaximumAttempts(attemptsWithin(policy));
+    }
     DeliveryActivities sender =
         Workflow.newActivityStub(
             DeliveryActivities.class,
             ActivityOptions.newBuilder()
                 .setStartToCloseTimeout(Duration.ofSeconds(30))
-                .setScheduleToCloseTimeout(
-                    Duration.ofSeconds(Math.max(1, policy.giveUpAfterSeconds())))
-                .setRetryOptions(
-                    RetryOptions.newBuilder()
-                        .setInitialInterval(Duration.ofSeconds(1))
-                        .setBackoffCoefficient(2.0)
-                        .setMaximumInterval(
-                            Duration.ofSeconds(Math.max(1, policy.maxBackoffSeconds())))
-                        .build())
+                .setScheduleToCloseTimeout(Duration.ofSeconds(giveUpSeconds(policy)))
+                .setRetryOptions(retry.build())
                 .build());
     try {
       sender.send(delivery);
@@ -47,5 +63,36 @@ public class DeliveryWorkflowImpl implements DeliveryWorkflow {
       store.finish(delivery.id(), false, Failures.message(failure));
       return false;
     }
+  }
+
+  /**
+   * How many attempts a receiver that fails at once gets before the give-up: the first, then one
+   * after each pause (1 s, 2 s, 4 s, ... up to the policy's longest) that ends within the give-up
+   * time. This is where Temporal's own deadline check stops retrying when attempts take no time;
+   * when they take longer, the schedule-to-close deadline still comes first.
+   */
+  static int attemptsWithin(DeliveryPolicy policy) {
+    long giveUp = giveUpSeconds(policy);
+    long longest = longestPauseSeconds(policy);
+    long attempts = 1;
+    long elapsed = 0;
+    long pause = FIRST_PAUSE_SECONDS;
+    while (pause < longest && elapsed + pause <= giveUp) {
+      elapsed += pause;
+      attempts++;
+      pause = pause > longest / BACKOFF_COEFFICIENT ? longest : pause * BACKOFF_COEFFICIENT;
+    }
+    // Either the pauses have reached the longest, or the next one no longer fits (and neither
+    // does a longest one).
+    long more = Math.min((giveUp - elapsed) / longest, Integer.MAX_VALUE);
+    return (int) Math.min(Integer.MAX_VALUE, attempts + more);
+  }
+
+  private static long giveUpSeconds(DeliveryPolicy policy) {
+    return Math.max(1, policy.giveUpAfterSeconds());
+  }
+
+  private static long longestPauseSeconds(DeliveryPolicy policy) {
+    return Math.max(FIRST_PAUSE_SECONDS, policy.maxBackoffSeconds());
   }
 }

@@ -23,13 +23,22 @@ import org.metagov.workflows.delivery.EventStreamWorkflow.QueuedEvent;
 
 /**
  * Replays recorded delivery and event-stream histories against the current code. Record with {@code
- * mvn -pl workflows test -Dtest=DeliveryWorkflowReplayTest -Dmetagov.recordHistories=true}.
+ * mvn -pl workflows test -Dtest=DeliveryWorkflowReplayTest -Dmetagov.recordHistories=true} when a
+ * change is deliberately versioned with {@code Workflow.getVersion}; files that exist are kept.
  */
 class DeliveryWorkflowReplayTest {
 
+  /** The delivery workflow's version the recorder names its histories after. */
+  static final String RECORDING = "v1";
+
   @ParameterizedTest
   @ValueSource(
-      strings = {"delivery-v0-retried-then-delivered.json", "delivery-v0-dead-lettered.json"})
+      strings = {
+        "delivery-v0-retried-then-delivered.json",
+        "delivery-v0-dead-lettered.json",
+        "delivery-v1-retried-then-delivered.json",
+        "delivery-v1-dead-lettered.json"
+      })
   void deliveryHistoriesReplay(String file) throws Exception {
     Replays.replay(read(file), DeliveryWorkflowImpl.class);
   }
@@ -60,10 +69,14 @@ class DeliveryWorkflowReplayTest {
 
       receiver.failuresLeft.set(2);
       deliver(client, "retried");
-      write(client, DeliveryWorkflow.workflowId("retried"), "delivery-v0-retried-then-delivered");
+      write(
+          client,
+          DeliveryWorkflow.workflowId("retried"),
+          "delivery-" + RECORDING + "-retried-then-delivered");
       receiver.failuresLeft.set(Integer.MAX_VALUE);
       deliver(client, "dead");
-      write(client, DeliveryWorkflow.workflowId("dead"), "delivery-v0-dead-lettered");
+      write(
+          client, DeliveryWorkflow.workflowId("dead"), "delivery-" + RECORDING + "-dead-lettered");
 
       receiver.failuresLeft.set(0);
       for (String id : List.of("e1", "e2", "e3")) {
@@ -108,6 +121,8 @@ class DeliveryWorkflowReplayTest {
   private static void write(WorkflowClient client, String workflowId, String name)
       throws IOException {
     Path file = Path.of("src/test/resources/histories/" + name + ".json");
-    Files.writeString(file, client.fetchHistory(workflowId).toJson(true));
+    if (!Files.exists(file)) {
+      Files.writeString(file, client.fetchHistory(workflowId).toJson(true));
+    }
   }
 }

@@ -34,12 +34,14 @@ class EventStreamWorkflowTest {
     final List<String> received = new CopyOnWriteArrayList<>();
     final List<String> finished = new CopyOnWriteArrayList<>();
     final AtomicInteger failuresLeft = new AtomicInteger();
+    final AtomicInteger attempts = new AtomicInteger();
 
     @Override
     public void register(Delivery delivery) {}
 
     @Override
     public void send(Delivery delivery) {
+      attempts.incrementAndGet();
       if (failuresLeft.getAndDecrement() > 0) {
         throw ApplicationFailure.newFailure("the receiver answered 503", "DeliveryFailed");
       }
