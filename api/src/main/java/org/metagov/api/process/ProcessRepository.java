@@ -14,7 +14,6 @@ import org.metagov.workflows.process.ProcessRecord;
 import org.metagov.workflows.process.ProcessStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
-import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -331,18 +330,24 @@ public class ProcessRepository implements ProcessStore {
   }
 
   /**
-   * Writes a workflow's state unless a newer version is stored. The row is inserted if missing, so
-   * a workflow whose starting transaction failed to commit still becomes visible. A projected
-   * process is marked started here rather than by the start request, which then needs no second
-   * write.
+   * Writes a workflow's state unless a newer version is stored, and its routing keys, in one
+   * statement. The row is inserted if missing, so a workflow whose starting transaction failed to
+   * commit still becomes visible. A projected process is marked started here rather than by the
+   * start request, which then needs no second write. Routing keys are added even when the state is
+   * older than the stored one: they only ever accumulate.
    */
   @Override
-  @Transactional
   public void project(ProcessProjection projection) {
     ProcessRecord record = projection.record();
     String[] name = record.name().split("\\.", 2);
+    List<String> routingKeys =
+        projection.routingKeys() == null ? List.of() : projection.routingKeys();
     jdbc.sql(
             """
+            with routes as (
+              insert into process_route (community_slug, plugin_name, routing_key, process_id)
+              select :community, :plugin, key, :id from json_array_elements_text(:routingKeys::json) as key
+              on conflict do nothing)
             insert into process (id, community_slug, plugin_name, process_name, status, record, version, workflow_id)
             values (:id, :community, :plugin, :process, :status, :record::jsonb, :version, :workflowId)
             on conflict (id) do update set status = excluded.status, record = excluded.record,
@@ -360,16 +365,7 @@ public class ProcessRepository implements ProcessStore {
             "workflowId",
             org.metagov.workflows.process.ProcessWorkflow.workflowId(
                 record.community(), record.name(), record.id()))
+        .param("routingKeys", Json.write(routingKeys))
         .update();
-    for (String key :
-        projection.routingKeys() == null ? List.<String>of() : projection.routingKeys()) {
-      jdbc.sql(
-              """
-              insert into process_route (community_slug, plugin_name, routing_key, process_id) values (?, ?, ?, ?)
-              on conflict do nothing
-              """)
-          .params(record.community(), name[0], key, record.id())
-          .update();
-    }
   }
 }

@@ -353,9 +353,9 @@ class EventOutboxWorkflowTest {
                 .filter(
                     e ->
                         e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
-                            || e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
+                            || (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
                                 && e.getActivityTaskFailedEventAttributes().getRetryState()
-                                    == RetryState.RETRY_STATE_TIMEOUT))
+                                    == RetryState.RETRY_STATE_TIMEOUT)))
         .as("the first activity gave up at its schedule-to-close timeout")
         .isNotEmpty();
     assertThat(timerDurations(runs(WORKFLOW_ID)))
