@@ -69,11 +69,6 @@ class BoundedShutdownCrashIT {
   void sigtermEndsTheInstanceWithinTheBoundWhenTemporalOrPostgresqlIsUnreachable()
       throws Exception {
     Path workDir = CrashApp.workDir("shutdown");
-    Path jar = Path.of(System.getProperty("metagov.jar", "target/metagov.jar"));
-    assertThat(jar).as("the packaged application (the crash tests run after package)").exists();
-    // A private copy, for the reason given in ProcessCrashIT.
-    Path jarDir = Files.createTempDirectory("metagov-shutdown-it");
-    Path jarCopy = Files.copy(jar, jarDir.resolve("metagov.jar"));
 
     EmbeddedPostgres postgres = null;
     FakeDiscourse discourse = null;
@@ -114,7 +109,7 @@ class BoundedShutdownCrashIT {
       crashApp = new CrashApp(temporalPort, postgres, 5);
       appPort = crashApp.port;
       managementPort = crashApp.managementPort;
-      ChildJvm app = crashApp.jvm("app", jarCopy, workDir);
+      ChildJvm app = crashApp.jvm("app", workDir);
       children.add(app);
 
       // --- Temporal unreachable
@@ -165,8 +160,6 @@ class BoundedShutdownCrashIT {
       if (postgres != null) {
         postgres.close();
       }
-      Files.deleteIfExists(jarCopy);
-      Files.deleteIfExists(jarDir);
       Runtime.getRuntime().removeShutdownHook(cleanUpOnExit);
     }
   }

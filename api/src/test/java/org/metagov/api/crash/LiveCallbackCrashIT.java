@@ -14,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,12 +75,6 @@ class LiveCallbackCrashIT {
   @Timeout(value = 280, unit = TimeUnit.SECONDS)
   void liveCallbacksStayInVersionOrderAcrossAKillAndEndWithTheFinal() throws Exception {
     Path workDir = CrashApp.workDir("live-callbacks");
-    Path jar = Path.of(System.getProperty("metagov.jar", "target/metagov.jar"));
-    assertThat(jar).as("the packaged application (the crash test runs after package)").exists();
-    // A private copy: a rebuild of target/metagov.jar during the test would break the running
-    // application.
-    Path jarDir = Files.createTempDirectory("metagov-live-crash-it");
-    Path jarCopy = Files.copy(jar, jarDir.resolve("metagov.jar"));
 
     List<ChildJvm> children = new ArrayList<>();
     Thread cleanUpOnExit = new Thread(() -> children.forEach(ChildJvm::killQuietly));
@@ -119,7 +112,7 @@ class LiveCallbackCrashIT {
       crashApp.environment.put("DELIVERY_REQUEST_TIMEOUT", "45s");
       crashApp.environment.put(
           "METAGOV_SIGNING_SECRET", "whsec_" + Base64.getEncoder().encodeToString(SIGNING_KEY));
-      app = crashApp.jvm("live-app", jarCopy, workDir);
+      app = crashApp.jvm("live-app", workDir);
       children.add(app);
       startApp(app);
 
@@ -297,8 +290,6 @@ class LiveCallbackCrashIT {
       if (postgres != null) {
         postgres.close();
       }
-      Files.deleteIfExists(jarCopy);
-      Files.deleteIfExists(jarDir);
     }
   }
 
