@@ -6,6 +6,7 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import org.metagov.workflows.Failures;
+import org.metagov.workflows.RetryBudget;
 
 public class DeliveryWorkflowImpl implements DeliveryWorkflow {
 
@@ -72,20 +73,11 @@ public class DeliveryWorkflowImpl implements DeliveryWorkflow {
    * when they take longer, the schedule-to-close deadline still comes first.
    */
   static int attemptsWithin(DeliveryPolicy policy) {
-    long giveUp = giveUpSeconds(policy);
-    long longest = longestPauseSeconds(policy);
-    long attempts = 1;
-    long elapsed = 0;
-    long pause = FIRST_PAUSE_SECONDS;
-    while (pause < longest && elapsed + pause <= giveUp) {
-      elapsed += pause;
-      attempts++;
-      pause = pause > longest / BACKOFF_COEFFICIENT ? longest : pause * BACKOFF_COEFFICIENT;
-    }
-    // Either the pauses have reached the longest, or the next one no longer fits (and neither
-    // does a longest one).
-    long more = Math.min((giveUp - elapsed) / longest, Integer.MAX_VALUE);
-    return (int) Math.min(Integer.MAX_VALUE, attempts + more);
+    return RetryBudget.attemptsWithin(
+        Duration.ofSeconds(FIRST_PAUSE_SECONDS),
+        BACKOFF_COEFFICIENT,
+        Duration.ofSeconds(longestPauseSeconds(policy)),
+        Duration.ofSeconds(giveUpSeconds(policy)));
   }
 
   private static long giveUpSeconds(DeliveryPolicy policy) {

@@ -6,6 +6,7 @@ import io.temporal.failure.ActivityFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import org.metagov.workflows.Failures;
+import org.metagov.workflows.RetryBudget;
 import org.metagov.workflows.delivery.EventOutboxActivities.OutboxDrain;
 import org.slf4j.Logger;
 
@@ -28,6 +29,8 @@ public class EventOutboxWorkflowImpl implements EventOutboxWorkflow {
 
   private static final Logger log = Workflow.getLogger(EventOutboxWorkflowImpl.class);
 
+  private static final Duration DRAIN_GIVE_UP = Duration.ofMinutes(10);
+
   private final EventOutboxActivities outbox =
       Workflow.newActivityStub(
           EventOutboxActivities.class,
@@ -35,12 +38,14 @@ public class EventOutboxWorkflowImpl implements EventOutboxWorkflow {
               // The activity stops sending after its time budget (20 s) plus at most one request
               // timeout.
               .setStartToCloseTimeout(Duration.ofMinutes(2))
-              .setScheduleToCloseTimeout(Duration.ofMinutes(10))
+              .setScheduleToCloseTimeout(DRAIN_GIVE_UP)
               .setRetryOptions(
-                  RetryOptions.newBuilder()
-                      .setInitialInterval(Duration.ofSeconds(1))
-                      .setMaximumInterval(Duration.ofSeconds(30))
-                      .build())
+                  RetryBudget.within(
+                      RetryOptions.newBuilder()
+                          .setInitialInterval(Duration.ofSeconds(1))
+                          .setMaximumInterval(Duration.ofSeconds(30))
+                          .build(),
+                      DRAIN_GIVE_UP))
               .build());
 
   private int wakes;

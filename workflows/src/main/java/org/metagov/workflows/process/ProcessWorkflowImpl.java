@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.metagov.workflows.Failures;
+import org.metagov.workflows.RetryBudget;
 import org.metagov.workflows.delivery.Delivery;
 import org.metagov.workflows.delivery.DeliveryKind;
 import org.metagov.workflows.delivery.DeliveryWorkflow;
@@ -86,7 +87,9 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
     ActivityOptions.Builder options =
         ActivityOptions.newBuilder().setStartToCloseTimeout(startToClose).setRetryOptions(retry);
     if (scheduleToClose != null) {
-      options.setScheduleToCloseTimeout(scheduleToClose);
+      options
+          .setScheduleToCloseTimeout(scheduleToClose)
+          .setRetryOptions(RetryBudget.within(retry, scheduleToClose));
     }
     if (heartbeat != null) {
       options.setHeartbeatTimeout(heartbeat);

@@ -30,6 +30,7 @@ import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.workflows.RetryBudget;
 import org.metagov.workflows.delivery.EventOutboxWorkflow.OutboxState;
 
 /**
@@ -330,23 +331,20 @@ class EventOutboxWorkflowTest {
   }
 
   @Test
-  void anActivityThatKeepsThrowingUntilItsScheduleToCloseTimeoutIsTriedAgainAfterAPause() {
+  void anActivityThatKeepsThrowingUntilItsRetriesAreSpentIsTriedAgainAfterAPause() {
     outbox.failuresLeft.set(Integer.MAX_VALUE);
     outbox.queue.add("e1");
     wakeWithStart();
 
     awaitTrue("the first failed attempt", () -> outbox.calls() >= 1);
-    // The activity's own retries give up after its schedule-to-close timeout (10 minutes); the
-    // workflow
-    // then pauses and schedules a new one.
+    // The activity's own retries give up after its schedule-to-close timeout (10 minutes), or on
+    // the count of attempts that fit in it (RetryBudget); the workflow then pauses and schedules a
+    // new one.
     env.sleep(Duration.ofMinutes(12));
     awaitTrue(
         "a second activity scheduled",
         () -> countEvents(runs(WORKFLOW_ID), EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) >= 2);
     assertThat(status()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
-    // Whether the server ends it as timed out or as failed with no time left to retry depends on
-    // where in its
-    // retries the schedule-to-close deadline falls.
     assertThat(
             runs(WORKFLOW_ID).stream()
                 .flatMap(run -> run.getEvents().stream())
@@ -354,10 +352,25 @@ class EventOutboxWorkflowTest {
                     e ->
                         e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
                             || (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
-                                && e.getActivityTaskFailedEventAttributes().getRetryState()
-                                    == RetryState.RETRY_STATE_TIMEOUT)))
-        .as("the first activity gave up at its schedule-to-close timeout")
+                                && java.util.Set.of(
+                                        RetryState.RETRY_STATE_TIMEOUT,
+                                        RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED)
+                                    .contains(
+                                        e.getActivityTaskFailedEventAttributes().getRetryState()))))
+        .as("the first activity gave up once its ten minutes of retries were spent")
         .isNotEmpty();
+    assertThat(
+            runs(WORKFLOW_ID).stream()
+                .flatMap(run -> run.getEvents().stream())
+                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)
+                .findFirst()
+                .orElseThrow()
+                .getActivityTaskStartedEventAttributes()
+                .getAttempt())
+        .as("the first activity's last attempt")
+        .isEqualTo(
+            RetryBudget.attemptsWithin(
+                Duration.ofSeconds(1), 2.0, Duration.ofSeconds(30), Duration.ofMinutes(10)));
     assertThat(timerDurations(runs(WORKFLOW_ID)))
         .contains(EventOutboxWorkflowImpl.DRAIN_FAILURE_PAUSE);
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.metagov.workflows.RetryBudget;
 import org.metagov.workflows.delivery.DeliveryPolicy;
 import org.metagov.workflows.delivery.DeliveryWorkflowImpl;
 
@@ -233,6 +234,25 @@ class ProcessWorkflowTest {
 
     assertThat(platform.starts.get()).isEqualTo(5);
     assertThat(workflow.record().status()).isEqualTo(ProcessStatus.PENDING);
+  }
+
+  @Test
+  void aPlatformThatNeverRecoversFailsTheProcessOnceADayOfRetriesIsSpent() {
+    platform.startFailuresLeft.set(Integer.MAX_VALUE);
+    ProcessWorkflow workflow = stub(61);
+    WorkflowClient.start(workflow::run, start(61, Duration.ofDays(14), null, 0));
+
+    ProcessRecord result = WorkflowStub.fromTyped(workflow).getResult(ProcessRecord.class);
+
+    assertThat(result.status()).isEqualTo(ProcessStatus.FAILED);
+    assertThat(result.errors()).containsKey("start");
+    // A day of pauses of 2 s, 4 s, ... up to 10 minutes; the count, not only the test server's
+    // schedule-to-close check (skipped on whole-second deadlines), ends the retries.
+    assertThat(platform.starts.get())
+        .isEqualTo(
+            RetryBudget.attemptsWithin(
+                Duration.ofSeconds(2), 2.0, Duration.ofMinutes(10), Duration.ofDays(1)))
+        .isEqualTo(152);
   }
 
   @Test
