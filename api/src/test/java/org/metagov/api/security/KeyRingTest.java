@@ -36,6 +36,29 @@ class KeyRingTest {
   }
 
   @Test
+  void aThreadsCipherServesEveryKeyAndPurposeInTurnAndSurvivesATamperedMessage() throws Exception {
+    KeyRing keys = ring(KEY, "");
+    KeyRing other = ring(SecretCipherTest.OLD_KEY, "");
+    byte[] plaintext = "payload".getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < 3; i++) {
+      KeyRing.Sealed history = keys.seal(Purpose.TEMPORAL_PAYLOADS, plaintext, AAD);
+      KeyRing.Sealed secret = other.seal(Purpose.PLUGIN_SECRETS, plaintext, AAD);
+      byte[] tampered = history.ciphertext().clone();
+      tampered[tampered.length - 1] ^= 1;
+      assertThatThrownBy(() -> keys.open(Purpose.TEMPORAL_PAYLOADS, history.keyId(), tampered, AAD))
+          .isInstanceOf(KeyRing.NotOpenable.class);
+      assertThat(keys.open(Purpose.TEMPORAL_PAYLOADS, history.keyId(), history.ciphertext(), AAD))
+          .isEqualTo(plaintext);
+      assertThat(other.open(Purpose.PLUGIN_SECRETS, secret.keyId(), secret.ciphertext(), AAD))
+          .isEqualTo(plaintext);
+      assertThatThrownBy(
+              () -> keys.open(Purpose.PLUGIN_SECRETS, history.keyId(), history.ciphertext(), AAD))
+          .as("another purpose's key does not open it")
+          .isInstanceOf(KeyRing.NotOpenable.class);
+    }
+  }
+
+  @Test
   void eachPurposeHasItsOwnKey() throws Exception {
     KeyRing keys = ring(KEY, "");
     KeyRing.Sealed payload =
