@@ -61,6 +61,7 @@ public final class PlatformHttp {
   private final OutboundHttp http;
   private final PlatformRateLimiter limiter;
   private final Runnable progress;
+  private final PlatformRateLimiter.Priority priority;
 
   /** A client whose calls no rate limiter holds back. */
   public PlatformHttp(OutboundUrlPolicy policy, OutboundHttp.Limits limits) {
@@ -73,13 +74,18 @@ public final class PlatformHttp {
    */
   public PlatformHttp(
       OutboundUrlPolicy policy, OutboundHttp.Limits limits, PlatformRateLimiter limiter) {
-    this(new OutboundHttp(policy, limits), limiter, () -> {});
+    this(new OutboundHttp(policy, limits), limiter, () -> {}, PlatformRateLimiter.Priority.FIRST);
   }
 
-  private PlatformHttp(OutboundHttp http, PlatformRateLimiter limiter, Runnable progress) {
+  private PlatformHttp(
+      OutboundHttp http,
+      PlatformRateLimiter limiter,
+      Runnable progress,
+      PlatformRateLimiter.Priority priority) {
     this.http = http;
     this.limiter = limiter;
     this.progress = progress;
+    this.priority = priority;
   }
 
   /**
@@ -88,7 +94,15 @@ public final class PlatformHttp {
    * call is noticed within one request deadline and a little more.
    */
   public PlatformHttp reportingProgress(Runnable progress) {
-    return new PlatformHttp(http, limiter, progress);
+    return new PlatformHttp(http, limiter, progress, priority);
+  }
+
+  /**
+   * This client for re-reads, whose calls wait behind any call that makes or ends something on the
+   * same platform instance ({@link PlatformRateLimiter.Priority#REREAD}).
+   */
+  public PlatformHttp rereading() {
+    return new PlatformHttp(http, limiter, progress, PlatformRateLimiter.Priority.REREAD);
   }
 
   public JsonNode get(String platform, URI uri, Map<String, String> headers) {
@@ -313,7 +327,7 @@ public final class PlatformHttp {
       return;
     }
     try {
-      limiter.acquire(platform, instance);
+      limiter.acquire(platform, instance, priority);
     } catch (PlatformRateLimiter.Refused refused) {
       throw PlatformException.rateLimited(
           platform,

@@ -14,8 +14,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * A caller waits for a token only up to {@link #maxWait()}; a longer wait is refused with the time
  * until a token is free, so an activity fails fast and Temporal schedules its retry instead of a
  * sleeping slot.
+ *
+ * <p>Calls that make or end something (a poll's creation, its close, a Driver's action) go before
+ * re-reads ({@link Priority}): under a steady demand of re-reads that alone would take every token,
+ * a creation still gets the next one, where before it could be refused again and again.
  */
 public final class PlatformRateLimiter {
+
+  /** Which calls go first when both wait for a platform instance's tokens. */
+  public enum Priority {
+    /**
+     * A call that makes, changes or ends something, or answers a caller who waits: it reserves the
+     * next free token and sleeps until it is due.
+     */
+    FIRST,
+    /**
+     * A re-read of what may have changed (a process's reconciliation or a webhook's hint): it takes
+     * a token only when one is free as it asks, so a waiting first-priority call is never behind
+     * it.
+     */
+    REREAD
+  }
 
   /** A bucket's refill rate (tokens a second) and size. */
   public record Rate(double perSecond, int burst) {
@@ -109,6 +128,26 @@ public final class PlatformRateLimiter {
     }
 
     /**
+     * Reserves the next token if it is due by {@code deadline} and returns the nanoseconds until it
+     * is (0: at once); otherwise takes nothing and returns the negated wait, which is then below
+     * zero since the deadline is not before now.
+     */
+    synchronized long reserve(long now, long deadline) {
+      long arrival = Math.max(theoreticalArrival, now);
+      long allowedAt = Math.max(arrival - tolerance, pausedUntil);
+      if (allowedAt > deadline) {
+        return -(allowedAt - now);
+      }
+      theoreticalArrival = arrival + interval;
+      return Math.max(0, allowedAt - now);
+    }
+
+    /** How long a pause that came in after a token was reserved still holds its call back. */
+    synchronized long pausedFor(long now) {
+      return Math.max(0, pausedUntil - now);
+    }
+
+    /**
      * The time a refused caller is told to come back: when a token is expected, but after the
      * callers refused before it, one interval apart. Refused callers all told the same instant
      * would race again, and under a steady overload the same ones would keep losing; spread out,
@@ -173,15 +212,39 @@ public final class PlatformRateLimiter {
     return rates.getOrDefault(pluginName(platform), defaultRate);
   }
 
-  /**
-   * Waits until the instance's bucket has a token and takes it, or throws {@link Refused} when that
-   * would take longer than {@link #maxWait()}; refused callers are told to come back one interval
-   * apart, in the order they were refused. Sleeping callers are not queued: after its wait each one
-   * asks again, so a pause that came in meanwhile holds it back too.
-   */
+  /** {@link #acquire(String, String, Priority)} with {@link Priority#FIRST}. */
   public void acquire(String platform, String instance) throws Refused, InterruptedException {
+    acquire(platform, instance, Priority.FIRST);
+  }
+
+  /**
+   * Waits until the instance's bucket has a token for the call and takes it, or throws {@link
+   * Refused} when that would take longer than {@link #maxWait()}; refused callers are told to come
+   * back one interval apart, in the order they were refused. A {@link Priority#FIRST} call reserves
+   * its token before it sleeps, and a pause that came in meanwhile still holds it back; a {@link
+   * Priority#REREAD} call only sleeps and asks again, so any first-priority call that came in
+   * meanwhile is served before it.
+   */
+  public void acquire(String platform, String instance, Priority priority)
+      throws Refused, InterruptedException {
     Bucket bucket = bucket(platform, instance);
     long deadline = clock.nanoTime() + maxWait.toNanos();
+    if (priority == Priority.FIRST) {
+      long now = clock.nanoTime();
+      long wait = bucket.reserve(now, deadline);
+      if (wait < 0) {
+        throw new Refused(Duration.ofNanos(bucket.promise(now, -wait)));
+      }
+      while (wait > 0) {
+        clock.sleepNanos(wait);
+        now = clock.nanoTime();
+        wait = bucket.pausedFor(now);
+        if (now + wait > deadline) {
+          throw new Refused(Duration.ofNanos(bucket.promise(now, wait)));
+        }
+      }
+      return;
+    }
     while (true) {
       long now = clock.nanoTime();
       long wait = bucket.tryTake(now);

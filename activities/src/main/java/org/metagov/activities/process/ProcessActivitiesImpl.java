@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.metagov.activities.http.PlatformHttp;
+import org.metagov.activities.http.PlatformRateLimiter;
 import org.metagov.activities.json.Json;
 import org.metagov.activities.plugin.InvalidInputException;
 import org.metagov.activities.plugin.NotFoundException;
@@ -83,18 +85,18 @@ public class ProcessActivitiesImpl implements ProcessActivities {
 
   @Override
   public PlatformSnapshot start(PlatformCall call) {
-    return run(call, ProcessAdapter::start);
+    return run(call, PlatformRateLimiter.Priority.FIRST, ProcessAdapter::start);
   }
 
   @Override
   public PlatformSnapshot refresh(PlatformCall call) {
     store.hintTaken(call.id());
-    return run(call, ProcessAdapter::refresh);
+    return run(call, PlatformRateLimiter.Priority.REREAD, ProcessAdapter::refresh);
   }
 
   @Override
   public PlatformSnapshot close(PlatformCall call) {
-    return run(call, ProcessAdapter::close);
+    return run(call, PlatformRateLimiter.Priority.FIRST, ProcessAdapter::close);
   }
 
   @Override
@@ -102,18 +104,20 @@ public class ProcessActivitiesImpl implements ProcessActivities {
     store.project(projection);
   }
 
-  private PlatformSnapshot run(PlatformCall call, AdapterCall operation) {
+  private PlatformSnapshot run(
+      PlatformCall call, PlatformRateLimiter.Priority priority, AdapterCall operation) {
     org.slf4j.MDC.put("community", call.community());
     org.slf4j.MDC.put("process_id", Long.toString(call.id()));
     try {
-      return runInContext(call, operation);
+      return runInContext(call, priority, operation);
     } finally {
       org.slf4j.MDC.remove("community");
       org.slf4j.MDC.remove("process_id");
     }
   }
 
-  private PlatformSnapshot runInContext(PlatformCall call, AdapterCall operation) {
+  private PlatformSnapshot runInContext(
+      PlatformCall call, PlatformRateLimiter.Priority priority, AdapterCall operation) {
     String name = call.plugin() + "." + call.process();
     Plugin plugin =
         registry
@@ -142,7 +146,7 @@ public class ProcessActivitiesImpl implements ProcessActivities {
                             + call.plugin()
                             + ".",
                         ProcessFailure.CONFIG_MISSING.type()));
-    context = heartbeating(context);
+    context = forCall(context, priority);
     ProcessInstance instance =
         new ProcessInstance(
             call.id(),
@@ -185,21 +189,23 @@ public class ProcessActivitiesImpl implements ProcessActivities {
   }
 
   /**
-   * A remote attempt heartbeats before each platform call it makes, so when its worker dies the
-   * server notices within the heartbeat timeout (a request deadline and a margin) and retries it
-   * elsewhere, rather than after the attempt's whole start-to-close timeout. A local attempt dies
-   * with its workflow task, which is retried anyway.
+   * The context an attempt calls its platform with: re-reads wait behind creations and closes at
+   * the rate limiter. A remote attempt heartbeats before each platform call it makes, so when its
+   * worker dies the server notices within the heartbeat timeout (a request deadline and a margin)
+   * and retries it elsewhere, rather than after the attempt's whole start-to-close timeout. A local
+   * attempt dies with its workflow task, which is retried anyway.
    */
-  private static PluginContext heartbeating(PluginContext context) {
+  private static PluginContext forCall(
+      PluginContext context, PlatformRateLimiter.Priority priority) {
+    PlatformHttp http =
+        priority == PlatformRateLimiter.Priority.REREAD
+            ? context.http().rereading()
+            : context.http();
     ActivityExecutionContext activity = Activity.getExecutionContext();
-    if (activity.getInfo().isLocal()) {
-      return context;
+    if (!activity.getInfo().isLocal()) {
+      http = http.reportingProgress(() -> activity.heartbeat(null));
     }
-    return new PluginContext(
-        context.community(),
-        context.config(),
-        context.http().reportingProgress(() -> activity.heartbeat(null)),
-        context.state());
+    return new PluginContext(context.community(), context.config(), http, context.state());
   }
 
   /** The deadline of a process about to start, from its adapter. */

@@ -90,6 +90,89 @@ class PlatformRateLimiterTest {
   }
 
   @Test
+  void aReReadWaitingForATokenLeavesItToACreationThatComesInMeanwhile() throws Exception {
+    ManualClock manual = new ManualClock();
+    PlatformRateLimiter limiter =
+        new PlatformRateLimiter(
+            Map.of("discourse", new PlatformRateLimiter.Rate(1, 1)),
+            new PlatformRateLimiter.Rate(100, 100),
+            Duration.ofSeconds(5),
+            manual);
+    limiter.acquire("Discourse", FORUM, PlatformRateLimiter.Priority.REREAD);
+    Map<String, Long> servedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    Thread reread = call(limiter, PlatformRateLimiter.Priority.REREAD, manual, "re-read", servedAt);
+    manual.awaitSleepers(1);
+    Thread creation =
+        call(limiter, PlatformRateLimiter.Priority.FIRST, manual, "creation", servedAt);
+    manual.awaitSleepers(2);
+
+    manual.advanceMillis(1_000);
+    creation.join(10_000);
+    manual.awaitSleepers(1);
+    assertThat(servedAt)
+        .as("the creation took the token the re-read had waited for; the re-read waits on")
+        .containsOnlyKeys("creation");
+    manual.advanceMillis(1_000);
+    reread.join(10_000);
+    assertThat(servedAt)
+        .containsEntry("creation", 1_000_000_000L + 1_000_000_000L)
+        .containsEntry("re-read", 1_000_000_000L + 2_000_000_000L);
+  }
+
+  @Test
+  void creationsReserveTheirTokensInTurnAndAPauseStillHoldsBackAReservedOne() throws Exception {
+    ManualClock manual = new ManualClock();
+    PlatformRateLimiter limiter =
+        new PlatformRateLimiter(
+            Map.of("discourse", new PlatformRateLimiter.Rate(1, 1)),
+            new PlatformRateLimiter.Rate(100, 100),
+            Duration.ofSeconds(5),
+            manual);
+    limiter.acquire("Discourse", FORUM);
+    Map<String, Long> servedAt = new java.util.concurrent.ConcurrentHashMap<>();
+    Thread first = call(limiter, PlatformRateLimiter.Priority.FIRST, manual, "first", servedAt);
+    manual.awaitSleepers(1);
+    Thread second = call(limiter, PlatformRateLimiter.Priority.FIRST, manual, "second", servedAt);
+    manual.awaitSleepers(2);
+    manual.advanceMillis(500);
+    limiter.pause("Discourse", FORUM, Duration.ofSeconds(2));
+
+    manual.advanceMillis(500);
+    manual.awaitSleepers(2);
+    assertThat(servedAt).as("both hold their tokens but wait out the platform's pause").isEmpty();
+    manual.advanceMillis(1_500);
+    first.join(10_000);
+    second.join(10_000);
+    assertThat(servedAt)
+        .as("each went at the end of the pause or its own turn, whichever came later")
+        .containsEntry("first", 1_000_000_000L + 2_500_000_000L)
+        .containsEntry("second", 1_000_000_000L + 2_500_000_000L);
+  }
+
+  private static final String FORUM = "https://forum.example";
+
+  private static Thread call(
+      PlatformRateLimiter limiter,
+      PlatformRateLimiter.Priority priority,
+      ManualClock manual,
+      String name,
+      Map<String, Long> servedAt) {
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                limiter.acquire("Discourse", FORUM, priority);
+                servedAt.put(name, manual.nanoTime());
+              } catch (Exception e) {
+                servedAt.put(name + " refused", manual.nanoTime());
+              }
+            },
+            name);
+    thread.start();
+    return thread;
+  }
+
+  @Test
   void instancesAndPlatformsHaveBucketsOfTheirOwn() throws Exception {
     PlatformRateLimiter limiter = limiter(0.01, 1, Duration.ZERO);
     limiter.acquire("Discourse", "https://one.example");

@@ -80,7 +80,10 @@ class ReconciliationSimulationTest {
       int instance = process % instances;
       advanceTo(clock, origin + now);
       try {
-        limiter.acquire("Discourse", "https://forum-" + instance + ".example");
+        limiter.acquire(
+            "Discourse",
+            "https://forum-" + instance + ".example",
+            PlatformRateLimiter.Priority.REREAD);
       } catch (PlatformRateLimiter.Refused refused) {
         events.add(new long[] {now + refused.retryAfter().toNanos(), process});
         continue;
