@@ -240,7 +240,16 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
    */
   static final String BOOKKEEPING_UNTIL_IT_LANDS_CHANGE = "bookkeeping-retried-until-it-lands";
 
-  private static final Duration BOOKKEEPING_PAUSE = Duration.ofMinutes(1);
+  static final Duration BOOKKEEPING_PAUSE = Duration.ofMinutes(1);
+
+  /**
+   * Version 1 stands for every change above at its version 1: a run started since records this one
+   * marker instead of one for each change it asks about (three at its start, a fourth before its
+   * result is delivered), which spares every start two history events and the worker's and the
+   * server's work on them. Histories recorded before carry no marker for it and ask about each
+   * change as they did.
+   */
+  static final String ALL_CHANGES_CHANGE = "process-all-changes-v1";
 
   /**
    * Announcing changes to the live callback workflow: a signal to Temporal, retried without limit.
@@ -255,6 +264,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
               .setRetryOptions(STORE_RETRY)
               .build());
 
+  private boolean allChanges;
   private boolean localReads;
   private boolean liveCallbacks;
   private boolean continueThroughHints;
@@ -270,11 +280,11 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
   public ProcessRecord run(ProcessStart start) {
     this.start = start;
     platformStubs(start.platformTimeouts());
-    localReads = Workflow.getVersion(LOCAL_READS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
-    continueThroughHints =
-        Workflow.getVersion(CONTINUE_THROUGH_HINTS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    allChanges = Workflow.getVersion(ALL_CHANGES_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1;
+    localReads = allChanges || changed(LOCAL_READS_CHANGE);
+    continueThroughHints = allChanges || changed(CONTINUE_THROUGH_HINTS_CHANGE);
     liveCallbacks =
-        Workflow.getVersion(LIVE_CALLBACKS_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1
+        (allChanges || changed(LIVE_CALLBACKS_CHANGE))
             && start.liveCallbacks()
             && start.callbackUrl() != null
             && !start.callbackUrl().isBlank();
@@ -494,8 +504,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
         bookkeeping.run();
         return;
       } catch (ActivityFailure failure) {
-        if (Workflow.getVersion(BOOKKEEPING_UNTIL_IT_LANDS_CHANGE, Workflow.DEFAULT_VERSION, 1)
-            < 1) {
+        if (!allChanges && !changed(BOOKKEEPING_UNTIL_IT_LANDS_CHANGE)) {
           throw failure;
         }
         log.warn(
@@ -507,6 +516,11 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
         Workflow.sleep(BOOKKEEPING_PAUSE);
       }
     }
+  }
+
+  /** Whether this run has the change at its version 1 (asked of histories that predate it). */
+  private static boolean changed(String change) {
+    return Workflow.getVersion(change, Workflow.DEFAULT_VERSION, 1) >= 1;
   }
 
   private boolean sameVisibleState(ProcessState next) {
@@ -561,7 +575,7 @@ public class ProcessWorkflowImpl implements ProcessWorkflow {
             start.id(),
             start.callbackUrl(),
             record.callbackBody());
-    if (Workflow.getVersion(RESULT_DELIVERY_BY_ACTIVITY_CHANGE, Workflow.DEFAULT_VERSION, 1) >= 1) {
+    if (allChanges || changed(RESULT_DELIVERY_BY_ACTIVITY_CHANGE)) {
       store.startResultDelivery(delivery, start.deliveryPolicy());
       return;
     }

@@ -40,7 +40,7 @@ class ProcessWorkflowReplayTest {
    * Histories are recorded per workflow version: process-<version>-<scenario>.json(.gz when long);
    * old ones stay.
    */
-  static final String RECORDING = "v5";
+  static final String RECORDING = "v6";
 
   static java.util.stream.Stream<String> histories() throws Exception {
     Path folder = Path.of(ProcessWorkflowReplayTest.class.getResource("/histories").toURI());

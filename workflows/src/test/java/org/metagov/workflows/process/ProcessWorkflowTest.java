@@ -369,11 +369,18 @@ class ProcessWorkflowTest {
 
     assertThat(result.status()).isEqualTo(ProcessStatus.COMPLETED);
     assertThat(platform.projectAttempts.get()).isGreaterThan(43);
-    // The failures outlasted the local activity's own retry window, so the workflow's loop ran.
+    // The failures outlasted the local activity's own retry window, so the workflow's loop ran:
+    // it paused before trying again.
+    io.temporal.common.WorkflowExecutionHistory history =
+        client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", 30));
     assertThat(
-            versionMarkers(
-                client.fetchHistory(ProcessWorkflow.workflowId("c1", "loomio.poll", 30))))
-        .contains(ProcessWorkflowImpl.BOOKKEEPING_UNTIL_IT_LANDS_CHANGE);
+            history.getEvents().stream()
+                .filter(io.temporal.api.history.v1.HistoryEvent::hasTimerStartedEventAttributes)
+                .map(e -> e.getTimerStartedEventAttributes().getStartToFireTimeout().getSeconds()))
+        .contains(ProcessWorkflowImpl.BOOKKEEPING_PAUSE.toSeconds());
+    assertThat(versionMarkers(history))
+        .as("a run started today asks about every change with one marker")
+        .containsExactly(ProcessWorkflowImpl.ALL_CHANGES_CHANGE);
     assertThat(platform.projections).isNotEmpty();
     assertThat(platform.lastProjection().record().status()).isEqualTo(ProcessStatus.COMPLETED);
     assertThat(platform.lastProjection().record().outcome())
