@@ -16,6 +16,11 @@ class PlatformRateLimiterTest {
   private final FakeClock clock = new FakeClock();
 
   private PlatformRateLimiter limiter(double perSecond, int burst, Duration maxWait) {
+    return limiter(perSecond, burst, maxWait, clock);
+  }
+
+  private static PlatformRateLimiter limiter(
+      double perSecond, int burst, Duration maxWait, PlatformRateLimiter.Clock clock) {
     return new PlatformRateLimiter(
         Map.of("discourse", new PlatformRateLimiter.Rate(perSecond, burst)),
         new PlatformRateLimiter.Rate(100, 100),
@@ -92,12 +97,7 @@ class PlatformRateLimiterTest {
   @Test
   void aReReadWaitingForATokenLeavesItToACreationThatComesInMeanwhile() throws Exception {
     ManualClock manual = new ManualClock();
-    PlatformRateLimiter limiter =
-        new PlatformRateLimiter(
-            Map.of("discourse", new PlatformRateLimiter.Rate(1, 1)),
-            new PlatformRateLimiter.Rate(100, 100),
-            Duration.ofSeconds(5),
-            manual);
+    PlatformRateLimiter limiter = limiter(1, 1, Duration.ofSeconds(5), manual);
     limiter.acquire("Discourse", FORUM, PlatformRateLimiter.Priority.REREAD);
     Map<String, Long> servedAt = new java.util.concurrent.ConcurrentHashMap<>();
     Thread reread = call(limiter, PlatformRateLimiter.Priority.REREAD, manual, "re-read", servedAt);
@@ -122,12 +122,7 @@ class PlatformRateLimiterTest {
   @Test
   void creationsReserveTheirTokensInTurnAndAPauseStillHoldsBackAReservedOne() throws Exception {
     ManualClock manual = new ManualClock();
-    PlatformRateLimiter limiter =
-        new PlatformRateLimiter(
-            Map.of("discourse", new PlatformRateLimiter.Rate(1, 1)),
-            new PlatformRateLimiter.Rate(100, 100),
-            Duration.ofSeconds(5),
-            manual);
+    PlatformRateLimiter limiter = limiter(1, 1, Duration.ofSeconds(5), manual);
     limiter.acquire("Discourse", FORUM);
     Map<String, Long> servedAt = new java.util.concurrent.ConcurrentHashMap<>();
     Thread first = call(limiter, PlatformRateLimiter.Priority.FIRST, manual, "first", servedAt);
