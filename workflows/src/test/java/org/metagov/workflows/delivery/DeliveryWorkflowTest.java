@@ -9,7 +9,6 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,12 +30,8 @@ class DeliveryWorkflowTest {
 
   @BeforeEach
   void setUp() {
-    env = TestWorkflowEnvironment.newInstance();
-    Worker worker = env.newWorker(EventStreamWorkflowTest.QUEUE);
-    worker.registerWorkflowImplementationTypes(DeliveryWorkflowImpl.class);
     receiver = new EventStreamWorkflowTest.Receiver();
-    worker.registerActivitiesImplementations(receiver);
-    env.start();
+    env = EventStreamWorkflowTest.environment(receiver);
     client = env.getWorkflowClient();
   }
 

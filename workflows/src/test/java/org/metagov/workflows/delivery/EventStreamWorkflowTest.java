@@ -54,15 +54,21 @@ class EventStreamWorkflowTest {
     }
   }
 
-  @BeforeEach
-  void setUp() {
-    env = TestWorkflowEnvironment.newInstance();
+  /** A started test environment whose worker runs the stream and delivery workflows against it. */
+  static TestWorkflowEnvironment environment(Receiver receiver) {
+    TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();
     Worker worker = env.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(
         EventStreamWorkflowImpl.class, DeliveryWorkflowImpl.class);
-    receiver = new Receiver();
     worker.registerActivitiesImplementations(receiver);
     env.start();
+    return env;
+  }
+
+  @BeforeEach
+  void setUp() {
+    receiver = new Receiver();
+    env = environment(receiver);
     client = env.getWorkflowClient();
   }
 
