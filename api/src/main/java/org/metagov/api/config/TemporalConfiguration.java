@@ -3,8 +3,10 @@ package org.metagov.api.config;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.spring.boot.TemporalOptionsCustomizer;
 import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -50,6 +52,20 @@ public class TemporalConfiguration {
               + "processes are lost when the service stops. Set TEMPORAL_ADDRESS to use a Temporal cluster.",
           timeSkipping ? "on" : "off");
       return builder.setUseTimeskipping(timeSkipping);
+    };
+  }
+
+  /** The in-process test server, mended so that it does not slow down and grow as it ages. */
+  @Bean
+  static BeanPostProcessor embeddedTemporalServerLockEvents() {
+    return new BeanPostProcessor() {
+      @Override
+      public Object postProcessAfterInitialization(Object bean, String beanName) {
+        if (bean instanceof TestWorkflowEnvironment environment) {
+          TestServerLockEvents.install(environment);
+        }
+        return bean;
+      }
     };
   }
 }

@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.metagov.activities.json.Json;
 import tools.jackson.databind.JsonNode;
 
@@ -128,7 +129,14 @@ final class BenchPeers {
     }
   }
 
+  /** How many start peers have run their activity, in this JVM. */
+  static long begun() {
+    return PeerActivitiesImpl.BEGUN.get();
+  }
+
   static final class PeerActivitiesImpl implements PeerActivities {
+    private static final AtomicLong BEGUN = new AtomicLong();
+
     private static final HttpClient HTTP =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -137,6 +145,7 @@ final class BenchPeers {
 
     @Override
     public String begin(int delaySeconds) {
+      BEGUN.incrementAndGet();
       return "waiting " + delaySeconds + " s";
     }
 

@@ -72,6 +72,8 @@ class ProcessBenchmark extends IntegrationTest {
               CLIENT_THREADS,
               i -> apiStart(community),
               i -> StartComparison.startPeer(client),
+              StartComparison.pendingProcesses(dataSource, community),
+              BenchPeers::begun,
               ProcessBenchmark::settle);
       System.out.println(
           "database per API start (warm-up included): "

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.metagov.activities.json.Json;
 import org.metagov.api.MetagovApplication;
 import org.metagov.api.crash.ChildJvm;
@@ -155,6 +156,8 @@ final class ScaleRun {
                 ProcessBenchmark.CLIENT_THREADS,
                 i -> startRandomnessVote(),
                 i -> StartComparison.startPeer(client),
+                StartComparison.pendingProcesses(app.getBean(DataSource.class), community),
+                BenchPeers::begun,
                 () -> sleep(Duration.ofSeconds(2)));
       } finally {
         peers.shutdownNow();
