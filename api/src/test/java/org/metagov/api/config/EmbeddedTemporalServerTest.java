@@ -29,13 +29,6 @@ class EmbeddedTemporalServerTest extends IntegrationTest {
           .until(() -> get(location).json().path("status").asString().equals("completed"));
     }
     // Without the mending, every activity this shared server ever ran left two events behind.
-    // Weakly held events leave once a collection has cleared them and the JVM has queued them.
-    await("lock events collected")
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> {
-              System.gc();
-              return TestServerLockEvents.heldEvents(env) < 50;
-            });
+    TestServerLockEventsTest.awaitHeldEventsBelow(env, 50);
   }
 }
