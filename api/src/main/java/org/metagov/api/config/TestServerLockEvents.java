@@ -102,6 +102,8 @@ public final class TestServerLockEvents {
         return true;
       }
       events.set(timer, new WeakLockEvents((Collection<?>) current));
+      log.info(
+          "Mended the Temporal test server's lock event list, which would grow with every activity.");
       return true;
     } finally {
       lock.unlock();
