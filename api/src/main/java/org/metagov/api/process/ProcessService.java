@@ -218,27 +218,34 @@ public class ProcessService {
   public int startUnstarted(Duration olderThan) {
     int started = 0;
     for (StoredProcess process : repository.unstarted(olderThan, 100)) {
-      var plugin = registry.find(process.plugin()).orElse(null);
-      JsonNode parameters = repository.parameters(process.id());
-      if (plugin == null || parameters == null || !(parameters instanceof ObjectNode filled)) {
-        log.error(
-            "Process {} cannot be started: its plugin or parameters are gone. Marking it so the sweeper moves on.",
-            process.id());
-        repository.markWorkflowStarted(process.id());
-        continue;
-      }
-      Instant closingAt = repository.closingAt(process.id());
-      if (startWorkflow(
-          process,
-          filled,
-          closingAt,
-          repository.callbackUrl(process.id()),
-          repository.liveCallbacks(process.id()),
-          plugin)) {
+      if (startStored(process)) {
         started++;
       }
     }
     return started;
+  }
+
+  /**
+   * Starts the workflow of an accepted process from what PostgreSQL holds of it; false when it had
+   * already been started or cannot be.
+   */
+  private boolean startStored(StoredProcess process) {
+    var plugin = registry.find(process.plugin()).orElse(null);
+    JsonNode parameters = repository.parameters(process.id());
+    if (plugin == null || parameters == null || !(parameters instanceof ObjectNode filled)) {
+      log.error(
+          "Process {} cannot be started: its plugin or parameters are gone. Marking it so the sweeper moves on.",
+          process.id());
+      repository.markWorkflowStarted(process.id());
+      return false;
+    }
+    return startWorkflow(
+        process,
+        filled,
+        repository.closingAt(process.id()),
+        repository.callbackUrl(process.id()),
+        repository.liveCallbacks(process.id()),
+        plugin);
   }
 
   private static boolean reconciles(org.metagov.activities.plugin.Plugin plugin, String process) {
@@ -323,9 +330,10 @@ public class ProcessService {
               .set(ProcessWorkflowImpl.STATUS, ProcessStatus.CREATED.wireName())
               .build());
     }
-    ProcessWorkflow workflow = client.newWorkflowStub(ProcessWorkflow.class, options.build());
+    WorkflowStub workflow =
+        client.newUntypedWorkflowStub(ProcessWorkflow.WORKFLOW_TYPE, options.build());
     try {
-      WorkflowClient.start(workflow::run, start);
+      workflow.start(start);
       return true;
     } catch (WorkflowExecutionAlreadyStarted e) {
       return false;
@@ -376,6 +384,12 @@ public class ProcessService {
               + " has already ended with status "
               + process.status().wireName()
               + ".");
+    }
+    if (process.status() == ProcessStatus.CREATED) {
+      // Its workflow may not have been started yet (Temporal was unreachable when it was accepted);
+      // start it now rather than wait for the sweeper, so that it can be closed. Starting is
+      // idempotent by workflow id.
+      startStored(process);
     }
     WorkflowStub stub = client.newUntypedWorkflowStub(process.workflowId());
     try {

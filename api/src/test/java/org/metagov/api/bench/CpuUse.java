@@ -29,6 +29,16 @@ record CpuUse(long jvmNanos, long serverNanos, long postgresNanos) {
         ticks(process -> command(process).startsWith("postgres")) * NANOS_PER_TICK);
   }
 
+  static final CpuUse NONE = new CpuUse(0, 0, 0);
+
+  /** This CPU and {@code other}'s together. */
+  CpuUse plus(CpuUse other) {
+    return new CpuUse(
+        jvmNanos + other.jvmNanos,
+        serverNanos + other.serverNanos,
+        postgresNanos + other.postgresNanos);
+  }
+
   /** The CPU spent between {@code before} and this snapshot. */
   CpuUse since(CpuUse before) {
     return new CpuUse(

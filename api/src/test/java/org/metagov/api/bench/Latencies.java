@@ -10,6 +10,8 @@ import java.util.concurrent.Future;
 /** Latencies of one measured batch (nanoseconds) and how long the whole batch took. */
 record Latencies(List<Long> nanos, long elapsedNanos) {
 
+  static final Latencies NONE = new Latencies(List.of(), 0);
+
   /** One step of a batch, the {@code i}-th. */
   interface Step {
     void run(int i) throws Exception;
@@ -40,6 +42,13 @@ record Latencies(List<Long> nanos, long elapsedNanos) {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** These latencies and {@code other}'s, as if one batch had taken both batches' time. */
+  Latencies plus(Latencies other) {
+    List<Long> all = new ArrayList<>(nanos);
+    all.addAll(other.nanos);
+    return new Latencies(all, elapsedNanos + other.elapsedNanos);
   }
 
   /** The percentile in milliseconds (nearest rank). */

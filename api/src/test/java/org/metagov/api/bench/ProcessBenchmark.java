@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.worker.WorkerFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -20,6 +23,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.metagov.api.IntegrationTest;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The process benchmark: starts and webhooks through the Driver API, each beside a peer that does
@@ -34,18 +45,21 @@ import org.springframework.beans.factory.annotation.Autowired;
 // The peers call the fake forum without a rate limiter, so the API's Discourse bucket is opened
 // wide: a wait for a token (0.9 a second by default, Discourse's own limit) is policy, not
 // overhead.
-@org.springframework.test.context.TestPropertySource(
+@TestPropertySource(
     properties = {
       "metagov.platform.rate-limit.plugins.discourse.per-second=100000",
       "metagov.platform.rate-limit.plugins.discourse.burst=100000"
     })
+@Import(ProcessBenchmark.FloorStart.class)
 class ProcessBenchmark extends IntegrationTest {
 
-  static final int STARTS = Integer.getInteger("metagov.bench.starts", 300);
+  static final int STARTS = Integer.getInteger("metagov.bench.starts", 600);
   static final int WEBHOOKS = Integer.getInteger("metagov.bench.webhooks", 300);
   static final int CLIENT_THREADS = Integer.getInteger("metagov.bench.threads", 4);
   static final int SCALE_CLIENT_THREADS = 8;
   static final String SECRET = "bench-webhook-secret";
+  static final String FLOOR_COLUMN =
+      "; API column: the floor, this application's HTTP stack around one INSERT and the peer's start";
 
   @Autowired WorkflowClient client;
 
@@ -82,6 +96,17 @@ class ProcessBenchmark extends IntegrationTest {
                       before,
                       STARTS + StartComparison.WARM_UP + StartComparison.SINGLE_THREAD_STARTS));
       rows.addAll(starts.rows(""));
+      rows.add(httpFloor(community));
+      rows.addAll(
+          StartComparison.measure(
+                  STARTS,
+                  CLIENT_THREADS,
+                  i -> FloorStart.request(port),
+                  i -> StartComparison.startPeer(client),
+                  BenchPeers::begun,
+                  BenchPeers::begun,
+                  ProcessBenchmark::settle)
+              .rows(FLOOR_COLUMN));
 
       // API and peer webhooks alternate, so both see the machine as it is at that moment.
       List<Long> apiVisible = new ArrayList<>();
@@ -89,15 +114,15 @@ class ProcessBenchmark extends IntegrationTest {
       List<Long> peerVisible = new ArrayList<>();
       List<Long> peerAcks = new ArrayList<>();
       for (int i = 0; i < WEBHOOKS; i++) {
-        Response started =
-            send(
+        BenchHttp.Answer started =
+            api(
                 "POST",
                 "/api/internal/process/discourse.poll",
                 "{\"title\": \"Benchmark poll number " + i + "\", \"options\": [\"Yes\", \"No\"]}",
                 COMMUNITY_HEADER,
                 community);
         assertThat(started.status()).isEqualTo(202);
-        String location = started.header("Location");
+        String location = started.location();
         long postId = awaitPending(location);
         forum.votes.put(postId, 1L);
         String body =
@@ -107,8 +132,8 @@ class ProcessBenchmark extends IntegrationTest {
                 + postId
                 + ", \"post_number\": 1, \"raw\": \"vote\"}}";
         long sent = System.nanoTime();
-        Response hook =
-            send(
+        BenchHttp.Answer hook =
+            api(
                 "POST",
                 "/api/hooks/" + community + "/discourse",
                 body,
@@ -123,7 +148,14 @@ class ProcessBenchmark extends IntegrationTest {
         assertThat(hook.status()).as(hook.body()).isEqualTo(200);
         apiAcks.add(System.nanoTime() - sent);
         awaitUntil(
-            () -> get(location).json().path("outcome").path("votes").path("Yes").asLong(0) == 1);
+            () ->
+                api("GET", location, null)
+                        .json()
+                        .path("outcome")
+                        .path("votes")
+                        .path("Yes")
+                        .asLong(0)
+                    == 1);
         apiVisible.add(System.nanoTime() - sent);
         peerWebhook(forum, i, peerAcks, peerVisible);
       }
@@ -154,14 +186,107 @@ class ProcessBenchmark extends IntegrationTest {
   }
 
   private void apiStart(String community) {
-    Response started =
-        send(
+    BenchHttp.Answer started =
+        api(
             "POST",
             "/api/internal/process/randomness.delayed-stochastic-vote",
             "{\"options\": [\"a\", \"b\"], \"delay\": " + StartComparison.DELAY_SECONDS + "}",
             COMMUNITY_HEADER,
             community);
     assertThat(started.status()).as(started.body()).isEqualTo(202);
+  }
+
+  /**
+   * The floor of any start through this application: the same HTTP stack as the API's (Tomcat, the
+   * application's filters, Spring MVC, Jackson), one INSERT of the request into PostgreSQL, and the
+   * start peer's own start. No design that keeps a durable record of what it accepted and answers
+   * over this stack can cost less per start; the API's price above it is its own work (validation,
+   * the process row and its projection, encryption, the larger workflow). Registered only in the
+   * benchmark's context.
+   */
+  @RestController
+  static class FloorStart {
+
+    static final String PATH = "/bench/floor-start";
+
+    private final JdbcClient jdbc;
+    private final WorkflowClient client;
+
+    FloorStart(DataSource dataSource, WorkflowClient client) {
+      this.jdbc = JdbcClient.create(dataSource);
+      this.client = client;
+      jdbc.sql(
+              "create table if not exists bench_floor (id bigserial primary key, body json not null)")
+          .update();
+    }
+
+    @PostMapping(path = PATH, consumes = JSON, produces = JSON)
+    ResponseEntity<Map<String, Long>> start(@RequestBody JsonNode body) {
+      long id =
+          jdbc.sql("insert into bench_floor (body) values (?::json) returning id")
+              .param(body.toString())
+              .query(Long.class)
+              .single();
+      StartComparison.startPeer(client);
+      return ResponseEntity.accepted().body(Map.of("id", id));
+    }
+
+    /** One floor start on the application at {@code port}, with the same body as an API start. */
+    static void request(int port) throws IOException {
+      BenchHttp.Answer started =
+          BenchHttp.send(
+              port,
+              "POST",
+              PATH,
+              "{\"options\": [\"a\", \"b\"], \"delay\": " + StartComparison.DELAY_SECONDS + "}",
+              Duration.ofSeconds(30));
+      if (started.status() != 202) {
+        throw new AssertionError(
+            "floor start answered " + started.status() + ": " + started.body());
+      }
+    }
+  }
+
+  /** A request to the API with the benchmark's client ({@link BenchHttp}). */
+  private BenchHttp.Answer api(String method, String path, String json, String... headers) {
+    try {
+      return BenchHttp.send(port, method, path, json, Duration.ofSeconds(30), headers);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The round trip of a request the API answers at once (a 404 problem for a process that does not
+   * exist), with the benchmark's client and with {@code java.net.http.HttpClient}: the HTTP share
+   * of every API figure, which the peers do not pay.
+   */
+  private String[] httpFloor(String community) throws Exception {
+    String path = "/api/internal/process/randomness.delayed-stochastic-vote/999999999";
+    Latencies.Step lean =
+        i ->
+            assertThat(api("GET", path, null, COMMUNITY_HEADER, community).status()).isEqualTo(404);
+    Latencies.Step jdk =
+        i ->
+            assertThat(send("GET", path, null, COMMUNITY_HEADER, community).status())
+                .isEqualTo(404);
+    Latencies.concurrently(StartComparison.WARM_UP, 1, lean);
+    Latencies.concurrently(StartComparison.WARM_UP, 1, jdk);
+    Latencies leanFloor = Latencies.concurrently(StartComparison.SINGLE_THREAD_STARTS * 2, 1, lean);
+    Latencies jdkFloor = Latencies.concurrently(StartComparison.SINGLE_THREAD_STARTS * 2, 1, jdk);
+    return new String[] {
+      "HTTP round trip of an answer the API gives at once (a 404 problem), p50 / p99, 1 thread:"
+          + " the benchmark's client (java.net.http.HttpClient)",
+      String.format(
+          Locale.ROOT,
+          "%.1f / %.1f ms (%.1f / %.1f ms)",
+          leanFloor.p(50),
+          leanFloor.p(99),
+          jdkFloor.p(50),
+          jdkFloor.p(99)),
+      "—",
+      "—"
+    };
   }
 
   /** The peer's webhook: a signal says the forum changed; timed until the query shows it. */
@@ -200,6 +325,7 @@ class ProcessBenchmark extends IntegrationTest {
 
   private static List<String[]> scaleRows(ScaleRun.Result result) {
     List<String[]> rows = new ArrayList<>(result.startsBeside().rows(", Temporal in its own JVM"));
+    rows.addAll(result.floorBeside().rows(", Temporal in its own JVM" + FLOOR_COLUMN));
     String open = String.format(Locale.ROOT, "%,d", result.open());
     rows.add(
         new String[] {
@@ -333,7 +459,7 @@ class ProcessBenchmark extends IntegrationTest {
   private long awaitPending(String location) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
-      var record = get(location).json();
+      var record = api("GET", location, null).json();
       if ("pending".equals(record.path("status").asString())) {
         String url = record.path("url").asString();
         return Long.parseLong(url.substring(url.lastIndexOf("/t/x/") + 5, url.lastIndexOf('/')));

@@ -7,11 +7,11 @@ import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
-import org.metagov.activities.json.Json;
 import org.metagov.api.MetagovApplication;
 import org.metagov.api.crash.ChildJvm;
 import org.metagov.api.crash.LoopbackTemporalTestServer;
@@ -53,6 +52,7 @@ final class ScaleRun {
    */
   record Result(
       StartComparison startsBeside,
+      StartComparison floorBeside,
       int open,
       Latencies starts,
       Map<Integer, Integer> startStatuses,
@@ -149,6 +149,7 @@ final class ScaleRun {
       WorkflowClient client = app.getBean(WorkflowClient.class);
       WorkerFactory peers = BenchPeers.startWorkers(client);
       StartComparison startsBeside;
+      StartComparison floorBeside;
       try {
         startsBeside =
             StartComparison.measure(
@@ -157,6 +158,15 @@ final class ScaleRun {
                 i -> startRandomnessVote(),
                 i -> StartComparison.startPeer(client),
                 StartComparison.pendingProcesses(app.getBean(DataSource.class), community),
+                BenchPeers::begun,
+                () -> sleep(Duration.ofSeconds(2)));
+        floorBeside =
+            StartComparison.measure(
+                ProcessBenchmark.STARTS,
+                ProcessBenchmark.CLIENT_THREADS,
+                i -> ProcessBenchmark.FloorStart.request(port),
+                i -> StartComparison.startPeer(client),
+                BenchPeers::begun,
                 BenchPeers::begun,
                 () -> sleep(Duration.ofSeconds(2)));
       } finally {
@@ -227,6 +237,7 @@ final class ScaleRun {
           .list();
       return new Result(
           startsBeside,
+          floorBeside,
           open,
           starts,
           Map.copyOf(statuses),
@@ -256,7 +267,7 @@ final class ScaleRun {
     byte[] key = new byte[32];
     new Random(7).nextBytes(key);
     // Command-line arguments, so they win over application.yml's ${PORT:8000} and the like.
-    return new SpringApplicationBuilder(MetagovApplication.class)
+    return new SpringApplicationBuilder(MetagovApplication.class, ProcessBenchmark.FloorStart.class)
         .run(
             "--server.port=0",
             "--server.address=127.0.0.1",
@@ -277,21 +288,22 @@ final class ScaleRun {
   }
 
   private void startRandomnessVote() throws Exception {
-    HttpResponse<String> response =
-        HTTP.send(
-            request("/api/internal/process/randomness.delayed-stochastic-vote")
-                .header("Content-Type", "application/json")
-                .header("X-Metagov-Community", community)
-                .POST(
-                    HttpRequest.BodyPublishers.ofString(
-                        "{\"options\": [\"a\", \"b\"], \"delay\": "
-                            + StartComparison.DELAY_SECONDS
-                            + "}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 202) {
-      throw new AssertionError("start answered " + response.statusCode() + ": " + response.body());
+    BenchHttp.Answer response =
+        api(
+            "POST",
+            "/api/internal/process/randomness.delayed-stochastic-vote",
+            "{\"options\": [\"a\", \"b\"], \"delay\": " + StartComparison.DELAY_SECONDS + "}",
+            "X-Metagov-Community",
+            community);
+    if (response.status() != 202) {
+      throw new AssertionError("start answered " + response.status() + ": " + response.body());
     }
+  }
+
+  /** A request to the application with the benchmark's client, answered within 60 s. */
+  private BenchHttp.Answer api(String method, String path, String json, String... headers)
+      throws IOException {
+    return BenchHttp.send(port, method, path, json, Duration.ofSeconds(60), headers);
   }
 
   private static void sleep(Duration duration) {
@@ -309,32 +321,29 @@ final class ScaleRun {
   private String startPoll(ConcurrentMap<Integer, Integer> statuses) throws Exception {
     String closing =
         Instant.now().plus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
-    HttpResponse<String> response;
+    BenchHttp.Answer response;
     try {
       response =
-          HTTP.send(
-              request("/api/internal/process/discourse.poll")
-                  .header("Content-Type", "application/json")
-                  .header("X-Metagov-Community", community)
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          "{\"title\": \"Scale benchmark poll\", \"options\": [\"Yes\", \"No\"], "
-                              + "\"closing_at\": \""
-                              + closing
-                              + "\"}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
+          api(
+              "POST",
+              "/api/internal/process/discourse.poll",
+              "{\"title\": \"Scale benchmark poll\", \"options\": [\"Yes\", \"No\"], "
+                  + "\"closing_at\": \""
+                  + closing
+                  + "\"}",
+              "X-Metagov-Community",
+              community);
+    } catch (SocketTimeoutException e) {
       // Counted, not fatal: how starts behave under pressure is what the scale run reports.
       statuses.merge(NO_ANSWER, 1, Integer::sum);
       return null;
     }
-    statuses.merge(response.statusCode(), 1, Integer::sum);
-    if (response.statusCode() != 202) {
-      firstRefusal.compareAndSet(null, response.statusCode() + " " + response.body());
+    statuses.merge(response.status(), 1, Integer::sum);
+    if (response.status() != 202) {
+      firstRefusal.compareAndSet(null, response.status() + " " + response.body());
       return null;
     }
-    return response.headers().firstValue("Location").orElseThrow();
+    return response.location();
   }
 
   private Latencies startMany(
@@ -380,25 +389,25 @@ final class ScaleRun {
                   + ", \"post_number\": 1, \"raw\": \"vote "
                   + eventId
                   + "\"}}";
-          HttpResponse<String> response =
-              HTTP.send(
-                  request("/api/hooks/" + community + "/discourse")
-                      .header("Content-Type", "application/json")
-                      .header("X-Discourse-Event-Id", Long.toString(eventId))
-                      .header("X-Discourse-Event", "post_edited")
-                      .header("X-Discourse-Event-Type", "post")
-                      .header(
-                          "X-Discourse-Event-Signature",
-                          "sha256=" + ProcessBenchmark.hmac(secret, body))
-                      .POST(HttpRequest.BodyPublishers.ofString(body))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-          if (response.statusCode() != 200) {
+          BenchHttp.Answer response =
+              api(
+                  "POST",
+                  "/api/hooks/" + community + "/discourse",
+                  body,
+                  "X-Discourse-Event-Id",
+                  Long.toString(eventId),
+                  "X-Discourse-Event",
+                  "post_edited",
+                  "X-Discourse-Event-Type",
+                  "post",
+                  "X-Discourse-Event-Signature",
+                  "sha256=" + ProcessBenchmark.hmac(secret, body));
+          if (response.status() != 200) {
             throw new AssertionError(
                 "webhook for post "
                     + postId
                     + " answered "
-                    + response.statusCode()
+                    + response.status()
                     + ": "
                     + response.body());
           }
@@ -411,9 +420,7 @@ final class ScaleRun {
   private long awaitPending(String location) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
-      HttpResponse<String> response =
-          HTTP.send(request(location).GET().build(), HttpResponse.BodyHandlers.ofString());
-      JsonNode record = Json.parse(response.body());
+      JsonNode record = api("GET", location, null).json();
       if ("pending".equals(record.path("status").asString())) {
         String url = record.path("url").asString();
         return Long.parseLong(url.substring(url.lastIndexOf("/t/x/") + 5, url.lastIndexOf('/')));

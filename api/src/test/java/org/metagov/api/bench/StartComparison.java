@@ -31,7 +31,11 @@ record StartComparison(
    */
   static final int WARM_UP = Integer.getInteger("metagov.bench.warm-up", 1_000);
 
-  static final int SINGLE_THREAD_STARTS = 100;
+  static final int SINGLE_THREAD_STARTS = 150;
+
+  /** Rounds in which the API's and the peer's batches take turns. */
+  static final int ROUNDS = Integer.getInteger("metagov.bench.rounds", 3);
+
   static final int DELAY_SECONDS = 600;
 
   /**
@@ -58,34 +62,56 @@ record StartComparison(
     awaitRunning(peerRunning, peerBefore + WARM_UP, System.nanoTime());
     settle.run();
 
-    CpuUse before = CpuUse.now();
-    long began = System.nanoTime();
-    apiBefore = apiRunning.getAsLong();
-    Latencies apiStarts = Latencies.concurrently(starts, threads, api);
-    long apiAllRunning = awaitRunning(apiRunning, apiBefore + starts, began);
-    settle.run();
-    CpuUse apiCpu = CpuUse.now().since(before);
-
-    before = CpuUse.now();
-    began = System.nanoTime();
-    peerBefore = peerRunning.getAsLong();
-    Latencies peerStarts = Latencies.concurrently(starts, threads, peer);
-    long peerAllRunning = awaitRunning(peerRunning, peerBefore + starts, began);
-    settle.run();
-    CpuUse peerCpu = CpuUse.now().since(before);
-
-    Latencies apiSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, api);
-    Latencies peerSingle = Latencies.concurrently(SINGLE_THREAD_STARTS, 1, peer);
+    // The two kinds take turns in rounds, so that a machine whose speed drifts during the run (a
+    // shared one does) weighs on both alike.
+    Batch apiBatches = Batch.NONE;
+    Batch peerBatches = Batch.NONE;
+    Latencies apiSingle = Latencies.NONE;
+    Latencies peerSingle = Latencies.NONE;
+    for (int round = 0; round < ROUNDS; round++) {
+      apiBatches =
+          apiBatches.plus(Batch.measure(starts / ROUNDS, threads, api, apiRunning, settle));
+      peerBatches =
+          peerBatches.plus(Batch.measure(starts / ROUNDS, threads, peer, peerRunning, settle));
+      apiSingle = apiSingle.plus(Latencies.concurrently(SINGLE_THREAD_STARTS / ROUNDS, 1, api));
+      peerSingle = peerSingle.plus(Latencies.concurrently(SINGLE_THREAD_STARTS / ROUNDS, 1, peer));
+    }
     return new StartComparison(
         threads,
-        apiStarts,
-        peerStarts,
-        starts * 1e9 / apiAllRunning,
-        starts * 1e9 / peerAllRunning,
-        apiCpu,
-        peerCpu,
+        apiBatches.starts(),
+        peerBatches.starts(),
+        apiBatches.starts().nanos().size() * 1e9 / apiBatches.runningNanos(),
+        peerBatches.starts().nanos().size() * 1e9 / peerBatches.runningNanos(),
+        apiBatches.cpu(),
+        peerBatches.cpu(),
         apiSingle,
         peerSingle);
+  }
+
+  /**
+   * One batch of starts: their latencies, the nanoseconds from its first start until all of its
+   * processes were running, and the CPU it cost, the settling after it included.
+   */
+  private record Batch(Latencies starts, long runningNanos, CpuUse cpu) {
+
+    static final Batch NONE = new Batch(Latencies.NONE, 0, CpuUse.NONE);
+
+    static Batch measure(
+        int count, int threads, Latencies.Step step, LongSupplier running, Runnable settle)
+        throws Exception {
+      CpuUse before = CpuUse.now();
+      long began = System.nanoTime();
+      long runningBefore = running.getAsLong();
+      Latencies starts = Latencies.concurrently(count, threads, step);
+      long allRunning = awaitRunning(running, runningBefore + count, began);
+      settle.run();
+      return new Batch(starts, allRunning, CpuUse.now().since(before));
+    }
+
+    Batch plus(Batch other) {
+      return new Batch(
+          starts.plus(other.starts), runningNanos + other.runningNanos, cpu.plus(other.cpu));
+    }
   }
 
   /**

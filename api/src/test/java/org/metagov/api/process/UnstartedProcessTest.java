@@ -21,14 +21,16 @@ class UnstartedProcessTest extends ProcessTestSupport {
 
   @Autowired ProcessService processes;
 
-  @Test
-  void anAcceptedProcessWhoseStartWasInterruptedIsStartedByTheSweeper() {
-    String community = uniqueSlug("unstarted");
-    putCommunity(community, "[{\"name\": \"randomness\"}]");
+  private static final String NAME = "randomness.delayed-stochastic-vote";
+
+  /**
+   * Commits a process the way a start does, without starting its workflow: what an instance that
+   * died between the two, or could not reach Temporal, leaves behind. Returns its location.
+   */
+  private String acceptedButNotStarted(String community) {
     long id = repository.nextId();
-    String name = "randomness.delayed-stochastic-vote";
     ProcessRecord record =
-        new ProcessRecord(id, name, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
+        new ProcessRecord(id, NAME, community, ProcessStatus.CREATED, null, Map.of(), Map.of());
     assertThat(
             repository.insert(
                 id,
@@ -36,7 +38,7 @@ class UnstartedProcessTest extends ProcessTestSupport {
                 "randomness",
                 "delayed-stochastic-vote",
                 Json.MAPPER.valueToTree(record),
-                ProcessWorkflow.workflowId(community, name, id),
+                ProcessWorkflow.workflowId(community, NAME, id),
                 null,
                 false,
                 "crash-key",
@@ -44,8 +46,16 @@ class UnstartedProcessTest extends ProcessTestSupport {
                 temporalNow().plus(Duration.ofDays(1)),
                 Json.parse("{\"options\": [\"a\", \"b\"], \"delay\": 1440}")))
         .isPresent();
-    String location = PROCESS + name + "/" + id;
+    String location = PROCESS + NAME + "/" + id;
     assertThat(record(community, location).path("status").asString()).isEqualTo("created");
+    return location;
+  }
+
+  @Test
+  void anAcceptedProcessWhoseStartWasInterruptedIsStartedByTheSweeper() {
+    String community = uniqueSlug("unstarted");
+    putCommunity(community, "[{\"name\": \"randomness\"}]");
+    String location = acceptedButNotStarted(community);
 
     assertThat(processes.startUnstarted(Duration.ZERO)).isGreaterThanOrEqualTo(1);
 
@@ -55,8 +65,25 @@ class UnstartedProcessTest extends ProcessTestSupport {
         .isZero();
     assertThat(
             workflowClient
-                .newUntypedWorkflowStub(ProcessWorkflow.workflowId(community, name, id))
+                .newUntypedWorkflowStub(ProcessWorkflow.workflowId(community, NAME, idOf(location)))
                 .describe())
         .isNotNull();
+  }
+
+  @Test
+  void anAcceptedProcessWhoseWorkflowIsNotStartedYetCanBeClosed() {
+    String community = uniqueSlug("unstarted-close");
+    putCommunity(community, "[{\"name\": \"randomness\"}]");
+    String location = acceptedButNotStarted(community);
+
+    Response closed = deleteAs(community, location);
+
+    assertThat(closed.status()).as(closed.body()).isEqualTo(200);
+    assertThat(closed.json().path("status").asString()).isEqualTo("completed");
+    assertThat(closed.json().path("outcome").path("winner").asString()).isIn("a", "b");
+    assertThat(record(community, location).path("status").asString()).isEqualTo("completed");
+    assertThat(processes.startUnstarted(Duration.ZERO))
+        .as("the close started it; the sweeper has nothing left to start")
+        .isZero();
   }
 }

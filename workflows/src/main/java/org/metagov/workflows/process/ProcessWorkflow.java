@@ -21,11 +21,17 @@ public interface ProcessWorkflow {
 
   String TASK_QUEUE_DEFAULT = "metagov-processes";
 
+  /**
+   * The workflow type, by which the API starts a process without building a typed stub for each
+   * start.
+   */
+  String WORKFLOW_TYPE = "ProcessWorkflow";
+
   static String workflowId(String community, String name, long id) {
     return "process/" + community + "/" + name + "/" + id;
   }
 
-  @WorkflowMethod
+  @WorkflowMethod(name = WORKFLOW_TYPE)
   ProcessRecord run(ProcessStart start);
 
   /** A webhook concerning this process arrived; the workflow re-reads the platform. */
