@@ -37,11 +37,10 @@ import tools.jackson.databind.JsonNode;
  * the same work with the bare Temporal SDK (a worker of its own running it) on the same server in
  * the same run, and, with {@code -Dmetagov.bench.scale=N}, the scale run ({@link ScaleRun}). The
  * starts are compared a second time with a {@link FloorStart} in the API's place, which says how
- * much of the API's price any start over this HTTP stack with a durable record would pay. It
- * prints one table of figures; it asserts only that the work was done. Run it with {@code mvn -B
- * -pl api -am test -Dtest=ProcessBenchmark -Dmetagov.bench=true
- * -Dsurefire.failIfNoSpecifiedTests=false} (add {@code -Dmetagov.bench.scale=10000} for the scale
- * run; without a number it opens 2,000).
+ * much of the API's price any start over this HTTP stack with a durable record would pay. It prints
+ * one table of figures; it asserts only that the work was done. Run it with {@code mvn -B -pl api
+ * -am test -Dtest=ProcessBenchmark -Dmetagov.bench=true -Dsurefire.failIfNoSpecifiedTests=false}
+ * (add {@code -Dmetagov.bench.scale=10000} for the scale run; without a number it opens 2,000).
  */
 @EnabledIfSystemProperty(named = "metagov.bench", matches = "true")
 // The peers call the fake forum without a rate limiter, so the API's Discourse bucket is opened
